@@ -1,0 +1,258 @@
+// Package lfclient is a small client for the Lightfield REST API: typed
+// requests and responses, one error type, retries that keep the same
+// Idempotency-Key, and a client-side rate limit per category.
+package lfclient
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// APIVersion is the Lightfield-Version header sent on every request.
+const APIVersion = "2026-03-01"
+
+// DefaultBaseURL is Lightfield's production API.
+const DefaultBaseURL = "https://api.lightfield.app"
+
+// maxResponseBytes bounds what is read of one answer.
+const maxResponseBytes = 8 << 20
+
+// Category is a Lightfield rate-limit category.
+type Category int
+
+// The rate-limit categories; each has its own budget of requests per second.
+const (
+	Write Category = iota
+	Read
+	Search
+	numCategories
+)
+
+// Config configures a Client. Zero values take the defaults documented on
+// each field.
+type Config struct {
+	// APIKey is sent as a bearer token. Required.
+	APIKey string
+	// BaseURL defaults to DefaultBaseURL.
+	BaseURL string
+	// UserAgent names the calling program and its version.
+	UserAgent string
+	// HTTPClient defaults to a client without a total timeout; each attempt
+	// gets AttemptTimeout instead.
+	HTTPClient *http.Client
+	// Logger receives one line per HTTP attempt. Defaults to discarding.
+	Logger *slog.Logger
+	// MaxAttempts bounds tries per request (default 4).
+	MaxAttempts int
+	// MaxElapsed bounds the time spent retrying one request (default 30s).
+	MaxElapsed time.Duration
+	// AttemptTimeout bounds one HTTP attempt (default 15s).
+	AttemptTimeout time.Duration
+	// MinBackoff is the first retry's base delay (default 200ms); it doubles
+	// per attempt up to MaxBackoff (default 5s), with full jitter.
+	MinBackoff, MaxBackoff time.Duration
+	// RequestsPerSecond is the client-side limit per category (default 24,
+	// under Lightfield's 25).
+	RequestsPerSecond float64
+}
+
+// Client talks to one Lightfield organisation with one API key.
+type Client struct {
+	cfg      Config
+	base     *url.URL
+	limiters [numCategories]*pacer
+}
+
+// New checks cfg and returns a Client.
+func New(cfg Config) (*Client, error) {
+	if strings.TrimSpace(cfg.APIKey) == "" {
+		return nil, errors.New("lfclient: an API key is required")
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = DefaultBaseURL
+	}
+	base, err := url.Parse(strings.TrimRight(cfg.BaseURL, "/"))
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		return nil, fmt.Errorf("lfclient: base URL %q must be an absolute http(s) URL", cfg.BaseURL)
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = "lightfield-mcp"
+	}
+	setDefault(&cfg.MaxAttempts, 4)
+	setDefault(&cfg.MaxElapsed, 30*time.Second)
+	setDefault(&cfg.AttemptTimeout, 15*time.Second)
+	setDefault(&cfg.MinBackoff, 200*time.Millisecond)
+	setDefault(&cfg.MaxBackoff, 5*time.Second)
+	setDefault(&cfg.RequestsPerSecond, 24)
+	c := &Client{cfg: cfg, base: base}
+	for i := range c.limiters {
+		c.limiters[i] = newPacer(cfg.RequestsPerSecond)
+	}
+	return c, nil
+}
+
+func setDefault[T comparable](v *T, def T) {
+	var zero T
+	if *v == zero {
+		*v = def
+	}
+}
+
+// CreateOpportunity sends POST /v1/opportunities. Every attempt carries the
+// same idempotencyKey, so a retry after a lost answer cannot create a second
+// record.
+func (c *Client) CreateOpportunity(ctx context.Context, params OpportunityCreateParams, idempotencyKey string) (*Opportunity, error) {
+	if idempotencyKey == "" {
+		return nil, errors.New("create opportunity: an idempotency key is required")
+	}
+	body, err := json.Marshal(params)
+	if err != nil {
+		return nil, fmt.Errorf("create opportunity: encode body: %w", err)
+	}
+	raw, err := c.do(ctx, Write, http.MethodPost, "/v1/opportunities", body, idempotencyKey)
+	if err != nil {
+		return nil, fmt.Errorf("create opportunity: %w", err)
+	}
+	return decodeOpportunity(raw)
+}
+
+func decodeOpportunity(raw []byte) (*Opportunity, error) {
+	var opp Opportunity
+	if err := json.Unmarshal(raw, &opp); err != nil {
+		return nil, fmt.Errorf("decode opportunity: %w", err)
+	}
+	if opp.ID == "" {
+		return nil, errors.New("decode opportunity: the answer has no id")
+	}
+	opp.Raw = raw
+	return &opp, nil
+}
+
+// OpportunityDefinitions fetches GET /v1/opportunities/definitions.
+func (c *Client) OpportunityDefinitions(ctx context.Context) (*Definitions, error) {
+	raw, err := c.do(ctx, Read, http.MethodGet, "/v1/opportunities/definitions", nil, "")
+	if err != nil {
+		return nil, fmt.Errorf("fetch opportunity definitions: %w", err)
+	}
+	var defs Definitions
+	if err := json.Unmarshal(raw, &defs); err != nil {
+		return nil, fmt.Errorf("fetch opportunity definitions: decode: %w", err)
+	}
+	if defs.FieldDefinitions == nil {
+		return nil, errors.New("fetch opportunity definitions: the answer has no fieldDefinitions")
+	}
+	if defs.RelationshipDefinitions == nil {
+		defs.RelationshipDefinitions = map[string]RelationshipDefinition{}
+	}
+	return &defs, nil
+}
+
+// do sends one request with retries and returns the body of a 200 answer.
+func (c *Client) do(ctx context.Context, cat Category, method, path string, body []byte, idempotencyKey string) ([]byte, error) {
+	start := time.Now()
+	for attempt := 1; ; attempt++ {
+		if err := c.limiters[cat].wait(ctx); err != nil {
+			return nil, err
+		}
+		raw, err := c.attempt(ctx, method, path, body, idempotencyKey, attempt)
+		if err == nil {
+			return raw, nil
+		}
+		if ctx.Err() != nil || !retryable(err) || attempt >= c.cfg.MaxAttempts {
+			return nil, err
+		}
+		delay := c.backoff(attempt, err)
+		if time.Since(start)+delay > c.cfg.MaxElapsed {
+			return nil, err
+		}
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < delay {
+			return nil, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(delay):
+		}
+	}
+}
+
+func (c *Client) attempt(ctx context.Context, method, path string, body []byte, idempotencyKey string, attempt int) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.AttemptTimeout)
+	defer cancel()
+	u := *c.base
+	u.Path += path
+	var reader io.Reader
+	if body != nil {
+		reader = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), reader)
+	if err != nil {
+		return nil, fmt.Errorf("build request: %w", err)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.cfg.APIKey)
+	req.Header.Set("Lightfield-Version", APIVersion)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.cfg.UserAgent)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if idempotencyKey != "" {
+		req.Header.Set("Idempotency-Key", idempotencyKey)
+	}
+	began := time.Now()
+	resp, err := c.cfg.HTTPClient.Do(req)
+	if err != nil {
+		c.cfg.Logger.Warn("lightfield request failed", "method", method, "path", path, "attempt", attempt, "elapsed", time.Since(began).Round(time.Millisecond), "error", err)
+		return nil, err
+	}
+	defer resp.Body.Close()
+	raw, readErr := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	c.cfg.Logger.Info("lightfield", "method", method, "path", path, "status", resp.StatusCode, "attempt", attempt, "elapsed", time.Since(began).Round(time.Millisecond))
+	if readErr != nil {
+		return nil, fmt.Errorf("read answer: %w", readErr)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, parseError(resp, raw)
+	}
+	return raw, nil
+}
+
+// retryable: API errors that say so, and anything that is not an API answer
+// (connection refused or reset, attempt timeout, truncated body).
+func retryable(err error) bool {
+	var apiErr *Error
+	if errors.As(err, &apiErr) {
+		return apiErr.Retryable()
+	}
+	return true
+}
+
+func (c *Client) backoff(attempt int, err error) time.Duration {
+	var apiErr *Error
+	if errors.As(err, &apiErr) && apiErr.RetryAfter > 0 {
+		return apiErr.RetryAfter
+	}
+	ceiling := c.cfg.MinBackoff << (attempt - 1)
+	if ceiling > c.cfg.MaxBackoff || ceiling <= 0 {
+		ceiling = c.cfg.MaxBackoff
+	}
+	// Full jitter, never below half the ceiling, so that concurrent callers
+	// spread out without retrying at once.
+	return ceiling/2 + rand.N(ceiling/2+1)
+}

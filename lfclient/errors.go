@@ -1,0 +1,116 @@
+package lfclient
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Error is an error answer from the Lightfield API. It is parsed from both the
+// documented {"error":{…}} shape and the bare shape of the OpenAPI document;
+// a body that is neither still yields an Error with the status and an excerpt.
+type Error struct {
+	StatusCode int
+	Type       string
+	Code       string
+	Param      string
+	Message    string
+	// RetryAfter is the server's Retry-After, zero when absent.
+	RetryAfter time.Duration
+	// Candidates is kept as sent for codes that list choices
+	// (ambiguous_stage_label).
+	Candidates json.RawMessage
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "lightfield: %d %s", e.StatusCode, http.StatusText(e.StatusCode))
+	if e.Code != "" {
+		fmt.Fprintf(&b, " (code %s)", e.Code)
+	} else if e.Type != "" {
+		fmt.Fprintf(&b, " (%s)", e.Type)
+	}
+	if e.Param != "" {
+		fmt.Fprintf(&b, " at %s", e.Param)
+	}
+	if e.Message != "" {
+		fmt.Fprintf(&b, ": %s", e.Message)
+	}
+	return b.String()
+}
+
+// Retryable reports whether the same request may be sent again: rate limits,
+// server errors and idempotency conflicts, never other client errors.
+func (e *Error) Retryable() bool {
+	switch {
+	case e.StatusCode == http.StatusTooManyRequests, e.StatusCode >= 500:
+		return true
+	case e.StatusCode == http.StatusConflict:
+		return e.Type == "idempotency_conflict" || e.Code == "idempotency_conflict"
+	}
+	return false
+}
+
+type errorBody struct {
+	Type       string          `json:"type"`
+	Code       string          `json:"code"`
+	Param      string          `json:"param"`
+	Message    string          `json:"message"`
+	Candidates json.RawMessage `json:"candidates"`
+}
+
+const maxExcerpt = 300
+
+func parseError(resp *http.Response, body []byte) *Error {
+	e := &Error{StatusCode: resp.StatusCode, RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())}
+	var wrapped struct {
+		Error *errorBody `json:"error"`
+	}
+	var bare errorBody
+	switch {
+	case json.Unmarshal(body, &wrapped) == nil && wrapped.Error != nil:
+		bare = *wrapped.Error
+	case json.Unmarshal(body, &bare) == nil && (bare.Type != "" || bare.Message != "" || bare.Code != ""):
+	default:
+		e.Message = excerpt(body)
+		return e
+	}
+	e.Type, e.Code, e.Param, e.Message, e.Candidates = bare.Type, bare.Code, bare.Param, bare.Message, bare.Candidates
+	return e
+}
+
+// excerpt makes a non-JSON error body (an HTML page from a proxy, say) short
+// and printable.
+func excerpt(body []byte) string {
+	s := strings.Join(strings.Fields(strings.ToValidUTF8(string(body), "")), " ")
+	if len(s) > maxExcerpt {
+		cut := maxExcerpt
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	return s
+}
+
+// parseRetryAfter reads delay-seconds or an HTTP date.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseFloat(v, 64); err == nil {
+		if secs <= 0 {
+			return 0
+		}
+		return time.Duration(secs * float64(time.Second))
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}

@@ -1,0 +1,100 @@
+package lfclient
+
+import "encoding/json"
+
+// OpportunityCreateParams is the body of POST /v1/opportunities: field key →
+// bare value and relationship key → one entity ID or an array of IDs.
+type OpportunityCreateParams struct {
+	Fields        map[string]any `json:"fields"`
+	Relationships map[string]any `json:"relationships"`
+}
+
+// FieldValue is a field as Lightfield returns it on reads: wrapped with its type.
+type FieldValue struct {
+	ValueType string          `json:"valueType"`
+	Value     json.RawMessage `json:"value"`
+}
+
+// RelationshipValue is a relationship as Lightfield returns it on reads.
+type RelationshipValue struct {
+	Cardinality string   `json:"cardinality"`
+	ObjectType  string   `json:"objectType"`
+	Values      []string `json:"values"`
+}
+
+// Opportunity is an OpportunityCreateResponse (and retrieve response). Raw
+// keeps the body exactly as received, unknown keys included, so that callers
+// can pass it on without losing what this version does not model.
+type Opportunity struct {
+	ID            string                       `json:"id"`
+	CreatedAt     string                       `json:"createdAt"`
+	UpdatedAt     *string                      `json:"updatedAt"`
+	HTTPLink      *string                      `json:"httpLink"`
+	ExternalID    *string                      `json:"externalId,omitempty"`
+	Fields        map[string]FieldValue        `json:"fields"`
+	Relationships map[string]RelationshipValue `json:"relationships"`
+	Raw           json.RawMessage              `json:"-"`
+}
+
+// Value types that the client gives meaning to. Definitions may carry others;
+// they are kept as they come.
+const (
+	TypeText         = "TEXT"
+	TypeNumber       = "NUMBER"
+	TypeCurrency     = "CURRENCY"
+	TypeDatetime     = "DATETIME"
+	TypeCheckbox     = "CHECKBOX"
+	TypeEmail        = "EMAIL"
+	TypeURL          = "URL"
+	TypeTelephone    = "TELEPHONE"
+	TypeAddress      = "ADDRESS"
+	TypeFullName     = "FULL_NAME"
+	TypeSocialHandle = "SOCIAL_HANDLE"
+	TypeSingleSelect = "SINGLE_SELECT"
+	TypeMultiSelect  = "MULTI_SELECT"
+	TypeMarkdown     = "MARKDOWN"
+	TypeHTML         = "HTML"
+)
+
+// Definitions is the answer of GET /v1/{object}/definitions. The map keys are
+// exactly the keys to write.
+type Definitions struct {
+	ObjectType              string                            `json:"objectType"`
+	FieldDefinitions        map[string]FieldDefinition        `json:"fieldDefinitions"`
+	RelationshipDefinitions map[string]RelationshipDefinition `json:"relationshipDefinitions"`
+}
+
+// FieldDefinition describes one field of an object type.
+type FieldDefinition struct {
+	ID                string            `json:"id,omitempty"`
+	Label             string            `json:"label"`
+	Description       *string           `json:"description"`
+	ValueType         string            `json:"valueType"`
+	ReadOnly          bool              `json:"readOnly,omitempty"`
+	TypeConfiguration TypeConfiguration `json:"typeConfiguration"`
+}
+
+// TypeConfiguration holds the type-specific settings of a field.
+type TypeConfiguration struct {
+	Options        []SelectOption `json:"options,omitempty"`
+	Currency       string         `json:"currency,omitempty"`
+	Unique         bool           `json:"unique,omitempty"`
+	MultipleValues bool           `json:"multipleValues,omitempty"`
+	HandleService  string         `json:"handleService,omitempty"`
+}
+
+// SelectOption is one option of a SINGLE_SELECT or MULTI_SELECT field.
+type SelectOption struct {
+	ID          string  `json:"id"`
+	Label       string  `json:"label"`
+	Description *string `json:"description,omitempty"`
+}
+
+// RelationshipDefinition describes one relationship of an object type.
+type RelationshipDefinition struct {
+	ID          string  `json:"id,omitempty"`
+	Label       string  `json:"label"`
+	Description *string `json:"description"`
+	Cardinality string  `json:"cardinality"`
+	ObjectType  string  `json:"objectType"`
+}

@@ -1,0 +1,341 @@
+package lightfieldtest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+)
+
+// apiError is an error answer the create handler decided on.
+type apiError struct {
+	status                    int
+	typ, code, param, message string
+}
+
+func badRequest(code, param, format string, args ...any) *apiError {
+	return &apiError{http.StatusBadRequest, "bad_request", code, param, fmt.Sprintf(format, args...)}
+}
+
+// create checks a POST /v1/opportunities body as Lightfield does and stores
+// the opportunity. It returns the status and the answer's body.
+func (s *Server) create(body []byte) (int, []byte) {
+	s.mu.Lock()
+	defs := s.defs
+	s.mu.Unlock()
+
+	var req map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&req); err != nil {
+		return errorAnswer(badRequest("invalid_json", "", "The body is not a JSON object: %v", err))
+	}
+	for k := range req {
+		if k != "fields" && k != "relationships" {
+			return errorAnswer(badRequest("unknown_parameter", k, "Unknown top-level key %q; the body is {fields, relationships}.", k))
+		}
+	}
+	var fields map[string]any
+	var rels map[string]any
+	if err := decodeObject(req["fields"], &fields); err != nil {
+		return errorAnswer(badRequest("parameter_missing", "fields", "fields must be an object: %v", err))
+	}
+	if err := decodeObject(req["relationships"], &rels); err != nil {
+		return errorAnswer(badRequest("parameter_missing", "relationships", "relationships must be an object: %v", err))
+	}
+
+	storedFields := map[string]any{}
+	for _, key := range sortedKeys(fields) {
+		value, e := checkField(defs, key, fields[key])
+		if e != nil {
+			return errorAnswer(e)
+		}
+		storedFields[key] = value
+	}
+	for _, key := range []string{"$name", "$stage"} {
+		if storedFields[key] == nil {
+			return errorAnswer(badRequest("parameter_missing", "fields."+key, "%s is required.", key))
+		}
+	}
+
+	storedRels := map[string][]string{}
+	total := 0
+	for _, key := range sortedKeys(rels) {
+		ids, e := s.checkRelationship(defs, key, rels[key])
+		if e != nil {
+			return errorAnswer(e)
+		}
+		total += len(ids)
+		storedRels[key] = ids
+	}
+	if len(storedRels["$account"]) == 0 {
+		return errorAnswer(badRequest("parameter_missing", "relationships.$account", "$account is required."))
+	}
+	if total > 25 {
+		return errorAnswer(&apiError{http.StatusUnprocessableEntity, "unprocessable_content", "relationship_write_limit_exceeded", "relationships", "At most 25 relationship IDs may be written at once."})
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seq++
+	now := s.now().UTC().Format(time.RFC3339Nano)
+	id := fmt.Sprintf("opp_fake%06d", s.seq)
+	answer := map[string]any{
+		"id":            id,
+		"createdAt":     now,
+		"updatedAt":     nil,
+		"httpLink":      "https://app.lightfield.app/opportunities/" + id,
+		"fields":        wrapFields(defs, storedFields),
+		"relationships": wrapRelationships(defs, storedRels),
+	}
+	out, err := json.Marshal(answer)
+	if err != nil {
+		return errorAnswer(&apiError{http.StatusInternalServerError, "internal_server_error", "", "", err.Error()})
+	}
+	s.created = append(s.created, out)
+	return http.StatusOK, out
+}
+
+func errorAnswer(e *apiError) (int, []byte) {
+	return e.status, errorBody(e.typ, e.code, e.param, e.message)
+}
+
+func decodeObject(raw json.RawMessage, v any) error {
+	if raw == nil || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+		return fmt.Errorf("missing")
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	return dec.Decode(v)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+var countryCode = regexp.MustCompile(`^[A-Z]{2}$`)
+
+// checkField returns the value to store for one written field: select
+// labels become option IDs, everything else is kept as sent.
+func checkField(defs definitions, key string, value any) (any, *apiError) {
+	param := "fields." + key
+	def, ok := defs.Fields[key]
+	if !ok {
+		return nil, badRequest("unknown_field", param, "Unknown field %q.", key)
+	}
+	if def.ReadOnly || key == "$opportunityStatus" || def.ValueType == "MARKDOWN" || def.ValueType == "HTML" {
+		return nil, badRequest("invalid_type", param, "Field %q is read-only.", key)
+	}
+	if value == nil {
+		return nil, nil
+	}
+	wrong := func(want string) (any, *apiError) {
+		return nil, badRequest("invalid_type", param, "Field %q (%s) must be %s.", key, def.ValueType, want)
+	}
+	switch def.ValueType {
+	case "TEXT", "SOCIAL_HANDLE":
+		if _, ok := value.(string); !ok {
+			return wrong("a string")
+		}
+	case "NUMBER", "CURRENCY":
+		n, ok := value.(json.Number)
+		if !ok {
+			return wrong("a number")
+		}
+		f, err := n.Float64()
+		if err != nil || math.Abs(f) > 9007199254740991 {
+			return wrong("a number in the safe-integer range")
+		}
+		if i := strings.IndexByte(n.String(), '.'); i >= 0 && len(strings.TrimRight(n.String()[i+1:], "0")) > 2 {
+			return wrong("a number with at most 2 decimals")
+		}
+		return f, nil
+	case "DATETIME":
+		str, ok := value.(string)
+		if !ok {
+			return wrong("an ISO 8601 string with offset")
+		}
+		if _, err := time.Parse(time.RFC3339, str); err != nil {
+			return wrong("an ISO 8601 date-time with offset, like 2026-03-16T12:00:00+00:00")
+		}
+	case "CHECKBOX":
+		if _, ok := value.(bool); !ok {
+			return wrong("a boolean")
+		}
+	case "EMAIL", "URL":
+		if _, ok := value.(string); !ok && !isStringArray(value) {
+			return wrong("a string or an array of strings")
+		}
+	case "TELEPHONE":
+		if !isStringArray(value) {
+			return wrong("an array of strings")
+		}
+	case "ADDRESS":
+		return checkObject(key, param, def.ValueType, value, map[string]string{
+			"street": "string", "street2": "string", "city": "string", "state": "string",
+			"postalCode": "string", "country": "country", "latitude": "number", "longitude": "number",
+		})
+	case "FULL_NAME":
+		return checkObject(key, param, def.ValueType, value, map[string]string{"firstName": "string", "lastName": "string"})
+	case "SINGLE_SELECT":
+		str, ok := value.(string)
+		if !ok {
+			return wrong("an option ID or label")
+		}
+		id, ok := def.option(str)
+		if !ok {
+			return nil, badRequest("invalid_type", param, "%q is not an option of field %q.", str, key)
+		}
+		return id, nil
+	case "MULTI_SELECT":
+		items, ok := value.([]any)
+		if !ok {
+			return wrong("an array of option IDs or labels")
+		}
+		ids := make([]any, 0, len(items))
+		for _, item := range items {
+			str, _ := item.(string)
+			id, ok := def.option(str)
+			if !ok {
+				return nil, badRequest("invalid_type", param, "%v is not an option of field %q.", item, key)
+			}
+			ids = append(ids, id)
+		}
+		return ids, nil
+	}
+	return value, nil
+}
+
+func (d fieldDef) option(s string) (string, bool) {
+	for _, o := range d.TypeConfiguration.Options {
+		if s == o.ID || s == o.Label {
+			return o.ID, true
+		}
+	}
+	return "", false
+}
+
+func isStringArray(v any) bool {
+	items, ok := v.([]any)
+	if !ok {
+		return false
+	}
+	for _, item := range items {
+		if _, ok := item.(string); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func checkObject(key, param, valueType string, value any, allowed map[string]string) (any, *apiError) {
+	obj, ok := value.(map[string]any)
+	if !ok {
+		return nil, badRequest("invalid_type", param, "Field %q (%s) must be an object.", key, valueType)
+	}
+	for k, v := range obj {
+		kind, ok := allowed[k]
+		if !ok {
+			return nil, badRequest("invalid_type", param+"."+k, "Unknown key %q in %s value.", k, valueType)
+		}
+		if v == nil {
+			continue
+		}
+		switch kind {
+		case "string":
+			_, ok = v.(string)
+		case "number":
+			_, ok = v.(json.Number)
+		case "country":
+			str, _ := v.(string)
+			ok = countryCode.MatchString(str)
+		}
+		if !ok {
+			return nil, badRequest("invalid_type", param+"."+k, "Key %q of %s has the wrong type.", k, valueType)
+		}
+	}
+	return obj, nil
+}
+
+func (s *Server) checkRelationship(defs definitions, key string, value any) ([]string, *apiError) {
+	param := "relationships." + key
+	def, ok := defs.Relationships[key]
+	if !ok {
+		return nil, badRequest("unknown_relationship", param, "Unknown relationship %q.", key)
+	}
+	if key == "$task" || key == "$note" || key == "$meeting" {
+		return nil, badRequest("invalid_type", param, "Relationship %q is read-only.", key)
+	}
+	var ids []string
+	switch v := value.(type) {
+	case string:
+		ids = []string{v}
+	case []any:
+		for _, item := range v {
+			str, ok := item.(string)
+			if !ok {
+				return nil, badRequest("invalid_type", param, "Relationship values are entity IDs (strings).")
+			}
+			ids = append(ids, str)
+		}
+	default:
+		return nil, badRequest("invalid_type", param, "A relationship is one entity ID or an array of IDs.")
+	}
+	if def.Cardinality == "HAS_ONE" && len(ids) > 1 {
+		return nil, badRequest("invalid_type", param, "Relationship %q takes one ID.", key)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range ids {
+		if _, ok := s.entities[id]; !ok || !strings.HasPrefix(id, idPrefix(def.ObjectType)) {
+			return nil, &apiError{http.StatusUnprocessableEntity, "unprocessable_content", "relationship_entity_missing", param, fmt.Sprintf("No %s with ID %q.", def.ObjectType, id)}
+		}
+	}
+	return ids, nil
+}
+
+func idPrefix(objectType string) string {
+	switch objectType {
+	case "account":
+		return "acc_"
+	case "member":
+		return "mem_"
+	case "contact":
+		return "con_"
+	}
+	return ""
+}
+
+func wrapFields(defs definitions, stored map[string]any) map[string]any {
+	out := map[string]any{}
+	for key, def := range defs.Fields {
+		value := stored[key]
+		if key == "$opportunityStatus" && len(def.TypeConfiguration.Options) > 0 {
+			value = def.TypeConfiguration.Options[0].ID
+		}
+		out[key] = map[string]any{"valueType": def.ValueType, "value": value}
+	}
+	return out
+}
+
+func wrapRelationships(defs definitions, stored map[string][]string) map[string]any {
+	out := map[string]any{}
+	for key, def := range defs.Relationships {
+		values := stored[key]
+		if values == nil {
+			values = []string{}
+		}
+		out[key] = map[string]any{"cardinality": strings.ToLower(def.Cardinality), "objectType": def.ObjectType, "values": values}
+	}
+	return out
+}

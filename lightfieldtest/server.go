@@ -1,0 +1,322 @@
+package lightfieldtest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Fault is an injected misbehaviour for the next request matching Method and
+// Path (empty matches any).
+type Fault struct {
+	Method, Path string
+	// Status, when not zero, is answered instead of handling the request,
+	// with Body (default: a JSON error of the status's type).
+	Status int
+	Body   string
+	// RetryAfter is sent as the Retry-After header when not empty.
+	RetryAfter string
+	// Delay is waited before answering (or before failing).
+	Delay time.Duration
+}
+
+// Request is what the fake received, for tests to inspect.
+type Request struct {
+	Method, Path string
+	Header       http.Header
+	Body         []byte
+}
+
+// Server is the fake Lightfield API. Create it with New; the zero value is
+// not usable.
+type Server struct {
+	mu     sync.Mutex
+	apiKey string
+	// scopes is nil for full access.
+	scopes     []string
+	rawDefs    json.RawMessage
+	defs       definitions
+	entities   map[string]Entity // by ID: accounts, members, contacts
+	created    []json.RawMessage
+	requests   []Request
+	faults     []Fault
+	idempotent map[string]*idempotentEntry
+	seq        int
+	now        func() time.Time
+}
+
+type idempotentEntry struct {
+	done   chan struct{}
+	status int
+	body   []byte
+}
+
+// New returns a fake serving org, accepting only apiKey.
+func New(org Org, apiKey string) (*Server, error) {
+	s := &Server{apiKey: apiKey, entities: map[string]Entity{}, idempotent: map[string]*idempotentEntry{}, now: time.Now}
+	if err := s.SetDefinitions(org.Definitions); err != nil {
+		return nil, err
+	}
+	for _, list := range [][]Entity{org.Accounts, org.Members, org.Contacts} {
+		for _, e := range list {
+			s.entities[e.ID] = e
+		}
+	}
+	return s, nil
+}
+
+// SetDefinitions replaces the served definitions, as an administrator
+// editing fields in Lightfield would.
+func (s *Server) SetDefinitions(raw json.RawMessage) error {
+	var d definitions
+	if err := json.Unmarshal(raw, &d); err != nil {
+		return fmt.Errorf("fake definitions: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rawDefs, s.defs = raw, d
+	return nil
+}
+
+// SetScopes limits the key to these scopes; nil gives full access.
+func (s *Server) SetScopes(scopes ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.scopes = scopes
+}
+
+// Inject queues a fault; faults are used once each, in order.
+func (s *Server) Inject(f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = append(s.faults, f)
+}
+
+// Created returns the opportunities stored so far, as the API answered them.
+func (s *Server) Created() []json.RawMessage {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.created)
+}
+
+// Requests returns every request received so far.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.requests)
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", "body_unreadable", "", "the request body could not be read")
+		return
+	}
+	s.mu.Lock()
+	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body})
+	fault, faulted := s.takeFault(r)
+	s.mu.Unlock()
+	if faulted && fault.Status != 0 {
+		if !sleep(r, fault.Delay) {
+			return
+		}
+		if fault.RetryAfter != "" {
+			w.Header().Set("Retry-After", fault.RetryAfter)
+		}
+		if fault.Body != "" {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(fault.Status)
+			io.WriteString(w, fault.Body)
+			return
+		}
+		writeError(w, fault.Status, statusType(fault.Status), "", "", http.StatusText(fault.Status))
+		return
+	}
+	// A delay without a status is a slow answer: the request is handled
+	// (a create is committed) and only the answer is late.
+	slow := fault.Delay
+	if !s.authorized(w, r) {
+		return
+	}
+	switch {
+	case r.Method == http.MethodGet && r.URL.Path == "/v1/opportunities/definitions":
+		if s.requireScope(w, "opportunities:read") {
+			s.mu.Lock()
+			raw := s.rawDefs
+			s.mu.Unlock()
+			if sleep(r, slow) {
+				writeJSON(w, http.StatusOK, raw)
+			}
+		}
+	case r.Method == http.MethodPost && r.URL.Path == "/v1/opportunities":
+		if s.requireScope(w, "opportunities:create") && s.requireJSON(w, r) {
+			s.createOpportunity(w, r, body, slow)
+		}
+	default:
+		writeError(w, http.StatusNotFound, "not_found", "", "", fmt.Sprintf("no route for %s %s", r.Method, r.URL.Path))
+	}
+}
+
+func (s *Server) takeFault(r *http.Request) (Fault, bool) {
+	for i, f := range s.faults {
+		if (f.Method == "" || f.Method == r.Method) && (f.Path == "" || f.Path == r.URL.Path) {
+			s.faults = slices.Delete(s.faults, i, i+1)
+			return f, true
+		}
+	}
+	return Fault{}, false
+}
+
+func (s *Server) authorized(w http.ResponseWriter, r *http.Request) bool {
+	if r.Header.Get("Authorization") != "Bearer "+s.apiKey {
+		writeError(w, http.StatusUnauthorized, "unauthorized", "", "", "Invalid or missing API key.")
+		return false
+	}
+	if r.Header.Get("Lightfield-Version") != "2026-03-01" {
+		writeError(w, http.StatusBadRequest, "bad_request", "version_header", "", "The Lightfield-Version header is missing or not supported; send 2026-03-01.")
+		return false
+	}
+	return true
+}
+
+func (s *Server) requireScope(w http.ResponseWriter, scope string) bool {
+	s.mu.Lock()
+	scopes := s.scopes
+	s.mu.Unlock()
+	if scopes == nil || slices.Contains(scopes, scope) {
+		return true
+	}
+	writeError(w, http.StatusForbidden, "forbidden", "", "", fmt.Sprintf("This API key lacks the required scope: %s", scope))
+	return false
+}
+
+func (s *Server) requireJSON(w http.ResponseWriter, r *http.Request) bool {
+	if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		writeError(w, http.StatusUnsupportedMediaType, "unsupported_media_type", "", "", "Send Content-Type: application/json.")
+		return false
+	}
+	return true
+}
+
+// createOpportunity applies Lightfield's idempotency rules around the create:
+// a finished key replays its answer whatever the body, a running one is a
+// 409, and a failed one is forgotten so that a retry runs again.
+func (s *Server) createOpportunity(w http.ResponseWriter, r *http.Request, body []byte, slow time.Duration) {
+	key := r.Header.Get("Idempotency-Key")
+	if len(key) > 255 {
+		writeError(w, http.StatusBadRequest, "bad_request", "idempotency_key_too_long", "", "Idempotency-Key must be at most 255 characters.")
+		return
+	}
+	if key == "" {
+		status, answer := s.create(body)
+		if sleep(r, slow) {
+			writeJSON(w, status, answer)
+		}
+		return
+	}
+	s.mu.Lock()
+	if entry, ok := s.idempotent[key]; ok {
+		s.mu.Unlock()
+		select {
+		case <-entry.done:
+			w.Header().Set("Idempotent-Replayed", "true")
+			writeJSON(w, entry.status, entry.body)
+		default:
+			writeError(w, http.StatusConflict, "conflict", "idempotency_conflict", "", "A request with this Idempotency-Key is still being processed; retry later with the same key.")
+		}
+		return
+	}
+	entry := &idempotentEntry{done: make(chan struct{})}
+	s.idempotent[key] = entry
+	s.mu.Unlock()
+
+	status, answer := s.create(body)
+	answered := sleep(r, slow)
+	s.mu.Lock()
+	if status == http.StatusOK {
+		entry.status, entry.body = status, answer
+	} else {
+		delete(s.idempotent, key)
+	}
+	close(entry.done)
+	s.mu.Unlock()
+	if answered {
+		writeJSON(w, status, answer)
+	}
+}
+
+// sleep waits d unless the client goes away first; it reports whether the
+// client is still there to answer.
+func sleep(r *http.Request, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+		return false
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+func writeError(w http.ResponseWriter, status int, typ, code, param, message string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(errorBody(typ, code, param, message))
+}
+
+func errorBody(typ, code, param, message string) []byte {
+	// The bare shape of the OpenAPI document; clients must accept it as well
+	// as the wrapped one.
+	e := map[string]string{"type": typ, "message": message}
+	if code != "" {
+		e["code"] = code
+	}
+	if param != "" {
+		e["param"] = param
+	}
+	var buf bytes.Buffer
+	json.NewEncoder(&buf).Encode(e)
+	return buf.Bytes()
+}
+
+func statusType(status int) string {
+	switch status {
+	case 400:
+		return "bad_request"
+	case 401:
+		return "unauthorized"
+	case 403:
+		return "forbidden"
+	case 404:
+		return "not_found"
+	case 409:
+		return "conflict"
+	case 415:
+		return "unsupported_media_type"
+	case 422:
+		return "unprocessable_content"
+	case 429:
+		return "too_many_requests"
+	case 503:
+		return "service_unavailable"
+	case 504:
+		return "gateway_timeout"
+	}
+	return "internal_server_error"
+}

@@ -1,0 +1,255 @@
+package lightfieldtest
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+const testKey = "sk_lf_fake_test"
+
+func newFake(t *testing.T) (*Server, *httptest.Server) {
+	t.Helper()
+	org, err := LoadOrg("../testdata/org.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake, err := New(org, testKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(fake)
+	t.Cleanup(ts.Close)
+	return fake, ts
+}
+
+func loadOpenAPI(t *testing.T) *OpenAPI {
+	t.Helper()
+	path, err := FindOpenAPI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := LoadOpenAPI(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+type call struct {
+	method, path, body string
+	header             map[string]string
+}
+
+// send makes a well-formed request unless c.header overrides a header ("" removes it).
+func send(t *testing.T, ts *httptest.Server, c call) (*http.Response, []byte) {
+	t.Helper()
+	var body io.Reader
+	if c.body != "" {
+		body = strings.NewReader(c.body)
+	}
+	req, err := http.NewRequest(c.method, ts.URL+c.path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+testKey)
+	req.Header.Set("Lightfield-Version", "2026-03-01")
+	if c.body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range c.header {
+		if v == "" {
+			req.Header.Del(k)
+		} else {
+			req.Header.Set(k, v)
+		}
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return resp, raw
+}
+
+const validCreate = `{"fields":{"$name":"Acme expansion","$stage":"Discovery","$amount":40000,"productLines":["Platform","opt_pl_analytics"],"$closeDate":"2026-03-31T00:00:00+00:00"},"relationships":{"$account":"acc_01acme","$owner":["mem_01dana"]}}`
+
+// TestContractResponses checks every kind of answer the fake gives against
+// the response schemas of Lightfield's OpenAPI document.
+func TestContractResponses(t *testing.T) {
+	o := loadOpenAPI(t)
+	cases := []struct {
+		name   string
+		call   call
+		fault  *Fault
+		status int
+		schema string
+	}{
+		{"definitions", call{method: "GET", path: "/v1/opportunities/definitions"}, nil, 200, "OpportunityDefinitionsResponse"},
+		{"create", call{method: "POST", path: "/v1/opportunities", body: validCreate}, nil, 200, "OpportunityCreateResponse"},
+		{"unknown field", call{method: "POST", path: "/v1/opportunities", body: `{"fields":{"$name":"x","$stage":"Discovery","nope":1},"relationships":{"$account":"acc_01acme"}}`}, nil, 400, "BadRequestError"},
+		{"missing version", call{method: "GET", path: "/v1/opportunities/definitions", header: map[string]string{"Lightfield-Version": ""}}, nil, 400, "BadRequestError"},
+		{"bad key", call{method: "GET", path: "/v1/opportunities/definitions", header: map[string]string{"Authorization": "Bearer sk_lf_wrong"}}, nil, 401, "UnauthorizedError"},
+		{"no such route", call{method: "GET", path: "/v1/nothing"}, nil, 404, "NotFoundError"},
+		{"not json", call{method: "POST", path: "/v1/opportunities", body: validCreate, header: map[string]string{"Content-Type": "text/plain"}}, nil, 415, "UnsupportedMediaTypeError"},
+		{"missing account", call{method: "POST", path: "/v1/opportunities", body: `{"fields":{"$name":"x","$stage":"Discovery"},"relationships":{"$account":"acc_missing"}}`}, nil, 422, "UnprocessableContentError"},
+		{"rate limited", call{method: "GET", path: "/v1/opportunities/definitions"}, &Fault{Status: 429, RetryAfter: "1"}, 429, "TooManyRequestsError"},
+		{"server error", call{method: "GET", path: "/v1/opportunities/definitions"}, &Fault{Status: 500}, 500, "InternalServerError"},
+		{"unavailable", call{method: "GET", path: "/v1/opportunities/definitions"}, &Fault{Status: 503}, 503, "ServiceUnavailableError"},
+		{"gateway timeout", call{method: "GET", path: "/v1/opportunities/definitions"}, &Fault{Status: 504}, 504, "GatewayTimeoutError"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			fake, ts := newFake(t)
+			if tc.fault != nil {
+				fake.Inject(*tc.fault)
+			}
+			resp, body := send(t, ts, tc.call)
+			if resp.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tc.status, body)
+			}
+			if err := o.ValidateSchema(tc.schema, body); err != nil {
+				t.Fatalf("answer does not match %s: %v\n%s", tc.schema, err, body)
+			}
+		})
+	}
+}
+
+func TestForbiddenNamesScope(t *testing.T) {
+	o := loadOpenAPI(t)
+	fake, ts := newFake(t)
+	fake.SetScopes("opportunities:read")
+	resp, body := send(t, ts, call{method: "POST", path: "/v1/opportunities", body: validCreate})
+	if resp.StatusCode != 403 || !strings.Contains(string(body), "opportunities:create") {
+		t.Fatalf("got %d %s, want 403 naming opportunities:create", resp.StatusCode, body)
+	}
+	if err := o.ValidateSchema("ForbiddenError", body); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestConflictMatchesSchema(t *testing.T) {
+	o := loadOpenAPI(t)
+	fake, ts := newFake(t)
+	fake.Inject(Fault{Method: "POST", Delay: 300 * time.Millisecond})
+	key := map[string]string{"Idempotency-Key": "k-conflict"}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		send(t, ts, call{method: "POST", path: "/v1/opportunities", body: validCreate, header: key})
+	}()
+	time.Sleep(100 * time.Millisecond)
+	resp, body := send(t, ts, call{method: "POST", path: "/v1/opportunities", body: validCreate, header: key})
+	wg.Wait()
+	if resp.StatusCode != 409 || !strings.Contains(string(body), "idempotency_conflict") {
+		t.Fatalf("got %d %s, want 409 idempotency_conflict", resp.StatusCode, body)
+	}
+	if err := o.ValidateSchema("ConflictError", body); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestIdempotentReplay(t *testing.T) {
+	fake, ts := newFake(t)
+	key := map[string]string{"Idempotency-Key": "k1"}
+	_, first := send(t, ts, call{method: "POST", path: "/v1/opportunities", body: validCreate, header: key})
+	other := strings.Replace(validCreate, "Acme expansion", "Something else", 1)
+	resp, second := send(t, ts, call{method: "POST", path: "/v1/opportunities", body: other, header: key})
+	if resp.StatusCode != 200 || !bytes.Equal(first, second) {
+		t.Fatalf("same key should replay the first answer even with another body:\n%s\n%s", first, second)
+	}
+	if n := len(fake.Created()); n != 1 {
+		t.Fatalf("%d opportunities stored, want 1", n)
+	}
+}
+
+func TestFailedOriginalIsNotCached(t *testing.T) {
+	fake, ts := newFake(t)
+	key := map[string]string{"Idempotency-Key": "k2"}
+	bad := strings.Replace(validCreate, `"Discovery"`, `"Nope"`, 1)
+	if resp, _ := send(t, ts, call{method: "POST", path: "/v1/opportunities", body: bad, header: key}); resp.StatusCode != 400 {
+		t.Fatalf("invalid stage: got %d", resp.StatusCode)
+	}
+	if resp, body := send(t, ts, call{method: "POST", path: "/v1/opportunities", body: validCreate, header: key}); resp.StatusCode != 200 {
+		t.Fatalf("retry after a failure should run again: %d %s", resp.StatusCode, body)
+	}
+	if n := len(fake.Created()); n != 1 {
+		t.Fatalf("%d stored, want 1", n)
+	}
+}
+
+func TestCreateRejects(t *testing.T) {
+	cases := map[string]struct {
+		body, code, param string
+	}{
+		"read-only status":    {`{"fields":{"$name":"x","$stage":"Discovery","$opportunityStatus":"opt_os_open"},"relationships":{"$account":"acc_01acme"}}`, "invalid_type", "fields.$opportunityStatus"},
+		"read-only field":     {`{"fields":{"$name":"x","$stage":"Discovery","legacyId":"L-1"},"relationships":{"$account":"acc_01acme"}}`, "invalid_type", "fields.legacyId"},
+		"read-only relation":  {`{"fields":{"$name":"x","$stage":"Discovery"},"relationships":{"$account":"acc_01acme","$task":"tsk_1"}}`, "invalid_type", "relationships.$task"},
+		"date without offset": {`{"fields":{"$name":"x","$stage":"Discovery","$closeDate":"2026-03-31"},"relationships":{"$account":"acc_01acme"}}`, "invalid_type", "fields.$closeDate"},
+		"three decimals":      {`{"fields":{"$name":"x","$stage":"Discovery","$amount":1.005},"relationships":{"$account":"acc_01acme"}}`, "invalid_type", "fields.$amount"},
+		"missing stage":       {`{"fields":{"$name":"x"},"relationships":{"$account":"acc_01acme"}}`, "parameter_missing", "fields.$stage"},
+		"missing account":     {`{"fields":{"$name":"x","$stage":"Discovery"},"relationships":{}}`, "parameter_missing", "relationships.$account"},
+		"extra top-level":     {`{"fields":{"$name":"x","$stage":"Discovery"},"relationships":{"$account":"acc_01acme"},"dryRun":true}`, "unknown_parameter", "dryRun"},
+		"unknown relation":    {`{"fields":{"$name":"x","$stage":"Discovery"},"relationships":{"$account":"acc_01acme","nope":"acc_01acme"}}`, "unknown_relationship", "relationships.nope"},
+		"bad country":         {`{"fields":{"$name":"x","$stage":"Discovery","billingAddress":{"country":"Germany"}},"relationships":{"$account":"acc_01acme"}}`, "invalid_type", "fields.billingAddress.country"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			fake, ts := newFake(t)
+			resp, body := send(t, ts, call{method: "POST", path: "/v1/opportunities", body: tc.body})
+			var e struct{ Code, Param string }
+			json.Unmarshal(body, &e)
+			if resp.StatusCode != 400 || e.Code != tc.code || e.Param != tc.param {
+				t.Fatalf("got %d %s, want 400 %s at %s", resp.StatusCode, body, tc.code, tc.param)
+			}
+			if len(fake.Created()) != 0 {
+				t.Fatal("a rejected create was stored")
+			}
+		})
+	}
+}
+
+func TestCreateStoresOptionIDs(t *testing.T) {
+	_, ts := newFake(t)
+	_, body := send(t, ts, call{method: "POST", path: "/v1/opportunities", body: validCreate})
+	var opp struct {
+		Fields map[string]struct {
+			Value json.RawMessage `json:"value"`
+		} `json:"fields"`
+	}
+	if err := json.Unmarshal(body, &opp); err != nil {
+		t.Fatal(err)
+	}
+	if got := string(opp.Fields["$stage"].Value); got != `"opt_st_disc"` {
+		t.Errorf("$stage stored as %s, want the option ID", got)
+	}
+	if got := string(opp.Fields["productLines"].Value); got != `["opt_pl_platform","opt_pl_analytics"]` {
+		t.Errorf("productLines stored as %s", got)
+	}
+}
+
+// TestOpenAPICanFail guards the contract tests against a validator that
+// accepts everything.
+func TestOpenAPICanFail(t *testing.T) {
+	o := loadOpenAPI(t)
+	if err := o.ValidateSchema("OpportunityCreateResponse", []byte(`{"id":"opp_1","extra":1}`)); err == nil {
+		t.Error("an incomplete create response passed")
+	}
+	if err := o.ValidateSchema("BadRequestError", []byte(`{"type":"bad_request","message":"m"}`)); err == nil {
+		t.Error("a 400 without code passed")
+	}
+	if err := o.ValidateCreateRequest([]byte(`{"fields":{"$name":"x"},"relationships":{"$account":"acc_1"}}`)); err == nil {
+		t.Error("a create without $stage passed")
+	}
+	if err := o.ValidateCreateRequest([]byte(validCreate)); err != nil {
+		t.Errorf("a valid create failed: %v", err)
+	}
+}
