@@ -1,0 +1,248 @@
+package lfclient
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lightfield-mcp/lightfield-mcp/lightfieldtest"
+)
+
+const testKey = "sk_lf_client_test_SECRET"
+
+func newFake(t *testing.T) (*lightfieldtest.Server, *httptest.Server) {
+	t.Helper()
+	org, err := lightfieldtest.LoadOrg("../testdata/org.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake, err := lightfieldtest.New(org, testKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(fake)
+	t.Cleanup(ts.Close)
+	return fake, ts
+}
+
+func newClient(t *testing.T, baseURL string, tweak ...func(*Config)) *Client {
+	t.Helper()
+	cfg := Config{APIKey: testKey, BaseURL: baseURL, UserAgent: "lightfield-mcp/test", MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, AttemptTimeout: 2 * time.Second}
+	for _, f := range tweak {
+		f(&cfg)
+	}
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+var params = OpportunityCreateParams{
+	Fields:        map[string]any{"$name": "Acme expansion", "$stage": "opt_st_disc", "$amount": 40000},
+	Relationships: map[string]any{"$account": "acc_01acme"},
+}
+
+func TestCreateSendsHeadersAndDecodes(t *testing.T) {
+	fake, ts := newFake(t)
+	opp, err := newClient(t, ts.URL).CreateOpportunity(context.Background(), params, "key-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(opp.ID, "opp_") || opp.HTTPLink == nil || opp.Fields["$stage"].ValueType != "SINGLE_SELECT" {
+		t.Fatalf("decoded %+v", opp)
+	}
+	if opp.Relationships["$account"].Values[0] != "acc_01acme" || len(opp.Raw) == 0 {
+		t.Fatalf("relationships or raw body lost: %+v", opp)
+	}
+	req := fake.Requests()[0]
+	for header, want := range map[string]string{
+		"Authorization": "Bearer " + testKey, "Lightfield-Version": "2026-03-01", "Content-Type": "application/json",
+		"Accept": "application/json", "User-Agent": "lightfield-mcp/test", "Idempotency-Key": "key-1",
+	} {
+		if got := req.Header.Get(header); got != want {
+			t.Errorf("%s = %q, want %q", header, got, want)
+		}
+	}
+}
+
+func TestDefinitionsKeepUnknowns(t *testing.T) {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`{"objectType":"opportunity","beta":true,"fieldDefinitions":{"rating":{"label":"Rating","description":null,"valueType":"STAR_RATING","typeConfiguration":{"stars":5}}},"relationshipDefinitions":{}}`))
+	}))
+	defer ts.Close()
+	defs, err := newClient(t, ts.URL).OpportunityDefinitions(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if defs.FieldDefinitions["rating"].ValueType != "STAR_RATING" {
+		t.Fatalf("unknown valueType lost: %+v", defs)
+	}
+}
+
+func TestRetriesKeepTheSameKey(t *testing.T) {
+	for _, fault := range []lightfieldtest.Fault{
+		{Status: 429, RetryAfter: "0"},
+		{Status: 500}, {Status: 502}, {Status: 503}, {Status: 504},
+		{Status: 409, Body: `{"type":"conflict","code":"idempotency_conflict","message":"busy"}`},
+	} {
+		t.Run(http.StatusText(fault.Status), func(t *testing.T) {
+			fake, ts := newFake(t)
+			fake.Inject(fault)
+			fake.Inject(fault)
+			if _, err := newClient(t, ts.URL).CreateOpportunity(context.Background(), params, "same-key"); err != nil {
+				t.Fatal(err)
+			}
+			reqs := fake.Requests()
+			if len(reqs) != 3 {
+				t.Fatalf("%d attempts, want 3", len(reqs))
+			}
+			for _, r := range reqs {
+				if r.Header.Get("Idempotency-Key") != "same-key" {
+					t.Fatalf("attempt with key %q", r.Header.Get("Idempotency-Key"))
+				}
+			}
+			if n := len(fake.Created()); n != 1 {
+				t.Fatalf("%d created", n)
+			}
+		})
+	}
+}
+
+func TestRetryAfterIsHonoured(t *testing.T) {
+	fake, ts := newFake(t)
+	fake.Inject(lightfieldtest.Fault{Status: 429, RetryAfter: "1"})
+	start := time.Now()
+	if _, err := newClient(t, ts.URL).CreateOpportunity(context.Background(), params, "k"); err != nil {
+		t.Fatal(err)
+	}
+	if waited := time.Since(start); waited < time.Second {
+		t.Fatalf("retried after %v, before Retry-After", waited)
+	}
+}
+
+func TestSlowAnswerIsRetriedWithoutDuplicate(t *testing.T) {
+	fake, ts := newFake(t)
+	fake.Inject(lightfieldtest.Fault{Method: "POST", Delay: 300 * time.Millisecond})
+	c := newClient(t, ts.URL, func(cfg *Config) { cfg.AttemptTimeout = 100 * time.Millisecond; cfg.MinBackoff = 400 * time.Millisecond; cfg.MaxBackoff = 400 * time.Millisecond })
+	if _, err := c.CreateOpportunity(context.Background(), params, "slow-key"); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(fake.Created()); n != 1 {
+		t.Fatalf("%d created after a timed-out attempt and a retry, want 1", n)
+	}
+}
+
+func TestNoRetryOnClientErrors(t *testing.T) {
+	for _, status := range []int{400, 401, 403, 404, 409, 415, 422} {
+		fake, ts := newFake(t)
+		fake.Inject(lightfieldtest.Fault{Status: status})
+		_, err := newClient(t, ts.URL).CreateOpportunity(context.Background(), params, "k")
+		var apiErr *Error
+		if !errors.As(err, &apiErr) || apiErr.StatusCode != status {
+			t.Fatalf("%d: got %v", status, err)
+		}
+		if n := len(fake.Requests()); n != 1 {
+			t.Errorf("%d: %d attempts, want 1", status, n)
+		}
+	}
+}
+
+func TestAttemptsAreBounded(t *testing.T) {
+	fake, ts := newFake(t)
+	for range 10 {
+		fake.Inject(lightfieldtest.Fault{Status: 503})
+	}
+	_, err := newClient(t, ts.URL).CreateOpportunity(context.Background(), params, "k")
+	if err == nil || len(fake.Requests()) != 4 {
+		t.Fatalf("err %v after %d attempts, want an error after 4", err, len(fake.Requests()))
+	}
+}
+
+func TestConnectionFailureIsRetriedThenReported(t *testing.T) {
+	ts := httptest.NewServer(http.NotFoundHandler())
+	url := ts.URL
+	ts.Close()
+	_, err := newClient(t, url).OpportunityDefinitions(context.Background())
+	if err == nil || strings.Contains(err.Error(), testKey) {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestErrorShapes(t *testing.T) {
+	cases := map[string]struct {
+		body string
+		want Error
+	}{
+		"wrapped":  {`{"error":{"type":"bad_request","code":"unknown_field","param":"fields.x","message":"Unknown field"}}`, Error{StatusCode: 400, Type: "bad_request", Code: "unknown_field", Param: "fields.x", Message: "Unknown field"}},
+		"bare":     {`{"type":"bad_request","code":"invalid_type","param":"fields.$amount","message":"must be a number"}`, Error{StatusCode: 400, Type: "bad_request", Code: "invalid_type", Param: "fields.$amount", Message: "must be a number"}},
+		"not json": {"<html><body>502 Bad Gateway</body></html>", Error{StatusCode: 400, Message: "<html><body>502 Bad Gateway</body></html>"}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(400)
+				w.Write([]byte(tc.body))
+			}))
+			defer ts.Close()
+			_, err := newClient(t, ts.URL).OpportunityDefinitions(context.Background())
+			var got *Error
+			if !errors.As(err, &got) {
+				t.Fatalf("got %v", err)
+			}
+			if got.StatusCode != tc.want.StatusCode || got.Type != tc.want.Type || got.Code != tc.want.Code || got.Param != tc.want.Param || got.Message != tc.want.Message {
+				t.Fatalf("got %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestAmbiguousStageCandidatesKept(t *testing.T) {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(400)
+		w.Write([]byte(`{"type":"bad_request","code":"ambiguous_stage_label","message":"ambiguous","candidates":[{"stageOptionId":"opt_1","stageLabel":"Won","pipelineId":"pd_1","pipelineName":"New"}]}`))
+	}))
+	defer ts.Close()
+	_, err := newClient(t, ts.URL).CreateOpportunity(context.Background(), params, "k")
+	var got *Error
+	if !errors.As(err, &got) || !json.Valid(got.Candidates) || !strings.Contains(string(got.Candidates), "opt_1") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestPacerSpacesRequests(t *testing.T) {
+	p := newPacer(100)
+	start := time.Now()
+	for range 11 {
+		if err := p.wait(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if elapsed := time.Since(start); elapsed < 95*time.Millisecond {
+		t.Fatalf("11 requests at 100/s took %v, want ≥ 100ms", elapsed)
+	}
+}
+
+func TestNewRejectsBadConfig(t *testing.T) {
+	if _, err := New(Config{}); err == nil {
+		t.Error("no key accepted")
+	}
+	if _, err := New(Config{APIKey: "k", BaseURL: "api.lightfield.app"}); err == nil {
+		t.Error("relative base URL accepted")
+	}
+}
+
+func TestRetryAfterDate(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	if d := parseRetryAfter(now.Add(3*time.Second).Format(http.TimeFormat), now); d != 3*time.Second {
+		t.Fatalf("got %v", d)
+	}
+	if d := parseRetryAfter("2", now); d != 2*time.Second {
+		t.Fatalf("got %v", d)
+	}
+}
