@@ -1,0 +1,257 @@
+package schema
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+
+	"github.com/invopop/jsonschema"
+	orderedmap "github.com/pb33f/ordered-map/v2"
+
+	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
+)
+
+// Required keys of every create, whatever the definitions say (definitions
+// carry no required flag; API.md).
+var (
+	RequiredFields        = []string{"$name", "$stage"}
+	RequiredRelationships = []string{"$account"}
+)
+
+// ReadOnlyRelationships can never be written on an opportunity.
+var ReadOnlyRelationships = []string{"$task", "$note", "$meeting"}
+
+// reflectSchema reflects v into an inline schema within the subset every MCP
+// host accepts: no $ref, $defs or $schema.
+func reflectSchema(v any, allowAdditional bool) *jsonschema.Schema {
+	r := jsonschema.Reflector{
+		DoNotReference:            true,
+		Anonymous:                 true,
+		ExpandedStruct:            true,
+		AllowAdditionalProperties: allowAdditional,
+		Mapper:                    mapRaw,
+	}
+	s := r.Reflect(v)
+	s.Version = ""
+	return s
+}
+
+// mapRaw gives json.RawMessage (the opportunity as Lightfield returned it)
+// the shape the output schema promises instead of an empty schema.
+func mapRaw(t reflect.Type) *jsonschema.Schema {
+	if t == reflect.TypeFor[json.RawMessage]() {
+		return reflectSchema(opportunityShape{}, true)
+	}
+	return nil
+}
+
+// Input returns the input schema of create_opportunity. With nil definitions
+// it is the base schema reflected from CreateOpportunityArgs; with
+// definitions, fields and relationships list exactly what the organisation
+// can write.
+func Input(defs *lfclient.Definitions) *jsonschema.Schema {
+	s := reflectSchema(CreateOpportunityArgs{}, false)
+	if defs == nil {
+		// Without definitions any key may be valid: leave fields and
+		// relationships open and let the server check them.
+		for _, key := range []string{"fields", "relationships"} {
+			prop, _ := s.Properties.Get(key)
+			prop.AdditionalProperties = nil
+		}
+		return s
+	}
+	fields, _ := s.Properties.Get("fields")
+	refineFields(fields, defs)
+	rels, _ := s.Properties.Get("relationships")
+	refineRelationships(rels, defs)
+	return s
+}
+
+// Output returns the output schema of create_opportunity, which both a
+// created opportunity and a dry run satisfy.
+func Output() *jsonschema.Schema {
+	return reflectSchema(CreateOpportunityResult{}, true)
+}
+
+// JSON marshals a schema for publishing.
+func JSON(s *jsonschema.Schema) json.RawMessage {
+	raw, err := json.Marshal(s)
+	if err != nil {
+		panic(fmt.Sprintf("marshal schema: %v", err)) // only reachable through a bug in this package
+	}
+	return raw
+}
+
+// WritableField reports whether a field may be sent on create.
+func WritableField(key string, def lfclient.FieldDefinition) bool {
+	return !def.ReadOnly && key != "$opportunityStatus" &&
+		def.ValueType != lfclient.TypeMarkdown && def.ValueType != lfclient.TypeHTML
+}
+
+// WritableRelationship reports whether a relationship may be sent on create.
+func WritableRelationship(key string) bool {
+	return !slices.Contains(ReadOnlyRelationships, key)
+}
+
+// SortedKeys orders definition keys as people expect: the keys every create
+// needs first, then system keys, then custom ones, alphabetically within each.
+func SortedKeys[V any](m map[string]V, first []string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	rank := func(k string) int {
+		if i := slices.Index(first, k); i >= 0 {
+			return i
+		}
+		if strings.HasPrefix(k, "$") {
+			return len(first)
+		}
+		return len(first) + 1
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		if ra, rb := rank(a), rank(b); ra != rb {
+			return ra - rb
+		}
+		return strings.Compare(a, b)
+	})
+	return keys
+}
+
+func refineFields(s *jsonschema.Schema, defs *lfclient.Definitions) {
+	s.Properties = orderedmap.New[string, *jsonschema.Schema]()
+	for _, key := range SortedKeys(defs.FieldDefinitions, RequiredFields) {
+		def := defs.FieldDefinitions[key]
+		if !WritableField(key, def) {
+			continue
+		}
+		if prop := fieldSchema(key, def); prop != nil {
+			s.Properties.Set(key, prop)
+		}
+	}
+	s.Required = slices.Clone(RequiredFields)
+	s.AdditionalProperties = jsonschema.FalseSchema
+}
+
+func fieldSchema(key string, def lfclient.FieldDefinition) *jsonschema.Schema {
+	p := &jsonschema.Schema{}
+	var hint string
+	switch def.ValueType {
+	case lfclient.TypeText:
+		p.Type = "string"
+		if key == "$name" {
+			p.MinLength = new(uint64(1))
+		}
+	case lfclient.TypeNumber:
+		p.Type = "number"
+		hint = "A number with at most 2 decimals."
+	case lfclient.TypeCurrency:
+		p.Type = "number"
+		hint = "An amount"
+		if c := def.TypeConfiguration.Currency; c != "" {
+			hint += " in " + c
+		}
+		hint += ", as a plain number (40000, not \"$40k\")."
+	case lfclient.TypeDatetime:
+		p.Type, p.Format = "string", "date-time"
+		hint = "ISO 8601 with offset (2026-03-31T17:00:00+00:00), or a plain date YYYY-MM-DD, sent as 00:00 UTC that day."
+	case lfclient.TypeCheckbox:
+		p.Type = "boolean"
+	case lfclient.TypeEmail:
+		p.Type, p.Items = "array", &jsonschema.Schema{Type: "string", Format: "email"}
+		hint = "Email addresses."
+	case lfclient.TypeTelephone:
+		p.Type, p.Items = "array", &jsonschema.Schema{Type: "string"}
+		hint = "Phone numbers, E.164 (+14155550100) where possible."
+	case lfclient.TypeURL:
+		p.Type, p.Format = "string", "uri"
+	case lfclient.TypeSocialHandle:
+		p.Type, p.Format = "string", "uri"
+		hint = "Profile URL"
+		if svc := def.TypeConfiguration.HandleService; svc != "" {
+			hint += " on " + svc
+		}
+		hint += "."
+	case lfclient.TypeAddress:
+		p = reflectSchema(Address{}, false)
+	case lfclient.TypeFullName:
+		p = reflectSchema(FullName{}, false)
+	case lfclient.TypeSingleSelect:
+		p.Type, p.Enum = "string", optionLabels(def)
+		hint = "One of the listed labels."
+	case lfclient.TypeMultiSelect:
+		p.Type, p.Items = "array", &jsonschema.Schema{Type: "string", Enum: optionLabels(def)}
+		hint = "Any of the listed labels."
+	default:
+		// A value type this version does not know: not advertised, but a
+		// value sent for it is passed on for Lightfield to judge.
+		return nil
+	}
+	p.Title = def.Label
+	p.Description = describe(def.Label, def.Description, hint)
+	return p
+}
+
+func optionLabels(def lfclient.FieldDefinition) []any {
+	labels := make([]any, 0, len(def.TypeConfiguration.Options))
+	for _, o := range def.TypeConfiguration.Options {
+		labels = append(labels, o.Label)
+	}
+	return labels
+}
+
+func describe(label string, description *string, hint string) string {
+	parts := []string{label + "."}
+	if description != nil && strings.TrimSpace(*description) != "" {
+		parts = append(parts, strings.TrimSpace(*description))
+	}
+	if hint != "" {
+		parts = append(parts, hint)
+	}
+	return strings.Join(parts, " ")
+}
+
+func refineRelationships(s *jsonschema.Schema, defs *lfclient.Definitions) {
+	s.Properties = orderedmap.New[string, *jsonschema.Schema]()
+	for _, key := range SortedKeys(defs.RelationshipDefinitions, RequiredRelationships) {
+		if !WritableRelationship(key) {
+			continue
+		}
+		def := defs.RelationshipDefinitions[key]
+		hint := fmt.Sprintf("ID of a %s%s.", def.ObjectType, idExample(def.ObjectType))
+		p := &jsonschema.Schema{Type: "string"}
+		if def.Cardinality == "HAS_MANY" {
+			p = &jsonschema.Schema{Type: "array", Items: &jsonschema.Schema{Type: "string"}}
+			hint = fmt.Sprintf("IDs of %s records%s.", def.ObjectType, idExample(def.ObjectType))
+		}
+		p.Title = def.Label
+		p.Description = describe(def.Label, def.Description, hint)
+		s.Properties.Set(key, p)
+	}
+	s.Required = slices.Clone(RequiredRelationships)
+	s.AdditionalProperties = jsonschema.FalseSchema
+}
+
+// IDPrefix is the prefix of Lightfield IDs of an object type, "" if unknown.
+func IDPrefix(objectType string) string {
+	switch objectType {
+	case "account":
+		return "acc_"
+	case "member":
+		return "mem_"
+	case "contact":
+		return "con_"
+	case "opportunity":
+		return "opp_"
+	}
+	return ""
+}
+
+func idExample(objectType string) string {
+	if p := IDPrefix(objectType); p != "" {
+		return " (" + p + "…)"
+	}
+	return ""
+}

@@ -1,0 +1,67 @@
+// Package schema holds the Go types of the create_opportunity tool and builds
+// its JSON Schemas: reflected from these types with invopop/jsonschema, then
+// refined with an organisation's field definitions. It does no I/O.
+package schema
+
+import (
+	"encoding/json"
+
+	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
+)
+
+// CreateOpportunityArgs is the input of create_opportunity. The handler reads
+// fields and relationships as open maps checked against live definitions; this
+// type is the source of the published schema.
+type CreateOpportunityArgs struct {
+	Fields         Fields        `json:"fields" jsonschema:"description=Field values by key. System keys start with $; custom keys are bare slugs."`
+	Relationships  Relationships `json:"relationships" jsonschema:"description=Related records by key: one Lightfield ID per HAS_ONE relationship or an array of IDs for HAS_MANY."`
+	IdempotencyKey string        `json:"idempotencyKey,omitempty" jsonschema:"maxLength=255,description=Optional. Replaces the default key (derived from the request) that makes repeating this exact call within 24 hours return the first opportunity instead of creating another. Send a new value only to create a deliberate second copy."`
+	DryRun         bool          `json:"dryRun,omitempty" jsonschema:"description=Optional. true checks the arguments and returns the exact request body without creating anything."`
+}
+
+// Fields are the opportunity's field values. Only the fields every
+// organisation has are declared; the rest come from definitions.
+type Fields struct {
+	Name  string `json:"$name" jsonschema:"minLength=1,description=Name of the opportunity (the deal)."`
+	Stage string `json:"$stage" jsonschema:"description=Pipeline stage: an option label (or option ID) of the stage field."`
+}
+
+// Relationships are the opportunity's related records. Only $account, which
+// every create needs, is declared; the rest come from definitions.
+type Relationships struct {
+	Account string `json:"$account" jsonschema:"description=ID of the account (acc_…) the deal is with."`
+}
+
+// Address is the value of an ADDRESS field; every key is optional.
+type Address struct {
+	Street     string  `json:"street,omitempty" jsonschema:"description=Street address line 1."`
+	Street2    string  `json:"street2,omitempty" jsonschema:"description=Street address line 2."`
+	City       string  `json:"city,omitempty"`
+	State      string  `json:"state,omitempty" jsonschema:"description=State or province."`
+	PostalCode string  `json:"postalCode,omitempty"`
+	Country    string  `json:"country,omitempty" jsonschema:"pattern=^[A-Z]{2}$,description=ISO 3166-1 alpha-2 country code such as US or DE."`
+	Latitude   float64 `json:"latitude,omitempty"`
+	Longitude  float64 `json:"longitude,omitempty"`
+}
+
+// FullName is the value of a FULL_NAME field.
+type FullName struct {
+	FirstName string `json:"firstName,omitempty"`
+	LastName  string `json:"lastName,omitempty"`
+}
+
+// CreateOpportunityResult is the structuredContent of a create_opportunity
+// result: the created opportunity, or for a dry run the request it would send.
+type CreateOpportunityResult struct {
+	Opportunity    json.RawMessage `json:"opportunity,omitempty" jsonschema:"description=The opportunity exactly as Lightfield returned it (absent on a dry run)."`
+	DryRun         bool            `json:"dryRun,omitempty" jsonschema:"description=true when nothing was sent."`
+	Request        *lfclient.OpportunityCreateParams `json:"request,omitempty" jsonschema:"description=On a dry run: the exact JSON body that would be sent to POST /v1/opportunities."`
+	IdempotencyKey string          `json:"idempotencyKey" jsonschema:"description=The Idempotency-Key used (or that would be used). Repeating the call with it is safe."`
+}
+
+// opportunityShape is what the output schema promises about an opportunity;
+// Lightfield may send more keys, and they are passed on.
+type opportunityShape struct {
+	ID        string `json:"id"`
+	CreatedAt string `json:"createdAt"`
+}
