@@ -6,6 +6,8 @@ package lfclient
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -255,4 +257,11 @@ func (c *Client) backoff(attempt int, err error) time.Duration {
 	// Full jitter, never below half the ceiling, so that concurrent callers
 	// spread out without retrying at once.
 	return ceiling/2 + rand.N(ceiling/2+1)
+}
+
+// KeyFingerprint identifies the API key (and so the organisation) without
+// revealing it, for keys derived per organisation.
+func (c *Client) KeyFingerprint() string {
+	sum := sha256.Sum256([]byte("lightfield-mcp api key\x00" + c.cfg.APIKey))
+	return hex.EncodeToString(sum[:])
 }

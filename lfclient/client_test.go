@@ -129,7 +129,11 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 func TestSlowAnswerIsRetriedWithoutDuplicate(t *testing.T) {
 	fake, ts := newFake(t)
 	fake.Inject(lightfieldtest.Fault{Method: "POST", Delay: 300 * time.Millisecond})
-	c := newClient(t, ts.URL, func(cfg *Config) { cfg.AttemptTimeout = 100 * time.Millisecond; cfg.MinBackoff = 400 * time.Millisecond; cfg.MaxBackoff = 400 * time.Millisecond })
+	c := newClient(t, ts.URL, func(cfg *Config) {
+		cfg.AttemptTimeout = 100 * time.Millisecond
+		cfg.MinBackoff = 400 * time.Millisecond
+		cfg.MaxBackoff = 400 * time.Millisecond
+	})
 	if _, err := c.CreateOpportunity(context.Background(), params, "slow-key"); err != nil {
 		t.Fatal(err)
 	}

@@ -53,10 +53,10 @@ type FullName struct {
 // CreateOpportunityResult is the structuredContent of a create_opportunity
 // result: the created opportunity, or for a dry run the request it would send.
 type CreateOpportunityResult struct {
-	Opportunity    json.RawMessage `json:"opportunity,omitempty" jsonschema:"description=The opportunity exactly as Lightfield returned it (absent on a dry run)."`
-	DryRun         bool            `json:"dryRun,omitempty" jsonschema:"description=true when nothing was sent."`
+	Opportunity    json.RawMessage                   `json:"opportunity,omitempty" jsonschema:"description=The opportunity exactly as Lightfield returned it (absent on a dry run)."`
+	DryRun         bool                              `json:"dryRun,omitempty" jsonschema:"description=true when nothing was sent."`
 	Request        *lfclient.OpportunityCreateParams `json:"request,omitempty" jsonschema:"description=On a dry run: the exact JSON body that would be sent to POST /v1/opportunities."`
-	IdempotencyKey string          `json:"idempotencyKey" jsonschema:"description=The Idempotency-Key used (or that would be used). Repeating the call with it is safe."`
+	IdempotencyKey string                            `json:"idempotencyKey" jsonschema:"description=The Idempotency-Key used (or that would be used). Repeating the call with it is safe."`
 }
 
 // opportunityShape is what the output schema promises about an opportunity;

@@ -1,0 +1,615 @@
+package tools
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
+	"github.com/lightfield-mcp/lightfield-mcp/schema"
+)
+
+// checkedCall is a create_opportunity call that passed checking: the exact
+// body to send and the tool's options.
+type checkedCall struct {
+	params lfclient.OpportunityCreateParams
+	// idempotencyKey is the caller's own key, "" when not given.
+	idempotencyKey string
+	dryRun         bool
+}
+
+// Limits on what one call may carry.
+const (
+	maxIdempotencyKey   = 255
+	maxRelationshipIDs  = 25
+	maxSelectLabelsShow = 30
+)
+
+var topLevelKeys = map[string][]string{
+	"fields": {"fields"}, "relationships": {"relationships"},
+	"idempotencyKey": {"idempotencyKey"}, "dryRun": {"dryRun"},
+}
+
+// checkCall checks the raw arguments of a call against the organisation's
+// current definitions (nil when none could be fetched: then only what every
+// organisation has is checked and the rest is left to Lightfield). It
+// returns every problem at once.
+func checkCall(raw json.RawMessage, defs *lfclient.Definitions) (checkedCall, problems) {
+	var call checkedCall
+	var ps problems
+	args, err := decodeObject(raw)
+	if err != nil {
+		ps.add("arguments", "must be a JSON object with fields and relationships (%v)", err)
+		return call, ps
+	}
+	for _, key := range sortedKeys(args) {
+		if _, ok := topLevelKeys[key]; !ok {
+			ps.add(key, "unknown argument.%s The arguments are fields, relationships, idempotencyKey and dryRun.", suggestion(key, topLevelKeys))
+		}
+	}
+
+	fields := objectArgument(args, "fields", &ps)
+	rels := objectArgument(args, "relationships", &ps)
+
+	switch v := args["idempotencyKey"].(type) {
+	case nil: // absent or null: not given
+	case string:
+		if v == "" || len(v) > maxIdempotencyKey {
+			ps.add("idempotencyKey", "must be 1 to %d characters (has %d); leave it out to use the default key.", maxIdempotencyKey, len(v))
+		}
+		call.idempotencyKey = v
+	default:
+		ps.add("idempotencyKey", "must be a string; leave it out to use the default key.")
+	}
+	switch v := args["dryRun"].(type) {
+	case nil:
+	case bool:
+		call.dryRun = v
+	default:
+		ps.add("dryRun", "must be true or false.")
+	}
+
+	call.params.Fields = checkFields(fields, defs, &ps)
+	call.params.Relationships = checkRelationships(rels, defs, &ps)
+	return call, ps
+}
+
+// decodeObject decodes a JSON object keeping numbers exact.
+func decodeObject(raw []byte) (map[string]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return nil, err
+	}
+	if m == nil {
+		return nil, fmt.Errorf("got null")
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("trailing data after the object")
+	}
+	return m, nil
+}
+
+// objectArgument reads fields or relationships. Some clients send an object
+// argument as a string holding its JSON; that string is decoded.
+func objectArgument(args map[string]any, key string, ps *problems) map[string]any {
+	switch v := args[key].(type) {
+	case map[string]any:
+		return v
+	case string:
+		if obj, err := decodeObject([]byte(v)); err == nil {
+			return obj
+		}
+		ps.add(key, "must be a JSON object, got a string that is not one.")
+	case nil:
+		ps.add(key, "is required: an object of %s.", map[string]string{"fields": "field values ($name, $stage, …)", "relationships": "related record IDs ($account, …)"}[key])
+	default:
+		ps.add(key, "must be a JSON object, got %s.", jsonKind(v))
+	}
+	return nil
+}
+
+func checkFields(fields map[string]any, defs *lfclient.Definitions, ps *problems) map[string]any {
+	out := map[string]any{}
+	if fields == nil {
+		return out
+	}
+	for _, key := range sortedKeys(fields) {
+		path := "fields." + key
+		value := fields[key]
+		if value == nil {
+			continue // null clears a field; on create that is the same as leaving it out
+		}
+		if defs == nil {
+			if v, ok := checkWithoutDefinitions(path, key, value, ps); ok {
+				out[key] = v
+			}
+			continue
+		}
+		def, ok := defs.FieldDefinitions[key]
+		if !ok {
+			ps.add(path, "unknown field.%s Known writable fields: %s.", suggestion(key, fieldNames(defs)), quoteList(sortedKeys(fieldNames(defs)), 40))
+			continue
+		}
+		if !schema.WritableField(key, def) {
+			ps.add(path, "%s is read-only (set by Lightfield); leave it out.", quote(def.Label))
+			continue
+		}
+		if v, ok := checkValue(path, def, value, ps); ok {
+			out[key] = v
+		}
+	}
+	for _, key := range schema.RequiredFields {
+		if fields[key] == nil {
+			ps.add("fields."+key, "is required.%s", requiredHint(key, defs))
+		}
+	}
+	return out
+}
+
+func requiredHint(key string, defs *lfclient.Definitions) string {
+	switch key {
+	case "$name":
+		return " Give the deal a short name, e.g. the account and the product."
+	case "$stage":
+		if defs != nil {
+			if def, ok := defs.FieldDefinitions["$stage"]; ok {
+				return " One of: " + quoteList(optionLabels(def), maxSelectLabelsShow) + "."
+			}
+		}
+		return " Give the pipeline stage's label."
+	}
+	return ""
+}
+
+// checkWithoutDefinitions checks the fields every organisation has; other
+// values go to Lightfield as given.
+func checkWithoutDefinitions(path, key string, value any, ps *problems) (any, bool) {
+	if key == "$name" || key == "$stage" {
+		s, ok := value.(string)
+		if !ok || strings.TrimSpace(s) == "" {
+			ps.add(path, "must be a non-empty string.")
+			return nil, false
+		}
+		return s, true
+	}
+	return plainJSON(value), true
+}
+
+func fieldNames(defs *lfclient.Definitions) map[string][]string {
+	names := map[string][]string{}
+	for key, def := range defs.FieldDefinitions {
+		if schema.WritableField(key, def) {
+			names[key] = []string{key, def.Label}
+		}
+	}
+	return names
+}
+
+func relationshipNames(defs *lfclient.Definitions) map[string][]string {
+	names := map[string][]string{}
+	for key, def := range defs.RelationshipDefinitions {
+		if schema.WritableRelationship(key) {
+			names[key] = []string{key, def.Label}
+		}
+	}
+	return names
+}
+
+func suggestion(input string, candidates map[string][]string) string {
+	near := closest(input, candidates, 3)
+	if len(near) == 0 {
+		return ""
+	}
+	named := make([]string, len(near))
+	for i, key := range near {
+		named[i] = quote(key)
+		if names := candidates[key]; len(names) > 1 && names[1] != key {
+			named[i] += " (" + quote(names[1]) + ")"
+		}
+	}
+	return " Did you mean " + strings.Join(named, " or ") + "?"
+}
+
+var countryCode = regexp.MustCompile(`^[A-Za-z]{2}$`)
+
+// checkValue checks one field value against its definition and returns the
+// value to send.
+func checkValue(path string, def lfclient.FieldDefinition, value any, ps *problems) (any, bool) {
+	bad := func(format string, args ...any) (any, bool) {
+		ps.add(path, format, args...)
+		return nil, false
+	}
+	switch def.ValueType {
+	case lfclient.TypeText, lfclient.TypeSocialHandle:
+		s, ok := value.(string)
+		if !ok {
+			return bad("must be a string, got %s.", jsonKind(value))
+		}
+		if path == "fields.$name" && strings.TrimSpace(s) == "" {
+			return bad("must not be empty.")
+		}
+		return s, true
+	case lfclient.TypeNumber, lfclient.TypeCurrency:
+		n, err := number(value)
+		if err != nil {
+			return bad("%s Send a plain number such as 40000.", err)
+		}
+		return n, true
+	case lfclient.TypeDatetime:
+		s, ok := value.(string)
+		if !ok {
+			return bad("must be a date string, got %s. Send YYYY-MM-DD or an ISO 8601 date-time with offset.", jsonKind(value))
+		}
+		t, err := parseDate(s)
+		if err != nil {
+			return bad("%s is not a date Lightfield accepts. Send YYYY-MM-DD (taken as 00:00 UTC) or an ISO 8601 date-time with offset such as 2026-03-31T17:00:00+00:00.", quote(s))
+		}
+		return t, true
+	case lfclient.TypeCheckbox:
+		b, ok := value.(bool)
+		if !ok {
+			return bad("must be true or false, got %s.", jsonKind(value))
+		}
+		return b, true
+	case lfclient.TypeEmail, lfclient.TypeURL:
+		if s, ok := value.(string); ok {
+			return s, true
+		}
+		if items, ok := stringArray(value); ok {
+			return items, true
+		}
+		return bad("must be a string or an array of strings, got %s.", jsonKind(value))
+	case lfclient.TypeTelephone:
+		if s, ok := value.(string); ok {
+			return []string{s}, true
+		}
+		if items, ok := stringArray(value); ok {
+			return items, true
+		}
+		return bad("must be an array of phone numbers (strings), got %s.", jsonKind(value))
+	case lfclient.TypeAddress:
+		return checkAddress(path, value, ps)
+	case lfclient.TypeFullName:
+		obj, ok := value.(map[string]any)
+		if !ok {
+			return bad("must be an object {\"firstName\": …, \"lastName\": …}, got %s.", jsonKind(value))
+		}
+		return checkObjectKeys(path, obj, map[string]string{"firstName": "string", "lastName": "string"}, ps)
+	case lfclient.TypeSingleSelect:
+		s, ok := value.(string)
+		if !ok {
+			return bad("must be one option label (a string), got %s. Options: %s.", jsonKind(value), quoteList(optionLabels(def), maxSelectLabelsShow))
+		}
+		id, msg := matchOption(def, s)
+		if msg != "" {
+			return bad("%s", msg)
+		}
+		return id, true
+	case lfclient.TypeMultiSelect:
+		var items []string
+		switch v := value.(type) {
+		case string:
+			items = []string{v} // one value for a multi-select is a one-element list
+		default:
+			var ok bool
+			if items, ok = stringArray(value); !ok {
+				return bad("must be an array of option labels, got %s. Options: %s.", jsonKind(value), quoteList(optionLabels(def), maxSelectLabelsShow))
+			}
+		}
+		ids := make([]string, 0, len(items))
+		valid := true
+		for i, item := range items {
+			id, msg := matchOption(def, item)
+			if msg != "" {
+				ps.add(fmt.Sprintf("%s[%d]", path, i), "%s", msg)
+				valid = false
+				continue
+			}
+			if !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+		}
+		return ids, valid
+	}
+	// A value type this version does not know: Lightfield judges the value.
+	return plainJSON(value), true
+}
+
+// matchOption finds the option a label (case-insensitive, spaces collapsed)
+// or an option ID names, and returns its ID, or a message for the model.
+func matchOption(def lfclient.FieldDefinition, s string) (string, string) {
+	want := foldLabel(s)
+	var matches []lfclient.SelectOption
+	for _, o := range def.TypeConfiguration.Options {
+		if o.ID == s {
+			return o.ID, ""
+		}
+		if foldLabel(o.Label) == want {
+			matches = append(matches, o)
+		}
+	}
+	switch len(matches) {
+	case 1:
+		return matches[0].ID, ""
+	case 0:
+		return "", fmt.Sprintf("%s is not an option of %s. Use one of: %s.", quote(s), quote(def.Label), quoteList(optionLabels(def), maxSelectLabelsShow))
+	}
+	ids := make([]string, len(matches))
+	for i, m := range matches {
+		ids[i] = m.ID
+	}
+	return "", fmt.Sprintf("%s matches %d options of %s; send one of their option IDs instead: %s.", quote(s), len(matches), quote(def.Label), quoteList(ids, 10))
+}
+
+func foldLabel(s string) string {
+	return strings.ToLower(strings.Join(strings.Fields(s), " "))
+}
+
+func optionLabels(def lfclient.FieldDefinition) []string {
+	labels := make([]string, len(def.TypeConfiguration.Options))
+	for i, o := range def.TypeConfiguration.Options {
+		labels[i] = o.Label
+	}
+	return labels
+}
+
+// number accepts a JSON number or a string holding exactly one (some models
+// quote numbers); anything else, "$40k" included, is refused rather than guessed.
+func number(value any) (float64, error) {
+	var text string
+	switch v := value.(type) {
+	case json.Number:
+		text = v.String()
+	case string:
+		text = strings.TrimSpace(v)
+	default:
+		return 0, fmt.Errorf("must be a number, got %s.", jsonKind(value))
+	}
+	f, err := strconv.ParseFloat(text, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, fmt.Errorf("%s is not a plain number.", quote(text))
+	}
+	if math.Abs(f) > 1<<53-1 {
+		return 0, fmt.Errorf("%s is beyond the range Lightfield stores exactly.", quote(text))
+	}
+	if math.Abs(f*100-math.Round(f*100)) > 1e-6*math.Max(1, math.Abs(f*100)) {
+		return 0, fmt.Errorf("%s has more than 2 decimals.", quote(text))
+	}
+	return f, nil
+}
+
+// lightfieldTime is how DATETIME values are sent: always with an explicit
+// offset, never "Z" and never without one.
+const lightfieldTime = "2006-01-02T15:04:05.999999999-07:00"
+
+func parseDate(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t.Format(lightfieldTime), nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return "", err
+	}
+	return t.Format(lightfieldTime), nil
+}
+
+func checkAddress(path string, value any, ps *problems) (any, bool) {
+	obj, ok := value.(map[string]any)
+	if !ok {
+		ps.add(path, "must be an object with any of street, street2, city, state, postalCode, country, latitude, longitude; got %s.", jsonKind(value))
+		return nil, false
+	}
+	out, valid := checkObjectKeys(path, obj, map[string]string{
+		"street": "string", "street2": "string", "city": "string", "state": "string",
+		"postalCode": "string", "country": "string", "latitude": "number", "longitude": "number",
+	}, ps)
+	if !valid {
+		return nil, false
+	}
+	if c, ok := out["country"].(string); ok {
+		if !countryCode.MatchString(c) {
+			ps.add(path+".country", "%s is not a 2-letter ISO 3166-1 country code; send e.g. \"US\", \"DE\" or \"GB\".", quote(c))
+			return nil, false
+		}
+		out["country"] = strings.ToUpper(c)
+	}
+	return out, true
+}
+
+// checkObjectKeys checks an object value whose keys are fixed: kind is
+// "string" or "number" per key; null values are dropped.
+func checkObjectKeys(path string, obj map[string]any, kinds map[string]string, ps *problems) (map[string]any, bool) {
+	out := map[string]any{}
+	valid := true
+	names := map[string][]string{}
+	for k := range kinds {
+		names[k] = []string{k}
+	}
+	for _, k := range sortedKeys(obj) {
+		v := obj[k]
+		kind, ok := kinds[k]
+		switch {
+		case !ok:
+			ps.add(path+"."+k, "unknown key.%s Keys: %s.", suggestion(k, names), quoteList(sortedKeys(names), 10))
+			valid = false
+		case v == nil:
+		case kind == "string":
+			s, ok := v.(string)
+			if !ok {
+				ps.add(path+"."+k, "must be a string, got %s.", jsonKind(v))
+				valid = false
+			}
+			out[k] = s
+		case kind == "number":
+			n, err := number(v)
+			if err != nil {
+				ps.add(path+"."+k, "%s", err)
+				valid = false
+			}
+			out[k] = n
+		}
+	}
+	return out, valid
+}
+
+func checkRelationships(rels map[string]any, defs *lfclient.Definitions, ps *problems) map[string]any {
+	out := map[string]any{}
+	if rels == nil {
+		return out
+	}
+	total := 0
+	for _, key := range sortedKeys(rels) {
+		path := "relationships." + key
+		value := rels[key]
+		if value == nil {
+			continue
+		}
+		if slices.Contains(schema.ReadOnlyRelationships, key) {
+			ps.add(path, "is read-only on opportunities; leave it out (link tasks, notes and meetings from their side).")
+			continue
+		}
+		var def *lfclient.RelationshipDefinition
+		if defs != nil {
+			d, ok := defs.RelationshipDefinitions[key]
+			if !ok {
+				ps.add(path, "unknown relationship.%s Known relationships: %s.", suggestion(key, relationshipNames(defs)), quoteList(sortedKeys(relationshipNames(defs)), 40))
+				continue
+			}
+			def = &d
+		}
+		ids, ok := relationshipIDs(path, value, def, ps)
+		if !ok {
+			continue
+		}
+		total += len(ids)
+		if len(ids) == 1 && (def == nil || def.Cardinality != "HAS_MANY") {
+			out[key] = ids[0]
+		} else {
+			out[key] = ids
+		}
+	}
+	if total > maxRelationshipIDs {
+		ps.add("relationships", "carries %d IDs; Lightfield takes at most %d in one create.", total, maxRelationshipIDs)
+	}
+	if _, ok := out["$account"]; !ok && rels["$account"] == nil {
+		ps.add("relationships.$account", "is required: the ID of the account (acc_…) the deal is with.")
+	}
+	return out
+}
+
+// lightfieldID is what an entity ID looks like: a lowercase prefix, an
+// underscore, and no spaces.
+var lightfieldID = regexp.MustCompile(`^[a-z]+_[A-Za-z0-9_-]+$`)
+
+func relationshipIDs(path string, value any, def *lfclient.RelationshipDefinition, ps *problems) ([]string, bool) {
+	var ids []string
+	switch v := value.(type) {
+	case string:
+		ids = []string{v}
+	default:
+		var ok bool
+		if ids, ok = stringArray(value); !ok {
+			ps.add(path, "must be an ID string or an array of ID strings, got %s.", jsonKind(value))
+			return nil, false
+		}
+	}
+	if def != nil && def.Cardinality == "HAS_ONE" && len(ids) > 1 {
+		ps.add(path, "takes one %s, got %d.", def.ObjectType, len(ids))
+		return nil, false
+	}
+	valid := true
+	for i, id := range ids {
+		p := path
+		if len(ids) > 1 {
+			p = fmt.Sprintf("%s[%d]", path, i)
+		}
+		prefix := ""
+		objectType := "record"
+		if def != nil {
+			prefix, objectType = schema.IDPrefix(def.ObjectType), def.ObjectType
+		}
+		if !lightfieldID.MatchString(id) || (prefix != "" && !strings.HasPrefix(id, prefix)) {
+			want := "a Lightfield ID"
+			if prefix != "" {
+				want = "an ID starting with " + prefix
+			}
+			ps.add(p, "%s is not a %s ID; send %s.", quote(id), objectType, want)
+			valid = false
+		}
+	}
+	return ids, valid
+}
+
+func stringArray(value any) ([]string, bool) {
+	items, ok := value.([]any)
+	if !ok {
+		return nil, false
+	}
+	out := make([]string, len(items))
+	for i, item := range items {
+		s, ok := item.(string)
+		if !ok {
+			return nil, false
+		}
+		out[i] = s
+	}
+	return out, true
+}
+
+// plainJSON turns json.Number back into float64 so that equal values encode
+// equally (the idempotency key depends on it).
+func plainJSON(value any) any {
+	switch v := value.(type) {
+	case json.Number:
+		if f, err := v.Float64(); err == nil {
+			return f
+		}
+		return v
+	case []any:
+		out := make([]any, len(v))
+		for i, item := range v {
+			out[i] = plainJSON(item)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, item := range v {
+			out[k] = plainJSON(item)
+		}
+		return out
+	}
+	return value
+}
+
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "a boolean"
+	case json.Number, float64:
+		return "a number"
+	case string:
+		return "a string"
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// sortedKeys orders keys as the schema does, so that problems are listed
+// in the order the model sees the properties.
+func sortedKeys[V any](m map[string]V) []string {
+	return schema.SortedKeys(m, nil)
+}

@@ -1,0 +1,136 @@
+package tools
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// problem is one thing wrong with a call's arguments, for the model to fix.
+type problem struct {
+	// path names the argument, e.g. fields.$stage.
+	path    string
+	message string
+}
+
+type problems []problem
+
+func (ps *problems) add(path, format string, args ...any) {
+	*ps = append(*ps, problem{path: path, message: fmt.Sprintf(format, args...)})
+}
+
+// text words every problem at once, so that one corrected call can fix them all.
+func (ps problems) text() string {
+	var b strings.Builder
+	if len(ps) == 1 {
+		b.WriteString("Nothing was created: 1 problem in the arguments.\n")
+	} else {
+		fmt.Fprintf(&b, "Nothing was created: %d problems in the arguments.\n", len(ps))
+	}
+	for _, p := range ps {
+		fmt.Fprintf(&b, "- %s: %s\n", p.path, p.message)
+	}
+	b.WriteString("Fix these and call create_opportunity again; nothing was sent to Lightfield.")
+	return b.String()
+}
+
+// maxQuoted caps text that came from Lightfield or the caller before it is
+// shown to the model: it is data, never instructions.
+const maxQuoted = 200
+
+// quote renders s as a quoted, length-capped string.
+func quote(s string) string {
+	if utf8.RuneCountInString(s) > maxQuoted {
+		s = string([]rune(s)[:maxQuoted]) + "…"
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+// quoteList renders up to limit values quoted, saying how many were left out.
+func quoteList(values []string, limit int) string {
+	shown := values
+	if len(shown) > limit {
+		shown = shown[:limit]
+	}
+	quoted := make([]string, len(shown))
+	for i, v := range shown {
+		quoted[i] = quote(v)
+	}
+	out := strings.Join(quoted, ", ")
+	if len(values) > limit {
+		out += fmt.Sprintf(" and %d more", len(values)-limit)
+	}
+	return out
+}
+
+// closest returns up to n candidates nearest to input, comparing on each
+// candidate's names (its key and its label), nearest first, leaving out
+// those too far away to be a plausible typo.
+func closest(input string, candidates map[string][]string, n int) []string {
+	in := normalize(input)
+	type scored struct {
+		key  string
+		dist int
+	}
+	var found []scored
+	for key, names := range candidates {
+		best := -1
+		for _, name := range names {
+			norm := normalize(name)
+			d := levenshtein(in, norm)
+			if in != "" && norm != "" && (strings.Contains(norm, in) || strings.Contains(in, norm)) {
+				d = min(d, 1)
+			}
+			if best < 0 || d < best {
+				best = d
+			}
+		}
+		if best <= max(2, len(in)/3) {
+			found = append(found, scored{key, best})
+		}
+	}
+	// Insertion sort: the lists are short.
+	for i := 1; i < len(found); i++ {
+		for j := i; j > 0 && (found[j].dist < found[j-1].dist || found[j].dist == found[j-1].dist && found[j].key < found[j-1].key); j-- {
+			found[j], found[j-1] = found[j-1], found[j]
+		}
+	}
+	var out []string
+	for i := 0; i < len(found) && i < n; i++ {
+		out = append(out, found[i].key)
+	}
+	return out
+}
+
+// normalize folds case, drops a leading $ and everything but letters and digits,
+// so that "Close date", "close_date" and "$closeDate" compare equal.
+func normalize(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > utf8.RuneSelf {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func levenshtein(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
