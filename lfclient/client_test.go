@@ -250,3 +250,21 @@ func TestRetryAfterDate(t *testing.T) {
 		t.Fatalf("got %v", d)
 	}
 }
+
+// FuzzDecodeOpportunity: any answer body gives an opportunity or an error,
+// never a panic.
+func FuzzDecodeOpportunity(f *testing.F) {
+	for _, seed := range []string{
+		`{"id":"opp_1","createdAt":"x","updatedAt":null,"httpLink":null,"fields":{},"relationships":{}}`,
+		`{"id":"opp_1","fields":{"$stage":{"valueType":"NEW","value":{"a":[1]}}},"relationships":{"x":{"values":null}}}`,
+		`{"id":""}`, `null`, `[]`, `{"id":"opp_1","fields":[]}`, `{"id":"opp_1"`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		opp, err := decodeOpportunity(body)
+		if err == nil && opp.ID == "" {
+			t.Fatal("an opportunity without an id was accepted")
+		}
+	})
+}

@@ -191,7 +191,7 @@ func createFailureText(ctx context.Context, err error, key string) string {
 	}
 	switch {
 	case apiErr.StatusCode == 401:
-		return "Lightfield rejected the API key (401 unauthorized): LIGHTFIELD_API_KEY is wrong, revoked or expired. Nothing was created. A person must make a new key in Lightfield's settings and restart this server; retrying will not help." + said
+		return "Lightfield rejected the API key (401 unauthorized): LIGHTFIELD_API_KEY is wrong, revoked or expired. Nothing was created. A person must set a valid Lightfield API key (sk_lf_…) in the MCP client's configuration and restart this server; retrying will not help." + said
 	case apiErr.StatusCode == 403:
 		return "The API key is not allowed to create opportunities (403 forbidden): it needs the scope opportunities:create (and opportunities:read for field definitions). Nothing was created. A person must grant the scope or use another key; retrying will not help." + said
 	case apiErr.StatusCode == 429:

@@ -1,0 +1,117 @@
+// Command mcp-server serves the Lightfield MCP tools over stdio.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
+	"github.com/lightfield-mcp/lightfield-mcp/tools"
+)
+
+// version is the server's version; release builds set it with
+// -ldflags "-X main.version=…".
+var version = "0.1.0"
+
+// startupDefinitionsTimeout bounds the first definitions fetch, which runs
+// beside the handshake and never delays it.
+const startupDefinitionsTimeout = 10 * time.Second
+
+const instructions = `Lightfield CRM. create_opportunity creates one deal from fields ($name, $stage, amounts, dates, custom fields) and relationships ($account and other records by ID).
+- Use the stage and option labels the tool schema lists; a refused call creates nothing and names each argument to fix, so fix those and call again.
+- When unsure of a value, call with dryRun: true to see the exact request first.
+- Repeating the same call is safe: within 24 hours it returns the deal already created instead of a duplicate.`
+
+const usage = `Usage: mcp-server [flags]
+
+Serves the Lightfield MCP tools (create_opportunity) over stdio.
+
+Environment:
+  LIGHTFIELD_API_KEY   Lightfield API key (required). Scopes: opportunities:create, opportunities:read.
+  LIGHTFIELD_BASE_URL  API base URL (default %s).
+
+Flags:
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run is the whole program, with its surroundings passed in so that tests can
+// drive it. It returns the exit code.
+func run(args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	flags := flag.NewFlagSet("mcp-server", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	flags.Usage = func() {
+		fmt.Fprintf(stderr, usage, lfclient.DefaultBaseURL)
+		flags.PrintDefaults()
+	}
+	showVersion := flags.Bool("version", false, "print the version and exit")
+	baseURL := flags.String("base-url", "", "API base URL; overrides LIGHTFIELD_BASE_URL")
+	if err := flags.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if *showVersion {
+		fmt.Fprintf(stdout, "lightfield-mcp %s\n", version)
+		return 0
+	}
+	if *baseURL == "" {
+		*baseURL = getenv("LIGHTFIELD_BASE_URL")
+	}
+	apiKey := getenv("LIGHTFIELD_API_KEY")
+	if apiKey == "" {
+		fmt.Fprintln(stderr, "mcp-server: LIGHTFIELD_API_KEY is not set. Create a Lightfield API key (sk_lf_…) with the scopes opportunities:create and opportunities:read, and give it to the server in your MCP client's env settings.")
+		return 2
+	}
+
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	client, err := lfclient.New(lfclient.Config{
+		APIKey:    apiKey,
+		BaseURL:   *baseURL,
+		UserAgent: "lightfield-mcp/" + version,
+		Logger:    logger,
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "mcp-server: %v\n", err)
+		return 2
+	}
+
+	mcpServer := server.NewMCPServer("lightfield-mcp", version,
+		server.WithToolCapabilities(true),
+		server.WithInstructions(instructions),
+		server.WithRecovery(),
+	)
+	lightfield := tools.New(client, mcpServer, logger)
+	lightfield.Register()
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		loadCtx, cancel := context.WithTimeout(ctx, startupDefinitionsTimeout)
+		defer cancel()
+		if err := lightfield.LoadDefinitions(loadCtx); err != nil {
+			logger.Warn("definitions not loaded at start; serving the base schema until a call loads them", "error", err)
+		}
+	}()
+
+	stdio := server.NewStdioServer(mcpServer)
+	stdio.SetErrorLogger(slog.NewLogLogger(logger.Handler(), slog.LevelError))
+	if err := stdio.Listen(ctx, stdin, stdout); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, io.EOF) {
+		logger.Error("stdio server stopped", "error", err)
+		return 1
+	}
+	return 0
+}

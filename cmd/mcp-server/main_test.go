@@ -1,0 +1,315 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+	jsv "github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/lightfield-mcp/lightfield-mcp/lightfieldtest"
+)
+
+// testKey is recognisable so that a leak anywhere is caught.
+const testKey = "sk_lf_e2e_LEAKCHECK_8f3a"
+
+var binary string
+
+// TestMain builds the real binary once; the tests drive it over stdio as an
+// MCP host would.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "mcp-server-e2e")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "mcp-server")
+	build := exec.Command("go", "build", "-o", binary, ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		panic("build mcp-server: " + err.Error())
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func startFake(t *testing.T) (*lightfieldtest.Server, string) {
+	t.Helper()
+	org, err := lightfieldtest.LoadOrg("../../testdata/org.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake, err := lightfieldtest.New(org, testKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(fake)
+	t.Cleanup(ts.Close)
+	return fake, ts.URL
+}
+
+func serverCommand(baseURL string, stderr *bytes.Buffer) *exec.Cmd {
+	cmd := exec.Command(binary)
+	cmd.Env = []string{"LIGHTFIELD_API_KEY=" + testKey, "LIGHTFIELD_BASE_URL=" + baseURL}
+	cmd.Stderr = stderr
+	return cmd
+}
+
+func connect(t *testing.T, baseURL string) (*mcp.ClientSession, *bytes.Buffer) {
+	t.Helper()
+	var stderr bytes.Buffer
+	client := mcp.NewClient(&mcp.Implementation{Name: "e2e-go-sdk", Version: "0"}, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	session, err := client.Connect(ctx, &mcp.CommandTransport{Command: serverCommand(baseURL, &stderr)}, nil)
+	if err != nil {
+		t.Fatalf("connect: %v\n%s", err, stderr.String())
+	}
+	t.Cleanup(func() { session.Close() })
+	return session, &stderr
+}
+
+// refinedTool waits for the tool list to carry live definitions (they load
+// beside the handshake) and returns create_opportunity.
+func refinedTool(t *testing.T, session *mcp.ClientSession) *mcp.Tool {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		list, err := session.ListTools(context.Background(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list.Tools) != 1 || list.Tools[0].Name != "create_opportunity" {
+			t.Fatalf("tools %v", list.Tools)
+		}
+		raw, _ := json.Marshal(list.Tools[0].InputSchema)
+		if strings.Contains(string(raw), `"Proposal Sent"`) {
+			return list.Tools[0]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the tool schema never listed the organisation's stages: %s", raw)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func resultText(res *mcp.CallToolResult) string {
+	var parts []string
+	for _, c := range res.Content {
+		if tc, ok := c.(*mcp.TextContent); ok {
+			parts = append(parts, tc.Text)
+		}
+	}
+	return strings.Join(parts, "\n")
+}
+
+func TestGoSDKClientCreatesAnOpportunity(t *testing.T) {
+	fake, url := startFake(t)
+	session, stderr := connect(t, url)
+	tool := refinedTool(t, session)
+
+	res, err := session.CallTool(context.Background(), &mcp.CallToolParams{
+		Name: "create_opportunity",
+		Arguments: map[string]any{
+			"fields":        map[string]any{"$name": "Acme expansion", "$stage": "Discovery", "$amount": 40000, "$closeDate": "2026-03-31"},
+			"relationships": map[string]any{"$account": "acc_01acme"},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.IsError {
+		t.Fatalf("refused: %s", resultText(res))
+	}
+	if n := len(fake.Created()); n != 1 {
+		t.Fatalf("%d opportunities stored, want 1", n)
+	}
+	checkAgainstOutputSchema(t, tool.OutputSchema, res.StructuredContent)
+	if !strings.Contains(resultText(res), "https://app.lightfield.app/opportunities/") {
+		t.Errorf("text lacks the link: %s", resultText(res))
+	}
+
+	bad, err := session.CallTool(context.Background(), &mcp.CallToolParams{
+		Name:      "create_opportunity",
+		Arguments: map[string]any{"fields": map[string]any{"$name": "x", "$stage": 7}, "relationships": map[string]any{"$account": "acc_01acme"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bad.IsError || !strings.Contains(resultText(bad), "fields.$stage") {
+		t.Fatalf("wrong type not refused clearly: %s", resultText(bad))
+	}
+	if n := len(fake.Created()); n != 1 {
+		t.Fatalf("a refused call wrote: %d stored", n)
+	}
+
+	session.Close()
+	logs := stderr.String()
+	if strings.Contains(logs, testKey) {
+		t.Fatal("the API key appears on stderr")
+	}
+	if !strings.Contains(logs, "path=/v1/opportunities status=200") {
+		t.Errorf("no log line for the create call:\n%s", logs)
+	}
+}
+
+func checkAgainstOutputSchema(t *testing.T, outputSchema, structured any) {
+	t.Helper()
+	schemaJSON, _ := json.Marshal(outputSchema)
+	doc, err := jsv.UnmarshalJSON(bytes.NewReader(schemaJSON))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsv.NewCompiler()
+	if err := c.AddResource("file:///output.json", doc); err != nil {
+		t.Fatal(err)
+	}
+	sch, err := c.Compile("file:///output.json")
+	if err != nil {
+		t.Fatalf("outputSchema does not compile: %v", err)
+	}
+	raw, _ := json.Marshal(structured)
+	v, _ := jsv.UnmarshalJSON(bytes.NewReader(raw))
+	if err := sch.Validate(v); err != nil {
+		t.Fatalf("structuredContent does not satisfy outputSchema: %v\n%s", err, raw)
+	}
+}
+
+// TestStdoutCarriesOnlyProtocol speaks raw JSON-RPC on the pipes: every
+// stdout line must be a JSON-RPC message, logs go to stderr, and the server
+// exits when stdin closes.
+func TestStdoutCarriesOnlyProtocol(t *testing.T) {
+	_, url := startFake(t)
+	var stderr bytes.Buffer
+	cmd := serverCommand(url, &stderr)
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	requests := []string{
+		`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"0"}}}`,
+		`{"jsonrpc":"2.0","method":"notifications/initialized"}`,
+		`{"jsonrpc":"2.0","id":2,"method":"tools/list"}`,
+		`{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"create_opportunity","arguments":{"fields":{"$name":"x","$stage":"Discovery"},"relationships":{"$account":"acc_01acme"},"dryRun":true}}}`,
+	}
+	for _, r := range requests {
+		stdin.Write([]byte(r + "\n"))
+	}
+	scanner := bufio.NewScanner(stdout)
+	scanner.Buffer(make([]byte, 1<<20), 1<<24)
+	answered := map[float64]bool{}
+	for len(answered) < 3 && scanner.Scan() {
+		var msg map[string]any
+		if err := json.Unmarshal(scanner.Bytes(), &msg); err != nil || msg["jsonrpc"] != "2.0" {
+			t.Fatalf("stdout carried a non-protocol line: %q", scanner.Text())
+		}
+		if id, ok := msg["id"].(float64); ok {
+			answered[id] = true
+		}
+	}
+	stdin.Close()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("exit after stdin EOF: %v\n%s", err, stderr.String())
+		}
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("the server did not exit after stdin closed")
+	}
+}
+
+func TestExitsOnSIGTERM(t *testing.T) {
+	_, url := startFake(t)
+	var stderr bytes.Buffer
+	cmd := serverCommand(url, &stderr)
+	stdin, _ := cmd.StdinPipe()
+	defer stdin.Close()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("the server did not exit on SIGTERM")
+	}
+}
+
+func TestMissingKeyExitsWithAdvice(t *testing.T) {
+	var stderr bytes.Buffer
+	cmd := exec.Command(binary)
+	cmd.Env = []string{}
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() == 0 {
+		t.Fatalf("exit %v, want non-zero", err)
+	}
+	if !strings.Contains(stderr.String(), "LIGHTFIELD_API_KEY") || !strings.Contains(stderr.String(), "opportunities:create") {
+		t.Fatalf("message %q", stderr.String())
+	}
+}
+
+func TestVersion(t *testing.T) {
+	out, err := exec.Command(binary, "--version").Output()
+	if err != nil || strings.TrimSpace(string(out)) != "lightfield-mcp "+version {
+		t.Fatalf("--version printed %q, %v", out, err)
+	}
+}
+
+func TestHandshakeDoesNotWaitForDefinitions(t *testing.T) {
+	fake, url := startFake(t)
+	// Lightfield answers definitions slowly; the handshake must not wait.
+	fake.Inject(lightfieldtest.Fault{Path: "/v1/opportunities/definitions", Delay: 3 * time.Second})
+	session, _ := connect(t, url)
+	list, err := session.ListTools(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(list.Tools[0].InputSchema)
+	if strings.Contains(string(raw), "Proposal Sent") {
+		t.Fatal("definitions arrived despite the delay; the test proves nothing")
+	}
+	refinedTool(t, session)
+}
+
+// TestTypeScriptClient runs e2e/ts with the official TypeScript SDK client.
+// It needs `npm ci` in e2e/ts first (the README's test command does that);
+// LFMCP_REQUIRE_NODE=1 turns a missing install into a failure, not a skip.
+func TestTypeScriptClient(t *testing.T) {
+	dir, _ := filepath.Abs("../../e2e/ts")
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@modelcontextprotocol", "sdk")); err != nil {
+		if os.Getenv("LFMCP_REQUIRE_NODE") == "1" {
+			t.Fatalf("the TypeScript SDK is not installed in %s: run npm ci there", dir)
+		}
+		t.Skip("run `npm ci` in e2e/ts to include the TypeScript SDK client")
+	}
+	fake, url := startFake(t)
+	cmd := exec.Command("node", "--test", "create_opportunity.test.mjs")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "LFMCP_BINARY="+binary, "LIGHTFIELD_BASE_URL="+url, "LIGHTFIELD_API_KEY="+testKey)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("TypeScript client test failed: %v\n%s", err, out)
+	}
+	if n := len(fake.Created()); n != 1 {
+		t.Fatalf("%d opportunities stored by the TypeScript client, want 1\n%s", n, out)
+	}
+}

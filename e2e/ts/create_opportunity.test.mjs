@@ -1,0 +1,77 @@
+// Drives the real mcp-server binary over stdio with the official TypeScript
+// SDK client. The Go test TestTypeScriptClient runs this file with
+// LFMCP_BINARY, LIGHTFIELD_BASE_URL (a fake Lightfield) and LIGHTFIELD_API_KEY.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+
+const { LFMCP_BINARY, LIGHTFIELD_BASE_URL, LIGHTFIELD_API_KEY } = process.env;
+
+async function connect() {
+  const transport = new StdioClientTransport({
+    command: LFMCP_BINARY,
+    env: { LIGHTFIELD_API_KEY, LIGHTFIELD_BASE_URL },
+    stderr: 'pipe',
+  });
+  let stderr = '';
+  transport.stderr.on('data', (chunk) => { stderr += chunk; });
+  const client = new Client({ name: 'e2e-typescript-sdk', version: '0.0.0' });
+  await client.connect(transport);
+  return { client, stderr: () => stderr };
+}
+
+// The schema is refined once definitions arrive, beside the handshake.
+async function refinedTools(client) {
+  for (let i = 0; i < 200; i++) {
+    const { tools } = await client.listTools();
+    if (JSON.stringify(tools[0].inputSchema).includes('Proposal Sent')) return tools;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the tool schema never listed the organisation stages');
+}
+
+const text = (result) => result.content.filter((c) => c.type === 'text').map((c) => c.text).join('\n');
+
+test('the TypeScript SDK lists the tool and creates an opportunity', async () => {
+  const { client, stderr } = await connect();
+  try {
+    const tools = await refinedTools(client);
+    assert.equal(tools.length, 1);
+    const tool = tools[0];
+    assert.equal(tool.name, 'create_opportunity');
+    assert.deepEqual(tool.annotations, {
+      title: 'Create opportunity', readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true,
+    });
+    assert.ok(tool.outputSchema, 'outputSchema declared');
+
+    // callTool validates structuredContent against outputSchema, since listTools ran on this client.
+    const created = await client.callTool({
+      name: 'create_opportunity',
+      arguments: {
+        fields: { $name: 'Initech renewal', $stage: 'qualified', $amount: 40000, $closeDate: '2026-03-31', productLines: ['Platform'] },
+        relationships: { $account: 'acc_01initech', $owner: 'mem_01dana' },
+      },
+    });
+    assert.equal(created.isError, undefined, text(created));
+    assert.match(created.structuredContent.opportunity.id, /^opp_/);
+    assert.match(text(created), /"Qualified"/);
+
+    const dry = await client.callTool({
+      name: 'create_opportunity',
+      arguments: { fields: { $name: 'Dry', $stage: 'Discovery' }, relationships: { $account: 'acc_01acme' }, dryRun: true },
+    });
+    assert.equal(dry.structuredContent.dryRun, true);
+    assert.equal(dry.structuredContent.request.fields.$stage, 'opt_st_disc');
+
+    const wrong = await client.callTool({
+      name: 'create_opportunity',
+      arguments: { fields: { $name: 'Wrong', $stage: 'Discovery', $amount: 'forty grand' }, relationships: { $account: 'acc_01acme' } },
+    });
+    assert.equal(wrong.isError, true);
+    assert.match(text(wrong), /fields\.\$amount/);
+    assert.ok(!stderr().includes(LIGHTFIELD_API_KEY), 'the API key must never be logged');
+  } finally {
+    await client.close();
+  }
+});

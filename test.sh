@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs every test of the project: formatting and vet, unit tests, fuzz seeds,
+# the end-to-end tests that drive the real binary over stdio with the Go SDK
+# and the TypeScript SDK clients, all under the race detector, and short
+# fuzzing runs. Needs Go 1.26, Node 20+ and npm; installs the pinned npm
+# packages itself.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+echo "== npm ci (e2e/ts)"
+(cd e2e/ts && npm ci --no-audit --no-fund --loglevel=error)
+
+echo "== gofmt, go vet"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './e2e/*'))
+if [ -n "$unformatted" ]; then
+  echo "gofmt would change:"; echo "$unformatted"; exit 1
+fi
+go vet ./...
+
+echo "== go test -race (unit, fuzz seeds, end-to-end)"
+LFMCP_REQUIRE_NODE=1 go test -race -count=1 ./...
+
+echo "== short fuzzing"
+go test -run '^$' -fuzz '^FuzzCheckCall$' -fuzztime 15s ./tools
+go test -run '^$' -fuzz '^FuzzDecodeOpportunity$' -fuzztime 10s ./lfclient

@@ -1,0 +1,55 @@
+package tools
+
+import (
+	"encoding/json"
+	"os"
+	"testing"
+
+	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
+)
+
+// FuzzCheckCall feeds arbitrary arguments to the checker: it must never
+// panic, and whatever it accepts must encode as a request body with the keys
+// every create needs.
+func FuzzCheckCall(f *testing.F) {
+	raw, err := os.ReadFile("../testdata/org.json")
+	if err != nil {
+		f.Fatal(err)
+	}
+	var org struct {
+		Definitions lfclient.Definitions `json:"definitions"`
+	}
+	if err := json.Unmarshal(raw, &org); err != nil {
+		f.Fatal(err)
+	}
+	for _, seed := range []string{
+		sentence,
+		`{}`, `null`, `[]`, `"x"`, `{"fields":"{\"$name\":1}"}`,
+		`{"fields":{"$name":"a","$stage":"Discovery","productLines":[null,1]},"relationships":{"$account":["acc_1","acc_2"]}}`,
+		`{"fields":{"$name":"a","$stage":"Discovery","billingAddress":{"latitude":"1e400"}},"relationships":{"$account":"acc_1"}}`,
+		`{"fields":{"$name":"a","$stage":"Discovery","$amount":1e309},"relationships":{"$account":"acc_1"},"idempotencyKey":7}`,
+	} {
+		f.Add([]byte(seed), true)
+	}
+	f.Fuzz(func(t *testing.T, args []byte, withDefinitions bool) {
+		defs := &org.Definitions
+		if !withDefinitions {
+			defs = nil
+		}
+		call, ps := checkCall(args, defs)
+		if len(ps) > 0 {
+			if ps.text() == "" {
+				t.Fatal("problems without text")
+			}
+			return
+		}
+		body, err := json.Marshal(call.params)
+		if err != nil {
+			t.Fatalf("accepted arguments do not encode: %v", err)
+		}
+		var back lfclient.OpportunityCreateParams
+		if err := json.Unmarshal(body, &back); err != nil || back.Fields["$name"] == nil || back.Fields["$stage"] == nil || back.Relationships["$account"] == nil {
+			t.Fatalf("accepted a body without $name, $stage or $account: %s", body)
+		}
+	})
+}
