@@ -113,7 +113,7 @@ func (s *Server) createOpportunity(ctx context.Context, req mcp.CallToolRequest)
 		return mcp.NewToolResultError(createFailureText(ctx, err, key)), nil
 	}
 	result := schema.CreateOpportunityResult{Opportunity: opp.Raw, IdempotencyKey: key}
-	return mcp.NewToolResultStructured(result, createdText(opp, call.params, defs, key)), nil
+	return mcp.NewToolResultStructured(result, createdText(opp, call.params, defs, key)+staleNote(defsErr)), nil
 }
 
 // defaultIdempotencyKey makes the same request from the same organisation
@@ -125,11 +125,24 @@ func defaultIdempotencyKey(keyFingerprint string, body []byte) string {
 	return "lfmcp-v1-" + hex.EncodeToString(sum[:])
 }
 
+// staleNote tells the model that only the basics were checked, and why.
 func staleNote(defsErr error) string {
 	if defsErr == nil {
 		return ""
 	}
-	return "\n(Note: the organisation's field definitions could not be loaded, so only $name, $stage and $account were checked here; Lightfield checks the rest.)"
+	reason := "Lightfield did not answer"
+	var apiErr *lfclient.Error
+	if errors.As(defsErr, &apiErr) {
+		switch apiErr.StatusCode {
+		case 401:
+			reason = "Lightfield rejected the API key (401)"
+		case 403:
+			reason = "the API key lacks the scope opportunities:read (403)"
+		default:
+			reason = fmt.Sprintf("Lightfield answered %d", apiErr.StatusCode)
+		}
+	}
+	return fmt.Sprintf("\n(Note: the organisation's field definitions could not be loaded: %s. Only $name, $stage and $account were checked here; Lightfield checks the rest.)", reason)
 }
 
 func createdText(opp *lfclient.Opportunity, sent lfclient.OpportunityCreateParams, defs *lfclient.Definitions, key string) string {

@@ -464,6 +464,15 @@ func TestCallWithoutDefinitionsChecksTheBasics(t *testing.T) {
 	}
 }
 
+func TestDefinitionsScopeIsNamed(t *testing.T) {
+	h := newHarness(t, false)
+	h.fake.SetScopes("opportunities:create")
+	res := h.call(t, `{"fields":{"$name":"x","$stage":"Discovery"},"relationships":{"$account":"acc_01acme"}}`)
+	if res.IsError || !strings.Contains(text(res), "lacks the scope opportunities:read") {
+		t.Fatalf("got error=%v: %s", res.IsError, text(res))
+	}
+}
+
 func TestAnnotationsAreExplicit(t *testing.T) {
 	h := newHarness(t, true)
 	list, err := h.client.ListTools(context.Background(), mcp.ListToolsRequest{})
