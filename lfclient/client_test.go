@@ -16,18 +16,7 @@ import (
 const testKey = "sk_lf_client_test_SECRET"
 
 func newFake(t *testing.T) (*lightfieldtest.Server, *httptest.Server) {
-	t.Helper()
-	org, err := lightfieldtest.LoadOrg("../testdata/org.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fake, err := lightfieldtest.New(org, testKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(fake)
-	t.Cleanup(ts.Close)
-	return fake, ts
+	return lightfieldtest.Start(t, "../testdata/org.json", testKey)
 }
 
 func newClient(t *testing.T, baseURL string, tweak ...func(*Config)) *Client {

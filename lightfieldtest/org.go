@@ -7,7 +7,9 @@ package lightfieldtest
 import (
 	"encoding/json"
 	"fmt"
+	"net/http/httptest"
 	"os"
+	"testing"
 )
 
 // Org is the data of one fake organisation.
@@ -62,4 +64,21 @@ type fieldDef struct {
 type relationshipDef struct {
 	Cardinality string `json:"cardinality"`
 	ObjectType  string `json:"objectType"`
+}
+
+// Start serves a fake organisation loaded from orgPath on a loopback
+// httptest server that is closed when the test ends.
+func Start(t testing.TB, orgPath, apiKey string) (*Server, *httptest.Server) {
+	t.Helper()
+	org, err := LoadOrg(orgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake, err := New(org, apiKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(fake)
+	t.Cleanup(ts.Close)
+	return fake, ts
 }

@@ -15,18 +15,7 @@ import (
 const testKey = "sk_lf_fake_test"
 
 func newFake(t *testing.T) (*Server, *httptest.Server) {
-	t.Helper()
-	org, err := LoadOrg("../testdata/org.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fake, err := New(org, testKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(fake)
-	t.Cleanup(ts.Close)
-	return fake, ts
+	return Start(t, "../testdata/org.json", testKey)
 }
 
 func loadOpenAPI(t *testing.T) *OpenAPI {

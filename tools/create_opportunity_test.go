@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -30,29 +29,15 @@ type harness struct {
 	changed atomic.Int32 // tools/list_changed notifications seen
 }
 
-func loadOrg(t *testing.T) lightfieldtest.Org {
-	t.Helper()
-	org, err := lightfieldtest.LoadOrg("../testdata/org.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return org
-}
-
 // newHarness connects an in-process MCP client to the tools, which call a
 // fake Lightfield. With load, definitions are fetched before the client
 // connects, as they normally are by the time a model calls.
 func newHarness(t *testing.T, load bool, faults ...lightfieldtest.Fault) *harness {
 	t.Helper()
-	fake, err := lightfieldtest.New(loadOrg(t), testKey)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fake, ts := lightfieldtest.Start(t, "../testdata/org.json", testKey)
 	for _, f := range faults {
 		fake.Inject(f)
 	}
-	ts := httptest.NewServer(fake)
-	t.Cleanup(ts.Close)
 	lf, err := lfclient.New(lfclient.Config{APIKey: testKey, BaseURL: ts.URL, MinBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond, AttemptTimeout: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)

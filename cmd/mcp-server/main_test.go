@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -44,17 +43,7 @@ func TestMain(m *testing.M) {
 }
 
 func startFake(t *testing.T) (*lightfieldtest.Server, string) {
-	t.Helper()
-	org, err := lightfieldtest.LoadOrg("../../testdata/org.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fake, err := lightfieldtest.New(org, testKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(fake)
-	t.Cleanup(ts.Close)
+	fake, ts := lightfieldtest.Start(t, "../../testdata/org.json", testKey)
 	return fake, ts.URL
 }
 
