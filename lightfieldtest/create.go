@@ -57,6 +57,11 @@ func (s *Server) create(body []byte) (int, []byte) {
 		}
 		storedFields[key] = value
 	}
+	s.mu.Lock()
+	for key := range s.dropOnWrite {
+		delete(storedFields, key)
+	}
+	s.mu.Unlock()
 	for _, key := range []string{"$name", "$stage"} {
 		if storedFields[key] == nil {
 			return errorAnswer(badRequest("parameter_missing", "fields."+key, "%s is required.", key))
@@ -97,7 +102,7 @@ func (s *Server) create(body []byte) (int, []byte) {
 	if err != nil {
 		return errorAnswer(&apiError{http.StatusInternalServerError, "internal_server_error", "", "", err.Error()})
 	}
-	s.created = append(s.created, out)
+	s.opportunities = append(s.opportunities, storedOpportunity{at: s.now(), answer: out})
 	return http.StatusOK, out
 }
 
@@ -297,23 +302,11 @@ func (s *Server) checkRelationship(defs definitions, key string, value any) ([]s
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, id := range ids {
-		if _, ok := s.entities[id]; !ok || !strings.HasPrefix(id, idPrefix(def.ObjectType)) {
+		if e, ok := s.entities[id]; !ok || e.objectType != def.ObjectType {
 			return nil, &apiError{http.StatusUnprocessableEntity, "unprocessable_content", "relationship_entity_missing", param, fmt.Sprintf("No %s with ID %q.", def.ObjectType, id)}
 		}
 	}
 	return ids, nil
-}
-
-func idPrefix(objectType string) string {
-	switch objectType {
-	case "account":
-		return "acc_"
-	case "member":
-		return "mem_"
-	case "contact":
-		return "con_"
-	}
-	return ""
 }
 
 func wrapFields(defs definitions, stored map[string]any) map[string]any {

@@ -39,16 +39,30 @@ type Server struct {
 	mu     sync.Mutex
 	apiKey string
 	// scopes is nil for full access.
-	scopes     []string
-	rawDefs    json.RawMessage
-	defs       definitions
-	entities   map[string]Entity // by ID: accounts, members, contacts
-	created    []json.RawMessage
-	requests   []Request
-	faults     []Fault
-	idempotent map[string]*idempotentEntry
-	seq        int
-	now        func() time.Time
+	scopes      []string
+	rawDefs     json.RawMessage
+	defs        definitions
+	entities    map[string]entity // by ID: accounts, members, contacts
+	entityOrder []entity
+	// opportunities are those created, in order.
+	opportunities []storedOpportunity
+	listLag       time.Duration
+	dropOnWrite   map[string]bool
+	requests      []Request
+	faults        []Fault
+	idempotent    map[string]*idempotentEntry
+	seq           int
+	now           func() time.Time
+}
+
+type entity struct {
+	Entity
+	objectType string
+}
+
+type storedOpportunity struct {
+	at     time.Time
+	answer json.RawMessage
 }
 
 type idempotentEntry struct {
@@ -59,13 +73,18 @@ type idempotentEntry struct {
 
 // New returns a fake serving org, accepting only apiKey.
 func New(org Org, apiKey string) (*Server, error) {
-	s := &Server{apiKey: apiKey, entities: map[string]Entity{}, idempotent: map[string]*idempotentEntry{}, now: time.Now}
+	s := &Server{apiKey: apiKey, entities: map[string]entity{}, idempotent: map[string]*idempotentEntry{}, dropOnWrite: map[string]bool{}, now: time.Now}
 	if err := s.SetDefinitions(org.Definitions); err != nil {
 		return nil, err
 	}
+	for objectType, list := range map[string][]Entity{"account": org.Accounts, "member": org.Members, "contact": org.Contacts} {
+		for _, e := range list {
+			s.entities[e.ID] = entity{e, objectType}
+		}
+	}
 	for _, list := range [][]Entity{org.Accounts, org.Members, org.Contacts} {
 		for _, e := range list {
-			s.entities[e.ID] = e
+			s.entityOrder = append(s.entityOrder, s.entities[e.ID])
 		}
 	}
 	return s, nil
@@ -102,7 +121,19 @@ func (s *Server) Inject(f Fault) {
 func (s *Server) Created() []json.RawMessage {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return slices.Clone(s.created)
+	out := make([]json.RawMessage, len(s.opportunities))
+	for i, o := range s.opportunities {
+		out[i] = o.answer
+	}
+	return out
+}
+
+// DropOnWrite makes the fake accept a field but not store it, as a
+// misbehaving API might, so that callers can prove they notice.
+func (s *Server) DropOnWrite(fieldKey string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dropOnWrite[fieldKey] = true
 }
 
 // Requests returns every request received so far.
@@ -158,6 +189,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodPost && r.URL.Path == "/v1/opportunities":
 		if s.requireScope(w, "opportunities:create") && s.requireJSON(w, r) {
 			s.createOpportunity(w, r, body, slow)
+		}
+	case r.Method == http.MethodGet && collections[r.URL.Path].objectType != "":
+		c := collections[r.URL.Path]
+		if s.requireScope(w, c.scope) && sleep(r, slow) {
+			s.list(w, r, c.objectType)
 		}
 	default:
 		writeError(w, http.StatusNotFound, "not_found", "", "", fmt.Sprintf("no route for %s %s", r.Method, r.URL.Path))

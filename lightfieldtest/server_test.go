@@ -83,6 +83,10 @@ func TestContractResponses(t *testing.T) {
 	}{
 		{"definitions", call{method: "GET", path: "/v1/opportunities/definitions"}, nil, 200, "OpportunityDefinitionsResponse"},
 		{"create", call{method: "POST", path: "/v1/opportunities", body: validCreate}, nil, 200, "OpportunityCreateResponse"},
+		{"accounts", call{method: "GET", path: "/v1/accounts?$name[equal]=Globex&limit=5"}, nil, 200, "AccountListResponse"},
+		{"contacts", call{method: "GET", path: "/v1/contacts?$email[contains]=initech"}, nil, 200, "ContactListResponse"},
+		{"members", call{method: "GET", path: "/v1/members?limit=25"}, nil, 200, "MemberListResponse"},
+		{"opportunities", call{method: "GET", path: "/v1/opportunities?$name[equal]=x"}, nil, 200, "OpportunityListResponse"},
 		{"unknown field", call{method: "POST", path: "/v1/opportunities", body: `{"fields":{"$name":"x","$stage":"Discovery","nope":1},"relationships":{"$account":"acc_01acme"}}`}, nil, 400, "BadRequestError"},
 		{"missing version", call{method: "GET", path: "/v1/opportunities/definitions", header: map[string]string{"Lightfield-Version": ""}}, nil, 400, "BadRequestError"},
 		{"bad key", call{method: "GET", path: "/v1/opportunities/definitions", header: map[string]string{"Authorization": "Bearer sk_lf_wrong"}}, nil, 401, "UnauthorizedError"},
@@ -240,5 +244,53 @@ func TestOpenAPICanFail(t *testing.T) {
 	}
 	if err := o.ValidateCreateRequest([]byte(validCreate)); err != nil {
 		t.Errorf("a valid create failed: %v", err)
+	}
+}
+
+func TestListFilters(t *testing.T) {
+	fake, ts := newFake(t)
+	ids := func(path string) []string {
+		t.Helper()
+		resp, body := send(t, ts, call{method: "GET", path: path})
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d %s", path, resp.StatusCode, body)
+		}
+		var page struct {
+			Data []struct{ ID string } `json:"data"`
+		}
+		json.Unmarshal(body, &page)
+		var out []string
+		for _, d := range page.Data {
+			out = append(out, d.ID)
+		}
+		return out
+	}
+	check := func(path string, want ...string) {
+		t.Helper()
+		if got := ids(path); strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("%s → %v, want %v", path, got, want)
+		}
+	}
+	check("/v1/accounts?$name[equal]=Globex", "acc_01globex", "acc_02globex")
+	check("/v1/accounts?$name[equal]=globex&limit=1", "acc_01globex")
+	check("/v1/accounts?$name[equal]=globex&limit=1&offset=1", "acc_02globex")
+	check("/v1/accounts?$name[startsWith]=Ac", "acc_01acme")
+	check("/v1/accounts?$name[-equal]=Globex&$name[startsWith]=I", "acc_01initech")
+	check("/v1/accounts?%24name%5Bequal%5D=Initech", "acc_01initech")
+	check("/v1/contacts?$email[contains]=PETER@initech.example", "con_01peter")
+	check("/v1/contacts?$name[equal]=Peter%20Gibbons", "con_01peter")
+	if resp, _ := send(t, ts, call{method: "GET", path: "/v1/members?$email[contains]=dana"}); resp.StatusCode != 400 {
+		t.Errorf("members filter answered %d, want 400", resp.StatusCode)
+	}
+	if resp, _ := send(t, ts, call{method: "GET", path: "/v1/accounts?limit=50"}); resp.StatusCode != 400 {
+		t.Errorf("limit 50 answered %d, want 400", resp.StatusCode)
+	}
+
+	fake.SetListLag(time.Hour)
+	send(t, ts, call{method: "POST", path: "/v1/opportunities", body: validCreate})
+	check("/v1/opportunities?$name[equal]=Acme%20expansion")
+	fake.SetListLag(0)
+	if got := ids("/v1/opportunities?$name[equal]=Acme%20expansion"); len(got) != 1 {
+		t.Errorf("created opportunity not listed after the lag: %v", got)
 	}
 }

@@ -1,0 +1,127 @@
+package lfclient
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// MaxPageSize is the largest page Lightfield lists return.
+const MaxPageSize = 25
+
+// Record is one entity of a list answer (account, contact, member or
+// opportunity): its fields wrapped with their types, as on every read.
+type Record struct {
+	ID            string                       `json:"id"`
+	HTTPLink      *string                      `json:"httpLink"`
+	Fields        map[string]FieldValue        `json:"fields"`
+	Relationships map[string]RelationshipValue `json:"relationships"`
+}
+
+// Filter is one list filter, sent as {Key}[{Operator}]={Value}; a leading
+// "-" on Operator negates it.
+type Filter struct {
+	Key, Operator, Value string
+}
+
+// ListPage is one page of a list answer.
+type ListPage struct {
+	Data       []Record `json:"data"`
+	TotalCount int      `json:"totalCount"`
+}
+
+// List fetches one page of GET /v1/{objectType}s (accounts, contacts,
+// members, opportunities) with the filters ANDed.
+func (c *Client) List(ctx context.Context, objectType string, filters []Filter, limit, offset int) (*ListPage, error) {
+	path, err := listPath(objectType)
+	if err != nil {
+		return nil, err
+	}
+	if limit < 1 || limit > MaxPageSize {
+		limit = MaxPageSize
+	}
+	raw, err := c.do(ctx, Search, http.MethodGet, path+"?"+listQuery(filters, limit, offset), nil, "")
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", objectType, err)
+	}
+	var page ListPage
+	if err := json.Unmarshal(raw, &page); err != nil {
+		return nil, fmt.Errorf("list %s: decode: %w", objectType, err)
+	}
+	return &page, nil
+}
+
+var listPaths = map[string]string{
+	"account": "/v1/accounts", "contact": "/v1/contacts", "member": "/v1/members", "opportunity": "/v1/opportunities",
+}
+
+func listPath(objectType string) (string, error) {
+	if path, ok := listPaths[objectType]; ok {
+		return path, nil
+	}
+	return "", fmt.Errorf("list: Lightfield has no list of %q", objectType)
+}
+
+// listQuery keeps $, [ and ] literal in filter keys, as Lightfield's
+// documentation writes them, and escapes the values.
+func listQuery(filters []Filter, limit, offset int) string {
+	parts := make([]string, 0, len(filters)+2)
+	for _, f := range filters {
+		parts = append(parts, f.Key+"["+f.Operator+"]="+url.QueryEscape(f.Value))
+	}
+	parts = append(parts, "limit="+strconv.Itoa(limit))
+	if offset > 0 {
+		parts = append(parts, "offset="+strconv.Itoa(offset))
+	}
+	return strings.Join(parts, "&")
+}
+
+// Text reads a field as a string: TEXT, a single URL or EMAIL, or the first of
+// several; "" when absent.
+func (r Record) Text(key string) string {
+	raw := r.Fields[key].Value
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var list []string
+	if json.Unmarshal(raw, &list) == nil && len(list) > 0 {
+		return list[0]
+	}
+	return ""
+}
+
+// Strings reads a field holding one string or several.
+func (r Record) Strings(key string) []string {
+	raw := r.Fields[key].Value
+	var s string
+	if json.Unmarshal(raw, &s) == nil && s != "" {
+		return []string{s}
+	}
+	var list []string
+	json.Unmarshal(raw, &list)
+	return list
+}
+
+// Name reads a record's $name, joining a FULL_NAME's parts.
+func (r Record) Name() string {
+	raw := r.Fields["$name"].Value
+	var full struct {
+		FirstName *string `json:"firstName"`
+		LastName  *string `json:"lastName"`
+	}
+	if json.Unmarshal(raw, &full) == nil && (full.FirstName != nil || full.LastName != nil) {
+		var parts []string
+		for _, p := range []*string{full.FirstName, full.LastName} {
+			if p != nil && *p != "" {
+				parts = append(parts, *p)
+			}
+		}
+		return strings.Join(parts, " ")
+	}
+	return r.Text("$name")
+}
