@@ -127,7 +127,7 @@ func (c *Client) CreateOpportunity(ctx context.Context, params OpportunityCreate
 	if err != nil {
 		return nil, fmt.Errorf("create opportunity: encode body: %w", err)
 	}
-	raw, err := c.do(ctx, Write, http.MethodPost, "/v1/opportunities", body, idempotencyKey)
+	raw, err := c.do(ctx, Write, http.MethodPost, "/v1/opportunities", "", body, idempotencyKey)
 	if err != nil {
 		return nil, fmt.Errorf("create opportunity: %w", err)
 	}
@@ -148,7 +148,7 @@ func decodeOpportunity(raw []byte) (*Opportunity, error) {
 
 // OpportunityDefinitions fetches GET /v1/opportunities/definitions.
 func (c *Client) OpportunityDefinitions(ctx context.Context) (*Definitions, error) {
-	raw, err := c.do(ctx, Read, http.MethodGet, "/v1/opportunities/definitions", nil, "")
+	raw, err := c.do(ctx, Read, http.MethodGet, "/v1/opportunities/definitions", "", nil, "")
 	if err != nil {
 		return nil, fmt.Errorf("fetch opportunity definitions: %w", err)
 	}
@@ -166,13 +166,13 @@ func (c *Client) OpportunityDefinitions(ctx context.Context) (*Definitions, erro
 }
 
 // do sends one request with retries and returns the body of a 200 answer.
-func (c *Client) do(ctx context.Context, cat Category, method, path string, body []byte, idempotencyKey string) ([]byte, error) {
+func (c *Client) do(ctx context.Context, cat Category, method, path, query string, body []byte, idempotencyKey string) ([]byte, error) {
 	start := time.Now()
 	for attempt := 1; ; attempt++ {
 		if err := c.limiters[cat].wait(ctx); err != nil {
 			return nil, err
 		}
-		raw, err := c.attempt(ctx, method, path, body, idempotencyKey, attempt)
+		raw, err := c.attempt(ctx, method, path, query, body, idempotencyKey, attempt)
 		if err == nil {
 			return raw, nil
 		}
@@ -194,11 +194,12 @@ func (c *Client) do(ctx context.Context, cat Category, method, path string, body
 	}
 }
 
-func (c *Client) attempt(ctx context.Context, method, path string, body []byte, idempotencyKey string, attempt int) ([]byte, error) {
+func (c *Client) attempt(ctx context.Context, method, path, query string, body []byte, idempotencyKey string, attempt int) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.AttemptTimeout)
 	defer cancel()
 	u := *c.base
 	u.Path += path
+	u.RawQuery = query
 	var reader io.Reader
 	if body != nil {
 		reader = bytes.NewReader(body)

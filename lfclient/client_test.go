@@ -257,3 +257,28 @@ func FuzzDecodeOpportunity(f *testing.F) {
 		}
 	})
 }
+
+func TestListSendsFiltersAsDocumented(t *testing.T) {
+	fake, ts := newFake(t)
+	page, err := newClient(t, ts.URL).List(context.Background(), "account", []Filter{{Key: "$name", Operator: "equal", Value: "Globex"}}, 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Data) != 1 || page.Data[0].ID != "acc_02globex" || page.TotalCount != 2 || page.Data[0].Name() != "Globex" {
+		t.Fatalf("page %+v", page)
+	}
+	if got := fake.Requests()[0]; got.Path != "/v1/accounts" {
+		t.Fatalf("path %q", got.Path)
+	}
+	if q := listQuery([]Filter{{"$email", "contains", "a+b@x.example"}, {"$name", "-equal", "A&B"}}, 25, 0); q != "$email[contains]=a%2Bb%40x.example&$name[-equal]=A%26B&limit=25" {
+		t.Fatalf("query %s", q)
+	}
+}
+
+func TestRecordReaders(t *testing.T) {
+	var r Record
+	json.Unmarshal([]byte(`{"id":"con_1","fields":{"$name":{"valueType":"FULL_NAME","value":{"firstName":"Ada","lastName":null}},"$email":{"valueType":"EMAIL","value":["a@x.example","b@x.example"]},"$website":{"valueType":"URL","value":"https://x.example"}}}`), &r)
+	if r.Name() != "Ada" || r.Text("$email") != "a@x.example" || len(r.Strings("$email")) != 2 || r.Text("$website") != "https://x.example" || r.Text("missing") != "" {
+		t.Fatalf("read %q %q %v %q", r.Name(), r.Text("$email"), r.Strings("$email"), r.Text("$website"))
+	}
+}

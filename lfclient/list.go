@@ -44,7 +44,7 @@ func (c *Client) List(ctx context.Context, objectType string, filters []Filter, 
 	if limit < 1 || limit > MaxPageSize {
 		limit = MaxPageSize
 	}
-	raw, err := c.do(ctx, Search, http.MethodGet, path+"?"+listQuery(filters, limit, offset), nil, "")
+	raw, err := c.do(ctx, Search, http.MethodGet, path, listQuery(filters, limit, offset), nil, "")
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", objectType, err)
 	}

@@ -75,6 +75,16 @@ func Output() *jsonschema.Schema {
 	return reflectSchema(CreateOpportunityResult{}, true)
 }
 
+// FindAccountsInput returns the input schema of find_accounts.
+func FindAccountsInput() *jsonschema.Schema {
+	return reflectSchema(FindAccountsArgs{}, false)
+}
+
+// FindAccountsOutput returns the output schema of find_accounts.
+func FindAccountsOutput() *jsonschema.Schema {
+	return reflectSchema(FindAccountsResult{}, true)
+}
+
 // JSON marshals a schema for publishing.
 func JSON(s *jsonschema.Schema) json.RawMessage {
 	raw, err := json.Marshal(s)
@@ -220,11 +230,11 @@ func refineRelationships(s *jsonschema.Schema, defs *lfclient.Definitions) {
 			continue
 		}
 		def := defs.RelationshipDefinitions[key]
-		hint := fmt.Sprintf("ID of a %s%s.", def.ObjectType, idExample(def.ObjectType))
+		hint := fmt.Sprintf("Related %s: %s.", def.ObjectType, ReferenceForms(def.ObjectType))
 		p := &jsonschema.Schema{Type: "string"}
 		if def.Cardinality == "HAS_MANY" {
 			p = &jsonschema.Schema{Type: "array", Items: &jsonschema.Schema{Type: "string"}}
-			hint = fmt.Sprintf("IDs of %s records%s.", def.ObjectType, idExample(def.ObjectType))
+			hint = fmt.Sprintf("One or more %s records, each %s.", def.ObjectType, ReferenceForms(def.ObjectType))
 		}
 		p.Title = def.Label
 		p.Description = describe(def.Label, def.Description, hint)
@@ -249,9 +259,17 @@ func IDPrefix(objectType string) string {
 	return ""
 }
 
-func idExample(objectType string) string {
-	if p := IDPrefix(objectType); p != "" {
-		return " (" + p + "…)"
+// ReferenceForms says how a record of an object type may be named in
+// relationships: by ID always, and by name or email where the server can
+// resolve them.
+func ReferenceForms(objectType string) string {
+	switch objectType {
+	case "account":
+		return "its ID (acc_…) or its exact name"
+	case "member":
+		return "their ID (mem_…), email or full name"
+	case "contact":
+		return "their ID (con_…), email or full name"
 	}
-	return ""
+	return "its Lightfield ID"
 }

@@ -17,6 +17,7 @@ type CreateOpportunityArgs struct {
 	Relationships  Relationships `json:"relationships" jsonschema:"description=Related records by key: one Lightfield ID per HAS_ONE relationship or an array of IDs for HAS_MANY."`
 	IdempotencyKey string        `json:"idempotencyKey,omitempty" jsonschema:"maxLength=255,description=Optional. Replaces the default key (derived from the request) that makes repeating this exact call within 24 hours return the first opportunity instead of creating another. Send a new value only to create a deliberate second copy."`
 	DryRun         bool          `json:"dryRun,omitempty" jsonschema:"description=Optional. true checks the arguments and returns the exact request body without creating anything."`
+	AllowDuplicate bool          `json:"allowDuplicate,omitempty" jsonschema:"description=Optional. An opportunity with the same name on the same account is refused as a likely duplicate; true creates it anyway."`
 }
 
 // Fields are the opportunity's field values. Only the fields every
@@ -29,7 +30,7 @@ type Fields struct {
 // Relationships are the opportunity's related records. Only $account, which
 // every create needs, is declared; the rest come from definitions.
 type Relationships struct {
-	Account string `json:"$account" jsonschema:"description=ID of the account (acc_…) the deal is with."`
+	Account string `json:"$account" jsonschema:"description=The account the deal is with: its ID (acc_…) or its exact name."`
 }
 
 // Address is the value of an ADDRESS field; every key is optional.
@@ -57,6 +58,43 @@ type CreateOpportunityResult struct {
 	DryRun         bool                              `json:"dryRun,omitempty" jsonschema:"description=true when nothing was sent."`
 	Request        *lfclient.OpportunityCreateParams `json:"request,omitempty" jsonschema:"description=On a dry run: the exact JSON body that would be sent to POST /v1/opportunities."`
 	IdempotencyKey string                            `json:"idempotencyKey" jsonschema:"description=The Idempotency-Key used (or that would be used). Repeating the call with it is safe."`
+	Resolved       []Resolution                      `json:"resolved,omitempty" jsonschema:"description=Each relationship value given by name or email and the record it was resolved to."`
+	FieldKeys      []FieldKey                        `json:"fieldKeys,omitempty" jsonschema:"description=Each field or relationship given by its label and the key it was read as."`
+	Warnings       []string                          `json:"warnings,omitempty" jsonschema:"description=Values Lightfield did not store as sent (or a likely duplicate on a dry run); check them."`
+}
+
+// Resolution records a relationship value given by name or email and the
+// record it was resolved to.
+type Resolution struct {
+	Relationship string `json:"relationship" jsonschema:"description=The relationship key such as $account."`
+	Input        string `json:"input" jsonschema:"description=The value as given."`
+	ID           string `json:"id" jsonschema:"description=The ID sent."`
+	Name         string `json:"name" jsonschema:"description=The record's display name."`
+}
+
+// FieldKey records a field or relationship given by its label.
+type FieldKey struct {
+	Input string `json:"input"`
+	Key   string `json:"key"`
+}
+
+// FindAccountsArgs is the input of find_accounts.
+type FindAccountsArgs struct {
+	Query string `json:"query" jsonschema:"minLength=1,description=The account name or its beginning."`
+	Limit int    `json:"limit,omitempty" jsonschema:"minimum=1,maximum=25,description=Optional. How many accounts at most (default 10)."`
+}
+
+// FindAccountsResult is the structuredContent of find_accounts.
+type FindAccountsResult struct {
+	Accounts []Account `json:"accounts" jsonschema:"description=Exact name matches first and then names starting with the query."`
+}
+
+// Account is an account as find_accounts returns it.
+type Account struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	HTTPLink string `json:"httpLink"`
+	Website  string `json:"website,omitempty"`
 }
 
 // opportunityShape is what the output schema promises about an opportunity;

@@ -22,6 +22,21 @@ type checkedCall struct {
 	// idempotencyKey is the caller's own key, "" when not given.
 	idempotencyKey string
 	dryRun         bool
+	allowDuplicate bool
+	// refs are relationship values given by name or email, to resolve.
+	refs []reference
+	// fieldKeys are fields and relationships given by label.
+	fieldKeys []schema.FieldKey
+}
+
+// reference is a relationship value given by name or email.
+type reference struct {
+	key        string // relationship key
+	index      int    // position among the key's values
+	path       string // argument path for messages
+	input      string
+	objectType string
+	manyValues bool // the relationship holds a list
 }
 
 // Limits on what one call may carry.
@@ -33,7 +48,7 @@ const (
 
 var topLevelKeys = map[string][]string{
 	"fields": {"fields"}, "relationships": {"relationships"},
-	"idempotencyKey": {"idempotencyKey"}, "dryRun": {"dryRun"},
+	"idempotencyKey": {"idempotencyKey"}, "dryRun": {"dryRun"}, "allowDuplicate": {"allowDuplicate"},
 }
 
 // checkCall checks the raw arguments of a call against the organisation's
@@ -50,7 +65,7 @@ func checkCall(raw json.RawMessage, defs *lfclient.Definitions) (checkedCall, pr
 	}
 	for _, key := range sortedKeys(args) {
 		if _, ok := topLevelKeys[key]; !ok {
-			ps.add(key, "unknown argument.%s The arguments are fields, relationships, idempotencyKey and dryRun.", suggestion(key, topLevelKeys))
+			ps.add(key, "unknown argument.%s The arguments are fields, relationships, idempotencyKey, dryRun and allowDuplicate.", suggestion(key, topLevelKeys))
 		}
 	}
 
@@ -67,17 +82,24 @@ func checkCall(raw json.RawMessage, defs *lfclient.Definitions) (checkedCall, pr
 	default:
 		ps.add("idempotencyKey", "must be a string; leave it out to use the default key.")
 	}
-	switch v := args["dryRun"].(type) {
-	case nil:
-	case bool:
-		call.dryRun = v
-	default:
-		ps.add("dryRun", "must be true or false.")
-	}
+	call.dryRun = boolOption(args, "dryRun", &ps)
+	call.allowDuplicate = boolOption(args, "allowDuplicate", &ps)
 
-	call.params.Fields = checkFields(fields, defs, &ps)
-	call.params.Relationships = checkRelationships(rels, defs, &ps)
+	call.params.Fields = checkFields(fields, defs, &call, &ps)
+	call.params.Relationships = checkRelationships(rels, defs, &call, &ps)
 	return call, ps
+}
+
+// boolOption reads an optional boolean; null means not given.
+func boolOption(args map[string]any, key string, ps *problems) bool {
+	switch v := args[key].(type) {
+	case nil:
+		return false
+	case bool:
+		return v
+	}
+	ps.add(key, "must be true or false.")
+	return false
 }
 
 // decodeObject decodes a JSON object keeping numbers exact.
@@ -116,7 +138,7 @@ func objectArgument(args map[string]any, key string, ps *problems) map[string]an
 	return nil
 }
 
-func checkFields(fields map[string]any, defs *lfclient.Definitions, ps *problems) map[string]any {
+func checkFields(fields map[string]any, defs *lfclient.Definitions, call *checkedCall, ps *problems) map[string]any {
 	out := map[string]any{}
 	if fields == nil {
 		return out
@@ -135,8 +157,17 @@ func checkFields(fields map[string]any, defs *lfclient.Definitions, ps *problems
 		}
 		def, ok := defs.FieldDefinitions[key]
 		if !ok {
-			ps.add(path, "unknown field.%s Known writable fields: %s.", suggestion(key, fieldNames(defs)), quoteList(sortedKeys(fieldNames(defs)), 40))
-			continue
+			byLabel, found := keyByLabel(key, fieldNames(defs))
+			if !found {
+				ps.addUnknown(path, "unknown field.%s Known writable fields: %s.", suggestion(key, fieldNames(defs)), quoteList(sortedKeys(fieldNames(defs)), 40))
+				continue
+			}
+			if _, twice := fields[byLabel]; twice {
+				ps.add(path, "is the label of %s, which is also given; send it once.", quote(byLabel))
+				continue
+			}
+			call.fieldKeys = append(call.fieldKeys, schema.FieldKey{Input: key, Key: byLabel})
+			key, path, def = byLabel, "fields."+byLabel, defs.FieldDefinitions[byLabel]
 		}
 		if !schema.WritableField(key, def) {
 			ps.add(path, "%s is read-only (set by Lightfield); leave it out.", quote(def.Label))
@@ -147,7 +178,7 @@ func checkFields(fields map[string]any, defs *lfclient.Definitions, ps *problems
 		}
 	}
 	for _, key := range schema.RequiredFields {
-		if fields[key] == nil {
+		if _, ok := out[key]; !ok && fields[key] == nil {
 			ps.add("fields."+key, "is required.%s", requiredHint(key, defs))
 		}
 	}
@@ -201,6 +232,21 @@ func relationshipNames(defs *lfclient.Definitions) map[string][]string {
 		}
 	}
 	return names
+}
+
+// keyByLabel finds the one key whose label is input (case-insensitive,
+// spaces collapsed).
+func keyByLabel(input string, names map[string][]string) (string, bool) {
+	found := ""
+	for key, n := range names {
+		if len(n) > 1 && foldLabel(n[1]) == foldLabel(input) {
+			if found != "" {
+				return "", false
+			}
+			found = key
+		}
+	}
+	return found, found != ""
 }
 
 func suggestion(input string, candidates map[string][]string) string {
@@ -288,8 +334,12 @@ func checkValue(path string, def lfclient.FieldDefinition, value any, ps *proble
 		if !ok {
 			return bad("must be one option label (a string), got %s. Options: %s.", jsonKind(value), quoteList(optionLabels(def), maxSelectLabelsShow))
 		}
-		id, msg := matchOption(def, s)
+		id, msg, notFound := matchOption(def, s)
 		if msg != "" {
+			if notFound {
+				ps.addUnknown(path, "%s", msg)
+				return nil, false
+			}
 			return bad("%s", msg)
 		}
 		return id, true
@@ -307,9 +357,13 @@ func checkValue(path string, def lfclient.FieldDefinition, value any, ps *proble
 		ids := make([]string, 0, len(items))
 		valid := true
 		for i, item := range items {
-			id, msg := matchOption(def, item)
+			id, msg, notFound := matchOption(def, item)
 			if msg != "" {
-				ps.add(fmt.Sprintf("%s[%d]", path, i), "%s", msg)
+				if notFound {
+					ps.addUnknown(fmt.Sprintf("%s[%d]", path, i), "%s", msg)
+				} else {
+					ps.add(fmt.Sprintf("%s[%d]", path, i), "%s", msg)
+				}
 				valid = false
 				continue
 			}
@@ -324,13 +378,14 @@ func checkValue(path string, def lfclient.FieldDefinition, value any, ps *proble
 }
 
 // matchOption finds the option a label (case-insensitive, spaces collapsed)
-// or an option ID names, and returns its ID, or a message for the model.
-func matchOption(def lfclient.FieldDefinition, s string) (string, string) {
+// or an option ID names, and returns its ID, or a message for the model and
+// whether no option matched at all.
+func matchOption(def lfclient.FieldDefinition, s string) (string, string, bool) {
 	want := foldLabel(s)
 	var matches []lfclient.SelectOption
 	for _, o := range def.TypeConfiguration.Options {
 		if o.ID == s {
-			return o.ID, ""
+			return o.ID, "", false
 		}
 		if foldLabel(o.Label) == want {
 			matches = append(matches, o)
@@ -338,15 +393,15 @@ func matchOption(def lfclient.FieldDefinition, s string) (string, string) {
 	}
 	switch len(matches) {
 	case 1:
-		return matches[0].ID, ""
+		return matches[0].ID, "", false
 	case 0:
-		return "", fmt.Sprintf("%s is not an option of %s. Use one of: %s.", quote(s), quote(def.Label), quoteList(optionLabels(def), maxSelectLabelsShow))
+		return "", fmt.Sprintf("%s is not an option of %s. Use one of: %s.", quote(s), quote(def.Label), quoteList(optionLabels(def), maxSelectLabelsShow)), true
 	}
 	ids := make([]string, len(matches))
 	for i, m := range matches {
 		ids[i] = m.ID
 	}
-	return "", fmt.Sprintf("%s matches %d options of %s; send one of their option IDs instead: %s.", quote(s), len(matches), quote(def.Label), quoteList(ids, 10))
+	return "", fmt.Sprintf("%s matches %d options of %s; send one of their option IDs instead: %s.", quote(s), len(matches), quote(def.Label), quoteList(ids, 10)), false
 }
 
 func foldLabel(s string) string {
@@ -461,7 +516,7 @@ func checkObjectKeys(path string, obj map[string]any, kinds map[string]string, p
 	return out, valid
 }
 
-func checkRelationships(rels map[string]any, defs *lfclient.Definitions, ps *problems) map[string]any {
+func checkRelationships(rels map[string]any, defs *lfclient.Definitions, call *checkedCall, ps *problems) map[string]any {
 	out := map[string]any{}
 	if rels == nil {
 		return out
@@ -473,80 +528,139 @@ func checkRelationships(rels map[string]any, defs *lfclient.Definitions, ps *pro
 		if value == nil {
 			continue
 		}
-		if slices.Contains(schema.ReadOnlyRelationships, key) {
-			ps.add(path, "is read-only on opportunities; leave it out (link tasks, notes and meetings from their side).")
-			continue
-		}
 		var def *lfclient.RelationshipDefinition
 		if defs != nil {
 			d, ok := defs.RelationshipDefinitions[key]
 			if !ok {
-				ps.add(path, "unknown relationship.%s Known relationships: %s.", suggestion(key, relationshipNames(defs)), quoteList(sortedKeys(relationshipNames(defs)), 40))
-				continue
+				byLabel, found := keyByLabel(key, relationshipNames(defs))
+				if !found {
+					if slices.Contains(schema.ReadOnlyRelationships, key) {
+						ps.add(path, "is read-only on opportunities; leave it out (link tasks, notes and meetings from their side).")
+					} else {
+						ps.addUnknown(path, "unknown relationship.%s Known relationships: %s.", suggestion(key, relationshipNames(defs)), quoteList(sortedKeys(relationshipNames(defs)), 40))
+					}
+					continue
+				}
+				if _, twice := rels[byLabel]; twice {
+					ps.add(path, "is the label of %s, which is also given; send it once.", quote(byLabel))
+					continue
+				}
+				call.fieldKeys = append(call.fieldKeys, schema.FieldKey{Input: key, Key: byLabel})
+				key, path, d = byLabel, "relationships."+byLabel, defs.RelationshipDefinitions[byLabel]
 			}
 			def = &d
 		}
-		ids, ok := relationshipIDs(path, value, def, ps)
+		if slices.Contains(schema.ReadOnlyRelationships, key) {
+			ps.add(path, "is read-only on opportunities; leave it out (link tasks, notes and meetings from their side).")
+			continue
+		}
+		values, ok := relationshipValues(path, value, def, ps)
 		if !ok {
 			continue
 		}
-		total += len(ids)
-		if len(ids) == 1 && (def == nil || def.Cardinality != "HAS_MANY") {
-			out[key] = ids[0]
+		many := def != nil && def.Cardinality == "HAS_MANY" || def == nil && len(values) > 1
+		valid := true
+		for i, v := range values {
+			p := path
+			if many {
+				p = fmt.Sprintf("%s[%d]", path, i)
+			}
+			isRef, ok := checkReference(p, v, def, ps)
+			valid = valid && ok
+			if isRef {
+				call.refs = append(call.refs, reference{key: key, index: i, path: p, input: v, objectType: def.ObjectType, manyValues: many})
+			}
+		}
+		if !valid {
+			continue
+		}
+		total += len(values)
+		if many {
+			out[key] = values
 		} else {
-			out[key] = ids
+			out[key] = values[0]
 		}
 	}
 	if total > maxRelationshipIDs {
 		ps.add("relationships", "carries %d IDs; Lightfield takes at most %d in one create.", total, maxRelationshipIDs)
 	}
 	if _, ok := out["$account"]; !ok && rels["$account"] == nil {
-		ps.add("relationships.$account", "is required: the ID of the account (acc_…) the deal is with.")
+		ps.add("relationships.$account", "is required: the account the deal is with, by ID (acc_…) or exact name.")
 	}
 	return out
+}
+
+func relationshipValues(path string, value any, def *lfclient.RelationshipDefinition, ps *problems) ([]string, bool) {
+	var values []string
+	switch v := value.(type) {
+	case string:
+		values = []string{v}
+	default:
+		var ok bool
+		if values, ok = stringArray(value); !ok {
+			ps.add(path, "must be a string or an array of strings, got %s.", jsonKind(value))
+			return nil, false
+		}
+	}
+	if def != nil && def.Cardinality == "HAS_ONE" && len(values) > 1 {
+		ps.add(path, "takes one %s, got %d.", def.ObjectType, len(values))
+		return nil, false
+	}
+	if len(values) == 0 {
+		ps.add(path, "is an empty list; leave it out instead.")
+		return nil, false
+	}
+	return values, true
 }
 
 // lightfieldID is what an entity ID looks like: a lowercase prefix, an
 // underscore, and no spaces.
 var lightfieldID = regexp.MustCompile(`^[a-z]+_[A-Za-z0-9_-]+$`)
 
-func relationshipIDs(path string, value any, def *lfclient.RelationshipDefinition, ps *problems) ([]string, bool) {
-	var ids []string
-	switch v := value.(type) {
-	case string:
-		ids = []string{v}
-	default:
-		var ok bool
-		if ids, ok = stringArray(value); !ok {
-			ps.add(path, "must be an ID string or an array of ID strings, got %s.", jsonKind(value))
-			return nil, false
+// knownPrefixes are the ID prefixes of the object types the server knows.
+var knownPrefixes = []string{"acc_", "mem_", "con_", "opp_"}
+
+// checkReference decides whether one relationship value is an ID to send as
+// is or a name or email to resolve (isRef), and whether it is acceptable.
+func checkReference(path, value string, def *lfclient.RelationshipDefinition, ps *problems) (isRef, ok bool) {
+	if strings.TrimSpace(value) == "" {
+		ps.add(path, "is empty; give an ID, a name or an email.")
+		return false, false
+	}
+	if def == nil {
+		if lightfieldID.MatchString(value) {
+			return false, true
+		}
+		ps.add(path, "%s is not a Lightfield ID. Names and emails can be resolved only once the field definitions load; send the record's ID for now.", quote(value))
+		return false, false
+	}
+	prefix := schema.IDPrefix(def.ObjectType)
+	switch {
+	case prefix != "" && strings.HasPrefix(value, prefix):
+		if !lightfieldID.MatchString(value) {
+			ps.add(path, "%s is not a valid %s ID.", quote(value), def.ObjectType)
+			return false, false
+		}
+		return false, true
+	case prefix != "" && hasAnyPrefix(value, knownPrefixes) && lightfieldID.MatchString(value):
+		ps.add(path, "%s is the ID of another kind of record; %s takes a %s (%s…).", quote(value), path, def.ObjectType, prefix)
+		return false, false
+	case resolvable(def.ObjectType):
+		return true, true
+	case lightfieldID.MatchString(value):
+		return false, true
+	}
+	ps.add(path, "%s is not an ID. Records of type %s can only be given by their Lightfield ID.", quote(value), def.ObjectType)
+	return false, false
+}
+
+func hasAnyPrefix(s string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			return true
 		}
 	}
-	if def != nil && def.Cardinality == "HAS_ONE" && len(ids) > 1 {
-		ps.add(path, "takes one %s, got %d.", def.ObjectType, len(ids))
-		return nil, false
-	}
-	valid := true
-	for i, id := range ids {
-		p := path
-		if len(ids) > 1 {
-			p = fmt.Sprintf("%s[%d]", path, i)
-		}
-		prefix := ""
-		objectType := "record"
-		if def != nil {
-			prefix, objectType = schema.IDPrefix(def.ObjectType), def.ObjectType
-		}
-		if !lightfieldID.MatchString(id) || (prefix != "" && !strings.HasPrefix(id, prefix)) {
-			want := "a Lightfield ID"
-			if prefix != "" {
-				want = "an ID starting with " + prefix
-			}
-			ps.add(p, "%s is not a %s ID; send %s.", quote(id), objectType, want)
-			valid = false
-		}
-	}
-	return ids, valid
+	return false
 }
 
 func stringArray(value any) ([]string, bool) {

@@ -1,5 +1,3 @@
-// Package tools holds the MCP tools of the server: argument checking,
-// normalisation, the Lightfield call and the result the model reads.
 package tools
 
 import (
@@ -9,11 +7,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
-	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
 	"github.com/lightfield-mcp/lightfield-mcp/schema"
@@ -24,43 +20,13 @@ const CreateOpportunityName = "create_opportunity"
 
 const createDescription = `Create one opportunity (deal) in Lightfield CRM.
 
-Send fields (at least $name and $stage) and relationships (at least $account, an account ID acc_…). Use the field keys, stage labels and option labels listed in this schema; amounts are plain numbers, dates YYYY-MM-DD or ISO 8601 with offset.
+Send fields (at least $name and $stage) and relationships (at least $account). Use the field keys (or their labels), stage labels and option labels listed in this schema; amounts are plain numbers, dates YYYY-MM-DD or ISO 8601 with offset. Relationships take IDs, or names and emails: an account by its exact name, a member or contact by email or full name. A name that matches several records is refused with the candidates (or the person is asked to pick); no guessing.
 
 Every call is checked against the organisation's current field definitions before anything is written; a refused call creates nothing and says exactly which argument to fix.
 
-Repeats are safe: the same arguments within 24 hours return the opportunity already created instead of a second one (the Idempotency-Key is derived from the request). To create a deliberate duplicate, pass a new idempotencyKey. Use dryRun: true to see the exact request without creating anything.`
+Duplicates: an opportunity with the same name on the same account is refused, naming the existing one; pass allowDuplicate: true if it really is another deal. Repeats are safe: the same arguments within 24 hours return the opportunity already created (the Idempotency-Key is derived from the request); pass a new idempotencyKey only to create a deliberate second copy. Use dryRun: true to see the exact request without creating anything.`
 
-// Server registers the Lightfield tools on an MCP server and serves them.
-type Server struct {
-	client *lfclient.Client
-	mcp    *server.MCPServer
-	log    *slog.Logger
-	defs   *definitions
-}
-
-// New returns a Server whose tools call Lightfield through client and are
-// registered on mcpServer by Register.
-func New(client *lfclient.Client, mcpServer *server.MCPServer, logger *slog.Logger) *Server {
-	s := &Server{client: client, mcp: mcpServer, log: logger}
-	s.defs = &definitions{fetch: client.OpportunityDefinitions, onChange: s.register}
-	return s
-}
-
-// Register adds the tools with the schema of the definitions held (the base
-// schema before any were fetched).
-func (s *Server) Register() {
-	s.register(s.defs.held())
-}
-
-// LoadDefinitions fetches the definitions; when they differ from those held,
-// the tool is registered again with the refined schema and clients that
-// listen are told the tool list changed.
-func (s *Server) LoadDefinitions(ctx context.Context) error {
-	_, err := s.defs.refresh(ctx)
-	return err
-}
-
-func (s *Server) register(defs *lfclient.Definitions) {
+func (s *Server) registerCreate(defs *lfclient.Definitions) {
 	tool := mcp.Tool{
 		Name:            CreateOpportunityName,
 		Title:           "Create opportunity",
@@ -79,54 +45,95 @@ func (s *Server) register(defs *lfclient.Definitions) {
 }
 
 func (s *Server) createOpportunity(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-	raw := req.Params.RawArguments
-	if len(raw) == 0 {
-		// In-process clients hand over decoded arguments.
-		var err error
-		if raw, err = json.Marshal(req.Params.Arguments); err != nil {
-			return mcp.NewToolResultError("The arguments could not be read as JSON; send an object with fields and relationships."), nil
-		}
+	raw, err := arguments(req)
+	if err != nil {
+		return mcp.NewToolResultError("The arguments could not be read as JSON; send an object with fields and relationships."), nil
 	}
 	defs, defsErr := s.defs.get(ctx)
-	if defsErr != nil {
-		s.log.Warn("definitions unavailable; checking against the base schema", "error", defsErr)
-	}
 	call, ps := checkCall(raw, defs)
-	if len(ps) > 0 {
-		return mcp.NewToolResultError(ps.text() + staleNote(defsErr)), nil
+	if len(ps) > 0 && ps.mayBeStale() {
+		// The call names something the definitions held do not know: they
+		// may be older than the organisation's. Check once more against
+		// fresh ones before refusing.
+		defs, defsErr = s.defs.refresh(ctx)
+		call, ps = checkCall(raw, defs)
 	}
+	if len(ps) > 0 {
+		return mcp.NewToolResultError(ps.text(CreateOpportunityName) + staleNote(defs, defsErr)), nil
+	}
+
+	resolved, ps, ask := s.resolveReferences(ctx, req, &call)
+	if ask != nil {
+		return ask, nil
+	}
+	if len(ps) > 0 {
+		return mcp.NewToolResultError(ps.text(CreateOpportunityName)), nil
+	}
+
 	body, err := json.Marshal(call.params)
 	if err != nil {
 		return nil, fmt.Errorf("encode create body: %w", err)
 	}
 	key := call.idempotencyKey
 	if key == "" {
-		key = defaultIdempotencyKey(s.client.KeyFingerprint(), body)
+		key = defaultIdempotencyKey(s.client.KeyFingerprint(), body, call.allowDuplicate)
 	}
+	result := schema.CreateOpportunityResult{IdempotencyKey: key, Resolved: resolved, FieldKeys: call.fieldKeys}
+
+	var notes []string
+	if !call.allowDuplicate {
+		dup, err := s.findDuplicate(ctx, call.params)
+		switch {
+		case err != nil:
+			notes = append(notes, fmt.Sprintf("Existing opportunities could not be checked for a duplicate (%v); the Idempotency-Key still prevents a repeat of this call.", err))
+		case dup != nil && dup.ID != s.created.created(key):
+			text := duplicateText(dup, defs)
+			if !call.dryRun {
+				return mcp.NewToolResultError(text + " Nothing was created. If this is a different deal, call again with allowDuplicate: true (a top-level argument beside fields); otherwise use the existing opportunity."), nil
+			}
+			result.Warnings = append(result.Warnings, text+" Creating this would be refused unless allowDuplicate is true.")
+		}
+	}
+
 	if call.dryRun {
-		result := schema.CreateOpportunityResult{DryRun: true, Request: &call.params, IdempotencyKey: key}
-		text := fmt.Sprintf("Dry run: nothing was sent. create_opportunity would POST this body to /v1/opportunities with Idempotency-Key %s:\n%s\nCall again without dryRun to create it.%s", key, body, staleNote(defsErr))
+		result.DryRun, result.Request = true, &call.params
+		text := fmt.Sprintf("Dry run: nothing was sent. create_opportunity would POST this body to /v1/opportunities with Idempotency-Key %s:\n%s", key, body)
+		text += interpretationText(result) + "\nCall again without dryRun to create it." + staleNote(defs, defsErr)
 		return mcp.NewToolResultStructured(result, text), nil
 	}
+
 	opp, err := s.client.CreateOpportunity(ctx, call.params, key)
 	if err != nil {
-		return mcp.NewToolResultError(createFailureText(ctx, err, key)), nil
+		return mcp.NewToolResultError(s.createFailureText(ctx, err, raw, key)), nil
 	}
-	result := schema.CreateOpportunityResult{Opportunity: opp.Raw, IdempotencyKey: key}
-	return mcp.NewToolResultStructured(result, createdText(opp, call.params, defs, key)+staleNote(defsErr)), nil
+	s.created.remember(key, opp.ID)
+	result.Opportunity = opp.Raw
+	result.Warnings = append(result.Warnings, verify(opp, call.params, defs)...)
+	text := createdText(opp, call.params, defs, key) + interpretationText(result) + warningsText(result.Warnings)
+	for _, n := range notes {
+		text += "\n" + n
+	}
+	return mcp.NewToolResultStructured(result, text+staleNote(defs, defsErr)), nil
 }
 
 // defaultIdempotencyKey makes the same request from the same organisation
 // give the same key, so that a repeated call is replayed by Lightfield rather
-// than written again. The body is canonical: encoding/json sorts map keys and
-// numbers were normalised while checking.
-func defaultIdempotencyKey(keyFingerprint string, body []byte) string {
-	sum := sha256.Sum256(append([]byte(keyFingerprint+"\n"), body...))
+// than written again. The body is canonical: encoding/json sorts map keys,
+// numbers were normalised and names resolved to IDs while checking. A call
+// that allows a duplicate gets a key of its own, so that it can create the
+// second copy it asks for, once.
+func defaultIdempotencyKey(keyFingerprint string, body []byte, allowDuplicate bool) string {
+	prefix := keyFingerprint + "\n"
+	if allowDuplicate {
+		prefix += "allowDuplicate\n"
+	}
+	sum := sha256.Sum256(append([]byte(prefix), body...))
 	return "lfmcp-v1-" + hex.EncodeToString(sum[:])
 }
 
-// staleNote tells the model that only the basics were checked, and why.
-func staleNote(defsErr error) string {
+// staleNote tells the model what the call was checked against when the
+// definitions could not be fetched, and why.
+func staleNote(defs *lfclient.Definitions, defsErr error) string {
 	if defsErr == nil {
 		return ""
 	}
@@ -142,6 +149,9 @@ func staleNote(defsErr error) string {
 			reason = fmt.Sprintf("Lightfield answered %d", apiErr.StatusCode)
 		}
 	}
+	if defs != nil {
+		return fmt.Sprintf("\n(Note: the field definitions could not be refreshed: %s. This call was checked against the last copy loaded, which may be stale.)", reason)
+	}
 	return fmt.Sprintf("\n(Note: the organisation's field definitions could not be loaded: %s. Only $name, $stage and $account were checked here; Lightfield checks the rest.)", reason)
 }
 
@@ -149,7 +159,7 @@ func createdText(opp *lfclient.Opportunity, sent lfclient.OpportunityCreateParam
 	var b strings.Builder
 	name, _ := sent.Fields["$name"].(string)
 	fmt.Fprintf(&b, "Created opportunity %s (%s)", quote(name), opp.ID)
-	if stage := stageLabel(opp, defs); stage != "" {
+	if stage := stageLabelOf(opp.Fields, defs); stage != "" {
 		fmt.Fprintf(&b, " at stage %s", quote(stage))
 	}
 	if account, ok := sent.Relationships["$account"].(string); ok {
@@ -163,10 +173,30 @@ func createdText(opp *lfclient.Opportunity, sent lfclient.OpportunityCreateParam
 	return b.String()
 }
 
-// stageLabel reads the stage Lightfield stored and names it by its label.
-func stageLabel(opp *lfclient.Opportunity, defs *lfclient.Definitions) string {
+// interpretationText says how names and labels in the call were read.
+func interpretationText(r schema.CreateOpportunityResult) string {
+	var b strings.Builder
+	for _, res := range r.Resolved {
+		fmt.Fprintf(&b, "\nrelationships.%s %s → %s (%s).", res.Relationship, quote(res.Input), quote(res.Name), res.ID)
+	}
+	for _, fk := range r.FieldKeys {
+		fmt.Fprintf(&b, "\n%s was read as the key %s.", quote(fk.Input), fk.Key)
+	}
+	return b.String()
+}
+
+func warningsText(warnings []string) string {
+	var b strings.Builder
+	for _, w := range warnings {
+		b.WriteString("\nWarning: " + w)
+	}
+	return b.String()
+}
+
+// stageLabelOf reads a record's stage and names it by its label.
+func stageLabelOf(fields map[string]lfclient.FieldValue, defs *lfclient.Definitions) string {
 	var stored string
-	if err := json.Unmarshal(opp.Fields["$stage"].Value, &stored); err != nil || stored == "" {
+	if err := json.Unmarshal(fields["$stage"].Value, &stored); err != nil || stored == "" {
 		return ""
 	}
 	if defs != nil {
@@ -179,9 +209,21 @@ func stageLabel(opp *lfclient.Opportunity, defs *lfclient.Definitions) string {
 	return stored
 }
 
+// definitionsSuspect reports whether Lightfield refused the call for a key or
+// option that its current definitions no longer (or not yet) match.
+func definitionsSuspect(apiErr *lfclient.Error) bool {
+	switch apiErr.Code {
+	case "unknown_field", "unknown_relationship":
+		return true
+	case "invalid_type":
+		return strings.HasPrefix(apiErr.Param, "fields.")
+	}
+	return false
+}
+
 // createFailureText tells the model what happened and what to do next, and
 // whether anything may have been written.
-func createFailureText(ctx context.Context, err error, key string) string {
+func (s *Server) createFailureText(ctx context.Context, err error, raw json.RawMessage, key string) string {
 	safeRepeat := fmt.Sprintf("Repeating this exact call is safe: it carries the same Idempotency-Key (%s), so Lightfield returns the first opportunity if one was created and never writes a second.", key)
 	var apiErr *lfclient.Error
 	if !errors.As(err, &apiErr) {
@@ -193,10 +235,6 @@ func createFailureText(ctx context.Context, err error, key string) string {
 	said := ""
 	if apiErr.Message != "" {
 		said = " Lightfield said: " + quote(apiErr.Message) + "."
-	}
-	where := ""
-	if apiErr.Param != "" {
-		where = " at " + apiErr.Param
 	}
 	code := ""
 	if apiErr.Code != "" {
@@ -212,10 +250,21 @@ func createFailureText(ctx context.Context, err error, key string) string {
 	case apiErr.StatusCode >= 500 || apiErr.StatusCode == 409:
 		return fmt.Sprintf("Lightfield failed to answer (%d%s) after retries. The opportunity was most likely not created. %s%s", apiErr.StatusCode, code, safeRepeat, said)
 	}
+	where := ""
+	if apiErr.Param != "" {
+		where = " at " + apiErr.Param
+	}
 	text := fmt.Sprintf("Lightfield refused the request (%d%s)%s.%s Nothing was created.", apiErr.StatusCode, code, where, said)
+	if definitionsSuspect(apiErr) {
+		fresh, ferr := s.defs.refresh(ctx)
+		if ferr == nil {
+			if _, ps := checkCall(raw, fresh); len(ps) > 0 {
+				return ps.text(CreateOpportunityName) + "\n(Lightfield refused the call because the organisation's field definitions changed; the server reloaded them and checked the call again: the problems above are against the current definitions.)"
+			}
+			text += " The server reloaded the organisation's field definitions; the tool's schema now shows the current keys and options."
+		}
+	}
 	switch apiErr.Code {
-	case "unknown_field", "unknown_relationship":
-		text += " The organisation's fields may have changed since the tool list was loaded; use the keys the tool schema lists now."
 	case "relationship_entity_missing", "relationship_entity_inactive", "referenced_resource_missing":
 		text += " The ID does not name an existing, active record; check the ID."
 	case "ambiguous_stage_label":

@@ -33,9 +33,28 @@ type harness struct {
 // fake Lightfield. With load, definitions are fetched before the client
 // connects, as they normally are by the time a model calls.
 func newHarness(t *testing.T, load bool, faults ...lightfieldtest.Fault) *harness {
+	return startHarness(t, harnessOptions{load: load, faults: faults})
+}
+
+type harnessOptions struct {
+	load   bool
+	faults []lightfieldtest.Fault
+	// elicit, when set, is the client's answer to elicitation requests, and
+	// the client declares the capability.
+	elicit func(mcp.ElicitationRequest) *mcp.ElicitationResult
+	ttl    time.Duration
+}
+
+type elicitFunc func(mcp.ElicitationRequest) *mcp.ElicitationResult
+
+func (f elicitFunc) Elicit(_ context.Context, req mcp.ElicitationRequest) (*mcp.ElicitationResult, error) {
+	return f(req), nil
+}
+
+func startHarness(t *testing.T, o harnessOptions) *harness {
 	t.Helper()
 	fake, ts := lightfieldtest.Start(t, "../testdata/org.json", testKey)
-	for _, f := range faults {
+	for _, f := range o.faults {
 		fake.Inject(f)
 	}
 	lf, err := lfclient.New(lfclient.Config{APIKey: testKey, BaseURL: ts.URL, MinBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond, AttemptTimeout: 2 * time.Second})
@@ -43,14 +62,20 @@ func newHarness(t *testing.T, load bool, faults ...lightfieldtest.Fault) *harnes
 		t.Fatal(err)
 	}
 	mcpServer := server.NewMCPServer("lightfield-test", "0.0.0", server.WithToolCapabilities(true))
-	h := &harness{fake: fake, srv: New(lf, mcpServer, slog.New(slog.DiscardHandler))}
+	h := &harness{fake: fake, srv: New(lf, mcpServer, slog.New(slog.DiscardHandler), o.ttl)}
 	h.srv.Register()
-	if load {
+	if o.load {
 		if err := h.srv.LoadDefinitions(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 	}
-	h.client, err = client.NewInProcessClient(mcpServer)
+	var opts []client.ClientOption
+	init := mcp.InitializeRequest{}
+	if o.elicit != nil {
+		opts = append(opts, client.WithElicitationHandler(elicitFunc(o.elicit)))
+		init.Params.Capabilities.Elicitation = &mcp.ElicitationCapability{}
+	}
+	h.client, err = client.NewInProcessClientWithOptions(mcpServer, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +89,6 @@ func newHarness(t *testing.T, load bool, faults ...lightfieldtest.Fault) *harnes
 	if err := h.client.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	init := mcp.InitializeRequest{}
 	init.Params.ProtocolVersion = "2025-11-25"
 	init.Params.ClientInfo = mcp.Implementation{Name: "tools-test", Version: "0"}
 	if _, err := h.client.Initialize(ctx, init); err != nil {
@@ -75,8 +99,13 @@ func newHarness(t *testing.T, load bool, faults ...lightfieldtest.Fault) *harnes
 
 func (h *harness) call(t *testing.T, args string) *mcp.CallToolResult {
 	t.Helper()
+	return h.callTool(t, CreateOpportunityName, args)
+}
+
+func (h *harness) callTool(t *testing.T, name, args string) *mcp.CallToolResult {
+	t.Helper()
 	req := mcp.CallToolRequest{}
-	req.Params.Name = CreateOpportunityName
+	req.Params.Name = name
 	req.Params.Arguments = json.RawMessage(args)
 	res, err := h.client.CallTool(context.Background(), req)
 	if err != nil {
@@ -103,6 +132,21 @@ func (h *harness) posts() []lightfieldtest.Request {
 		}
 	}
 	return out
+}
+
+func (h *harness) tool(t *testing.T, name string) mcp.Tool {
+	t.Helper()
+	list, err := h.client.ListTools(context.Background(), mcp.ListToolsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tool := range list.Tools {
+		if tool.Name == name {
+			return tool
+		}
+	}
+	t.Fatalf("%s is not listed", name)
+	return mcp.Tool{}
 }
 
 func (h *harness) inputSchema(t *testing.T) map[string]any {
@@ -145,8 +189,13 @@ func openAPI(t *testing.T) *lightfieldtest.OpenAPI {
 
 func validateOutput(t *testing.T, res *mcp.CallToolResult) {
 	t.Helper()
+	validateAgainst(t, schema.JSON(schema.Output()), res)
+}
+
+func validateAgainst(t *testing.T, outputSchema json.RawMessage, res *mcp.CallToolResult) {
+	t.Helper()
 	c := jsv.NewCompiler()
-	doc, _ := jsv.UnmarshalJSON(bytes.NewReader(schema.JSON(schema.Output())))
+	doc, _ := jsv.UnmarshalJSON(bytes.NewReader(outputSchema))
 	c.AddResource("file:///output.json", doc)
 	sch, err := c.Compile("file:///output.json")
 	if err != nil {
@@ -222,7 +271,7 @@ func TestEveryProblemAtOnceAndNothingSent(t *testing.T) {
 		"fields": {"$name": "", "$stage": "Won", "closeDat": "2026-03-31", "seats": "ten", "strategic": "yes",
 			"$opportunityStatus": "Open", "economicBuyer": "Jane Doe", "$amount": "$40k", "$nextStep": 5,
 			"productLines": ["Platform", "Mobile"], "billingAddress": {"town": "Berlin", "country": "Germany"}},
-		"relationships": {"$task": ["tsk_1"], "$owner": "Dana", "partnr": "acc_01globex"},
+		"relationships": {"$task": ["tsk_1"], "$owner": "acc_01acme", "partnr": "acc_01globex"},
 		"dryrun": true
 	}`)
 	if !res.IsError {
@@ -245,7 +294,7 @@ func TestEveryProblemAtOnceAndNothingSent(t *testing.T) {
 		`fields.productLines[1]: "Mobile" is not an option of "Product Lines"`,
 		`fields.billingAddress.town: unknown key`,
 		`relationships.$task: is read-only`,
-		`relationships.$owner: "Dana" is not a member ID; send an ID starting with mem_`,
+		`relationships.$owner: "acc_01acme" is the ID of another kind of record; relationships.$owner takes a member (mem_…)`,
 		`relationships.partnr: unknown relationship. Did you mean "partner" ("Reseller Partner")?`,
 		"relationships.$account: is required",
 		`dryrun: unknown argument. Did you mean "dryRun"?`,
@@ -312,10 +361,20 @@ func TestSameCallTwiceCreatesOnce(t *testing.T) {
 	if n := len(h.fake.Created()); n != 1 {
 		t.Fatalf("%d stored after an equivalent call, want 1", n)
 	}
-	// An explicit key makes a deliberate second copy.
+	// Another key alone does not get past the duplicate check...
 	third := h.call(t, strings.Replace(sentence, `"idempotencyKey": null`, `"idempotencyKey": "second-copy"`, 1))
-	if third.IsError || len(h.fake.Created()) != 2 {
+	if !third.IsError || !strings.Contains(text(third), "allowDuplicate") || len(h.fake.Created()) != 1 {
 		t.Fatalf("explicit key: %s, %d stored", text(third), len(h.fake.Created()))
+	}
+	// ...allowDuplicate makes a deliberate second copy, once however often it is sent.
+	deliberate := strings.Replace(sentence, `"dryRun": null`, `"dryRun": null, "allowDuplicate": true`, 1)
+	for range 2 {
+		if res := h.call(t, deliberate); res.IsError {
+			t.Fatal(text(res))
+		}
+	}
+	if n := len(h.fake.Created()); n != 2 {
+		t.Fatalf("%d stored after a deliberate duplicate sent twice, want 2", n)
 	}
 }
 
@@ -323,7 +382,7 @@ func TestDefaultKeyDependsOnOrganisation(t *testing.T) {
 	body := []byte(`{"fields":{},"relationships":{}}`)
 	a, _ := lfclient.New(lfclient.Config{APIKey: "sk_lf_a"})
 	b, _ := lfclient.New(lfclient.Config{APIKey: "sk_lf_b"})
-	ka, kb := defaultIdempotencyKey(a.KeyFingerprint(), body), defaultIdempotencyKey(b.KeyFingerprint(), body)
+	ka, kb := defaultIdempotencyKey(a.KeyFingerprint(), body, false), defaultIdempotencyKey(b.KeyFingerprint(), body, false)
 	if ka == kb || len(ka) > 255 || strings.Contains(ka, "sk_lf") {
 		t.Fatalf("keys %q %q", ka, kb)
 	}
@@ -398,7 +457,7 @@ func TestAPIErrorsAreToolErrors(t *testing.T) {
 }
 
 func TestWrongKeySaysSo(t *testing.T) {
-	h := newHarness(t, false, lightfieldtest.Fault{Status: 401}, lightfieldtest.Fault{Status: 401})
+	h := newHarness(t, true, lightfieldtest.Fault{Method: "POST", Status: 401})
 	res := h.call(t, `{"fields":{"$name":"x","$stage":"Discovery"},"relationships":{"$account":"acc_01acme"}}`)
 	if !res.IsError || !strings.Contains(text(res), "401") || !strings.Contains(text(res), "LIGHTFIELD_API_KEY") {
 		t.Fatalf("got %s", text(res))
@@ -460,16 +519,12 @@ func TestDefinitionsScopeIsNamed(t *testing.T) {
 
 func TestAnnotationsAreExplicit(t *testing.T) {
 	h := newHarness(t, true)
-	list, err := h.client.ListTools(context.Background(), mcp.ListToolsRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := list.Tools[0].Annotations
+	a := h.tool(t, CreateOpportunityName).Annotations
 	if a.ReadOnlyHint == nil || *a.ReadOnlyHint || a.DestructiveHint == nil || *a.DestructiveHint ||
 		a.IdempotentHint == nil || !*a.IdempotentHint || a.OpenWorldHint == nil || !*a.OpenWorldHint || a.Title == "" {
 		t.Fatalf("annotations %+v", a)
 	}
-	if list.Tools[0].OutputSchema.Type != "object" {
+	if h.tool(t, CreateOpportunityName).OutputSchema.Type != "object" {
 		t.Fatalf("no output schema")
 	}
 }

@@ -2,8 +2,10 @@ package tools
 
 import (
 	"context"
+	"log/slog"
 	"reflect"
 	"sync"
+	"time"
 
 	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
 )
@@ -18,14 +20,20 @@ type definitions struct {
 	fetchMu sync.Mutex // one fetch at a time
 	mu      sync.Mutex
 	current *lfclient.Definitions
+	// lastErr is the error of the latest fetch, nil after a success: while
+	// it is set, current may be stale.
+	lastErr error
 }
 
-// get returns the definitions held, fetching them first if there are none.
-// On a failed fetch it returns nil and the error: callers then check against
-// what every organisation has.
+// get returns the definitions held, fetching them first if there are none,
+// and the error of the latest fetch when it failed (the copy held may then
+// be stale, or nil when none was ever fetched).
 func (d *definitions) get(ctx context.Context) (*lfclient.Definitions, error) {
-	if cur := d.held(); cur != nil {
-		return cur, nil
+	d.mu.Lock()
+	cur, err := d.current, d.lastErr
+	d.mu.Unlock()
+	if cur != nil {
+		return cur, err
 	}
 	return d.refresh(ctx)
 }
@@ -36,20 +44,40 @@ func (d *definitions) held() *lfclient.Definitions {
 	return d.current
 }
 
-// refresh fetches the definitions and keeps them.
+// refresh fetches the definitions and keeps them. On failure it returns the
+// copy held (possibly nil) with the error.
 func (d *definitions) refresh(ctx context.Context) (*lfclient.Definitions, error) {
 	d.fetchMu.Lock()
 	defer d.fetchMu.Unlock()
 	fresh, err := d.fetch(ctx)
-	if err != nil {
-		return d.held(), err
-	}
 	d.mu.Lock()
+	if err != nil {
+		d.lastErr = err
+		cur := d.current
+		d.mu.Unlock()
+		return cur, err
+	}
 	changed := !reflect.DeepEqual(d.current, fresh)
-	d.current = fresh
+	d.current, d.lastErr = fresh, nil
 	d.mu.Unlock()
 	if changed && d.onChange != nil {
 		d.onChange(fresh)
 	}
 	return fresh, nil
+}
+
+// keepFresh refreshes the definitions every ttl until ctx ends.
+func (d *definitions) keepFresh(ctx context.Context, ttl time.Duration, log *slog.Logger) {
+	ticker := time.NewTicker(ttl)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+			if _, err := d.refresh(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("definitions refresh failed; keeping the last copy", "error", err)
+			}
+		}
+	}
 }

@@ -8,20 +8,26 @@ import (
 	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
 )
 
-// FuzzCheckCall feeds arbitrary arguments to the checker: it must never
-// panic, and whatever it accepts must encode as a request body with the keys
-// every create needs.
-func FuzzCheckCall(f *testing.F) {
+func loadFixtureDefinitions(t testing.TB) *lfclient.Definitions {
+	t.Helper()
 	raw, err := os.ReadFile("../testdata/org.json")
 	if err != nil {
-		f.Fatal(err)
+		t.Fatal(err)
 	}
 	var org struct {
 		Definitions lfclient.Definitions `json:"definitions"`
 	}
 	if err := json.Unmarshal(raw, &org); err != nil {
-		f.Fatal(err)
+		t.Fatal(err)
 	}
+	return &org.Definitions
+}
+
+// FuzzCheckCall feeds arbitrary arguments to the checker: it must never
+// panic, and whatever it accepts must encode as a request body with the keys
+// every create needs.
+func FuzzCheckCall(f *testing.F) {
+	defs := loadFixtureDefinitions(f)
 	for _, seed := range []string{
 		sentence,
 		`{}`, `null`, `[]`, `"x"`, `{"fields":"{\"$name\":1}"}`,
@@ -32,13 +38,13 @@ func FuzzCheckCall(f *testing.F) {
 		f.Add([]byte(seed), true)
 	}
 	f.Fuzz(func(t *testing.T, args []byte, withDefinitions bool) {
-		defs := &org.Definitions
+		held := defs
 		if !withDefinitions {
-			defs = nil
+			held = nil
 		}
-		call, ps := checkCall(args, defs)
+		call, ps := checkCall(args, held)
 		if len(ps) > 0 {
-			if ps.text() == "" {
+			if ps.text(CreateOpportunityName) == "" {
 				t.Fatal("problems without text")
 			}
 			return

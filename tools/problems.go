@@ -11,6 +11,9 @@ type problem struct {
 	// path names the argument, e.g. fields.$stage.
 	path    string
 	message string
+	// unknown marks a key or option the definitions held do not know: newer
+	// definitions may know it.
+	unknown bool
 }
 
 type problems []problem
@@ -19,18 +22,36 @@ func (ps *problems) add(path, format string, args ...any) {
 	*ps = append(*ps, problem{path: path, message: fmt.Sprintf(format, args...)})
 }
 
+func (ps *problems) addUnknown(path, format string, args ...any) {
+	*ps = append(*ps, problem{path: path, message: fmt.Sprintf(format, args...), unknown: true})
+}
+
+// mayBeStale reports whether newer definitions might accept the call.
+func (ps problems) mayBeStale() bool {
+	for _, p := range ps {
+		if p.unknown {
+			return true
+		}
+	}
+	return false
+}
+
 // text words every problem at once, so that one corrected call can fix them all.
-func (ps problems) text() string {
+func (ps problems) text(tool string) string {
 	var b strings.Builder
+	outcome := "Nothing was created"
+	if tool != CreateOpportunityName {
+		outcome = "Nothing was looked up"
+	}
 	if len(ps) == 1 {
-		b.WriteString("Nothing was created: 1 problem in the arguments.\n")
+		fmt.Fprintf(&b, "%s: 1 problem in the arguments.\n", outcome)
 	} else {
-		fmt.Fprintf(&b, "Nothing was created: %d problems in the arguments.\n", len(ps))
+		fmt.Fprintf(&b, "%s: %d problems in the arguments.\n", outcome, len(ps))
 	}
 	for _, p := range ps {
 		fmt.Fprintf(&b, "- %s: %s\n", p.path, p.message)
 	}
-	b.WriteString("Fix these and call create_opportunity again; nothing was sent to Lightfield.")
+	fmt.Fprintf(&b, "Fix these and call %s again.", tool)
 	return b.String()
 }
 

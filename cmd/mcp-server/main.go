@@ -27,18 +27,22 @@ var version = "0.1.0"
 // beside the handshake and never delays it.
 const startupDefinitionsTimeout = 10 * time.Second
 
-const instructions = `Lightfield CRM. create_opportunity creates one deal from fields ($name, $stage, amounts, dates, custom fields) and relationships ($account and other records by ID).
+const instructions = `Lightfield CRM. create_opportunity creates one deal from fields ($name, $stage, amounts, dates, custom fields) and relationships ($account, owner, contacts); find_accounts looks accounts up by name.
+- Give related records as the person named them: an account by its exact name, a member or contact by email or full name, or any of them by ID. The server resolves them; if a name matches several records it lists them (or asks the person), and you should ask which one is meant rather than guess.
 - Use the stage and option labels the tool schema lists; a refused call creates nothing and names each argument to fix, so fix those and call again.
 - When unsure of a value, call with dryRun: true to see the exact request first.
-- Repeating the same call is safe: within 24 hours it returns the deal already created instead of a duplicate.`
+- Repeating the same call is safe: it returns the deal already created. An existing deal with the same name on the same account is refused as a duplicate; pass allowDuplicate: true only when the person confirms it is another deal.`
 
 const usage = `Usage: mcp-server [flags]
 
-Serves the Lightfield MCP tools (create_opportunity) over stdio.
+Serves the Lightfield MCP tools (create_opportunity, find_accounts) over stdio.
 
 Environment:
-  LIGHTFIELD_API_KEY   Lightfield API key (required). Scopes: opportunities:create, opportunities:read.
-  LIGHTFIELD_BASE_URL  API base URL (default %s).
+  LIGHTFIELD_API_KEY          Lightfield API key (required). Scopes: opportunities:create,
+                              opportunities:read, accounts:read, contacts:read, members:read.
+  LIGHTFIELD_BASE_URL         API base URL (default %s).
+  LIGHTFIELD_DEFINITIONS_TTL  How often field definitions and members are re-read, as a Go
+                              duration (default %s).
 
 Flags:
 `
@@ -53,11 +57,12 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 	flags := flag.NewFlagSet("mcp-server", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	flags.Usage = func() {
-		fmt.Fprintf(stderr, usage, lfclient.DefaultBaseURL)
+		fmt.Fprintf(stderr, usage, lfclient.DefaultBaseURL, tools.DefaultDefinitionsTTL)
 		flags.PrintDefaults()
 	}
 	showVersion := flags.Bool("version", false, "print the version and exit")
 	baseURL := flags.String("base-url", "", "API base URL; overrides LIGHTFIELD_BASE_URL")
+	ttlFlag := flags.Duration("definitions-ttl", 0, "how often definitions and members are re-read; overrides LIGHTFIELD_DEFINITIONS_TTL")
 	if err := flags.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -70,6 +75,14 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 	}
 	if *baseURL == "" {
 		*baseURL = getenv("LIGHTFIELD_BASE_URL")
+	}
+	ttl := *ttlFlag
+	if ttl == 0 && getenv("LIGHTFIELD_DEFINITIONS_TTL") != "" {
+		var err error
+		if ttl, err = time.ParseDuration(getenv("LIGHTFIELD_DEFINITIONS_TTL")); err != nil || ttl <= 0 {
+			fmt.Fprintf(stderr, "mcp-server: LIGHTFIELD_DEFINITIONS_TTL=%q is not a positive Go duration such as 5m or 30s.\n", getenv("LIGHTFIELD_DEFINITIONS_TTL"))
+			return 2
+		}
 	}
 	apiKey := getenv("LIGHTFIELD_API_KEY")
 	if apiKey == "" {
@@ -94,7 +107,7 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 		server.WithInstructions(instructions),
 		server.WithRecovery(),
 	)
-	lightfield := tools.New(client, mcpServer, logger)
+	lightfield := tools.New(client, mcpServer, logger, ttl)
 	lightfield.Register()
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
@@ -105,6 +118,7 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 		if err := lightfield.LoadDefinitions(loadCtx); err != nil {
 			logger.Warn("definitions not loaded at start; serving the base schema until a call loads them", "error", err)
 		}
+		lightfield.KeepDefinitionsFresh(ctx)
 	}()
 
 	stdio := server.NewStdioServer(mcpServer)

@@ -78,12 +78,18 @@ func refinedTool(t *testing.T, session *mcp.ClientSession) *mcp.Tool {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(list.Tools) != 1 || list.Tools[0].Name != "create_opportunity" {
+		var create *mcp.Tool
+		for _, tool := range list.Tools {
+			if tool.Name == "create_opportunity" {
+				create = tool
+			}
+		}
+		if len(list.Tools) != 2 || create == nil {
 			t.Fatalf("tools %v", list.Tools)
 		}
-		raw, _ := json.Marshal(list.Tools[0].InputSchema)
+		raw, _ := json.Marshal(create.InputSchema)
 		if strings.Contains(string(raw), `"Proposal Sent"`) {
-			return list.Tools[0]
+			return create
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("the tool schema never listed the organisation's stages: %s", raw)
@@ -256,6 +262,16 @@ func TestMissingKeyExitsWithAdvice(t *testing.T) {
 	}
 }
 
+func TestBadTTLIsRefused(t *testing.T) {
+	var stderr bytes.Buffer
+	cmd := exec.Command(binary)
+	cmd.Env = []string{"LIGHTFIELD_API_KEY=" + testKey, "LIGHTFIELD_DEFINITIONS_TTL=5 minutes"}
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err == nil || !strings.Contains(stderr.String(), "LIGHTFIELD_DEFINITIONS_TTL") {
+		t.Fatalf("exit %v: %s", err, stderr.String())
+	}
+}
+
 func TestVersion(t *testing.T) {
 	out, err := exec.Command(binary, "--version").Output()
 	if err != nil || strings.TrimSpace(string(out)) != "lightfield-mcp "+version {
@@ -272,7 +288,7 @@ func TestHandshakeDoesNotWaitForDefinitions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, _ := json.Marshal(list.Tools[0].InputSchema)
+	raw, _ := json.Marshal(list.Tools)
 	if strings.Contains(string(raw), "Proposal Sent") {
 		t.Fatal("definitions arrived despite the delay; the test proves nothing")
 	}

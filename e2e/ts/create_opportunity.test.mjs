@@ -25,7 +25,7 @@ async function connect() {
 async function refinedTools(client) {
   for (let i = 0; i < 200; i++) {
     const { tools } = await client.listTools();
-    if (JSON.stringify(tools[0].inputSchema).includes('Proposal Sent')) return tools;
+    if (JSON.stringify(tools).includes('Proposal Sent')) return tools;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error('the tool schema never listed the organisation stages');
@@ -37,9 +37,8 @@ test('the TypeScript SDK lists the tool and creates an opportunity', async () =>
   const { client, stderr } = await connect();
   try {
     const tools = await refinedTools(client);
-    assert.equal(tools.length, 1);
-    const tool = tools[0];
-    assert.equal(tool.name, 'create_opportunity');
+    assert.deepEqual(tools.map((t) => t.name).sort(), ['create_opportunity', 'find_accounts']);
+    const tool = tools.find((t) => t.name === 'create_opportunity');
     assert.deepEqual(tool.annotations, {
       title: 'Create opportunity', readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true,
     });
@@ -50,12 +49,23 @@ test('the TypeScript SDK lists the tool and creates an opportunity', async () =>
       name: 'create_opportunity',
       arguments: {
         fields: { $name: 'Initech renewal', $stage: 'qualified', $amount: 40000, $closeDate: '2026-03-31', productLines: ['Platform'] },
-        relationships: { $account: 'acc_01initech', $owner: 'mem_01dana' },
+        relationships: { $account: 'Initech', $owner: 'dana@ourco.example' },
       },
     });
     assert.equal(created.isError, undefined, text(created));
     assert.match(created.structuredContent.opportunity.id, /^opp_/);
     assert.match(text(created), /"Qualified"/);
+    assert.deepEqual(created.structuredContent.resolved.map((r) => r.id), ['acc_01initech', 'mem_01dana']);
+
+    const found = await client.callTool({ name: 'find_accounts', arguments: { query: 'Globex' } });
+    assert.deepEqual(found.structuredContent.accounts.map((a) => a.id), ['acc_01globex', 'acc_02globex']);
+
+    const ambiguous = await client.callTool({
+      name: 'create_opportunity',
+      arguments: { fields: { $name: 'Globex pilot', $stage: 'Discovery' }, relationships: { $account: 'Globex' } },
+    });
+    assert.equal(ambiguous.isError, true);
+    assert.match(text(ambiguous), /matches 2 accounts/);
 
     const dry = await client.callTool({
       name: 'create_opportunity',

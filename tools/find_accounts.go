@@ -1,0 +1,106 @@
+package tools
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/lightfield-mcp/lightfield-mcp/schema"
+)
+
+// FindAccountsName is the tool's name.
+const FindAccountsName = "find_accounts"
+
+const (
+	defaultFindLimit = 10
+	maxQueryLength   = 200
+)
+
+const findAccountsDescription = `Find Lightfield accounts by name: exact matches first, then names starting with the query. Read-only. Use it to get an account's ID, or to see which of several similar accounts is meant before create_opportunity.`
+
+func (s *Server) registerFindAccounts() {
+	s.mcp.AddTool(mcp.Tool{
+		Name:            FindAccountsName,
+		Title:           "Find accounts",
+		Description:     findAccountsDescription,
+		RawInputSchema:  schema.JSON(schema.FindAccountsInput()),
+		RawOutputSchema: schema.JSON(schema.FindAccountsOutput()),
+		Annotations:     readOnlyAnnotations("Find accounts"),
+	}, s.findAccounts)
+}
+
+func (s *Server) findAccounts(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+	raw, err := arguments(req)
+	if err != nil {
+		return mcp.NewToolResultError("The arguments could not be read as JSON; send {\"query\": \"Acme\"}."), nil
+	}
+	query, limit, ps := checkFindArgs(raw)
+	if len(ps) > 0 {
+		return mcp.NewToolResultError(ps.text(FindAccountsName)), nil
+	}
+	exact, err := s.resolve.accountsNamed(ctx, "equal", query, limit)
+	if err != nil {
+		return mcp.NewToolResultError(fmt.Sprintf("Accounts could not be listed: %s", listFailure("account", err))), nil
+	}
+	prefix, err := s.resolve.accountsNamed(ctx, "startsWith", query, limit)
+	if err != nil {
+		return mcp.NewToolResultError(fmt.Sprintf("Accounts could not be listed: %s", listFailure("account", err))), nil
+	}
+	result := schema.FindAccountsResult{Accounts: []schema.Account{}}
+	seen := map[string]bool{}
+	for _, rec := range append(exact, prefix...) {
+		if seen[rec.ID] || len(result.Accounts) >= limit {
+			continue
+		}
+		seen[rec.ID] = true
+		c := accountCandidate(rec)
+		result.Accounts = append(result.Accounts, schema.Account{ID: c.ID, Name: c.Name, HTTPLink: c.Link, Website: c.Detail})
+	}
+	if len(result.Accounts) == 0 {
+		return mcp.NewToolResultStructured(result, fmt.Sprintf("No account is named or starts with %s.", quote(query))), nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d account(s) for %s:", len(result.Accounts), quote(query))
+	for _, a := range result.Accounts {
+		fmt.Fprintf(&b, "\n- %s", candidate{ID: a.ID, Name: a.Name, Detail: a.Website, Link: a.HTTPLink}.describe())
+	}
+	return mcp.NewToolResultStructured(result, b.String()), nil
+}
+
+func checkFindArgs(raw json.RawMessage) (string, int, problems) {
+	var ps problems
+	args, err := decodeObject(raw)
+	if err != nil {
+		ps.add("arguments", "must be a JSON object like {\"query\": \"Acme\"} (%v)", err)
+		return "", 0, ps
+	}
+	for _, key := range sortedKeys(args) {
+		if key != "query" && key != "limit" {
+			ps.add(key, "unknown argument. The arguments are query and limit.")
+		}
+	}
+	query, ok := args["query"].(string)
+	query = strings.TrimSpace(query)
+	switch {
+	case !ok || query == "":
+		ps.add("query", "is required: the account name or its beginning.")
+	case len(query) > maxQueryLength:
+		ps.add("query", "is longer than %d characters.", maxQueryLength)
+	}
+	limit := defaultFindLimit
+	switch v := args["limit"].(type) {
+	case nil:
+	case json.Number:
+		n, err := v.Int64()
+		if err != nil || n < 1 || n > 25 {
+			ps.add("limit", "must be a whole number from 1 to 25.")
+		}
+		limit = int(n)
+	default:
+		ps.add("limit", "must be a whole number from 1 to 25.")
+	}
+	return query, limit, ps
+}

@@ -1,0 +1,255 @@
+package tools
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
+)
+
+func sentBody(t *testing.T, h *harness) lfclient.OpportunityCreateParams {
+	t.Helper()
+	posts := h.posts()
+	if len(posts) != 1 {
+		t.Fatalf("%d POSTs, want 1", len(posts))
+	}
+	var sent lfclient.OpportunityCreateParams
+	if err := json.Unmarshal(posts[0].Body, &sent); err != nil {
+		t.Fatal(err)
+	}
+	return sent
+}
+
+func mustSucceed(t *testing.T, res *mcp.CallToolResult) map[string]any {
+	t.Helper()
+	if res.IsError {
+		t.Fatalf("refused: %s", text(res))
+	}
+	return res.StructuredContent.(map[string]any)
+}
+
+func TestNamesAndEmailsBecomeIDs(t *testing.T) {
+	h := newHarness(t, true)
+	res := h.call(t, `{
+		"fields": {"$name": "Acme platform", "$stage": "Discovery"},
+		"relationships": {"$account": "acme corp", "$owner": "DANA@ourco.example", "$createdBy": "Fox  Mulder",
+			"$champion": "peter@initech.example", "stakeholders": ["Wile E. Coyote", "con_01peter"]}
+	}`)
+	sc := mustSucceed(t, res)
+	validateOutput(t, res)
+	sent := sentBody(t, h)
+	want := map[string]any{"$account": "acc_01acme", "$owner": "mem_01dana", "$createdBy": "mem_01fox", "$champion": "con_01peter"}
+	for k, v := range want {
+		if sent.Relationships[k] != v {
+			t.Errorf("relationships.%s sent as %v, want %v", k, sent.Relationships[k], v)
+		}
+	}
+	if got, _ := json.Marshal(sent.Relationships["stakeholders"]); string(got) != `["con_01wile","con_01peter"]` {
+		t.Errorf("stakeholders sent as %s", got)
+	}
+	resolved, _ := json.Marshal(sc["resolved"])
+	for _, w := range []string{`{"id":"acc_01acme","input":"acme corp","name":"Acme Corp","relationship":"$account"}`, `{"id":"con_01wile","input":"Wile E. Coyote","name":"Wile E. Coyote","relationship":"stakeholders"}`} {
+		if !strings.Contains(string(resolved), w) {
+			t.Errorf("resolved lacks %s: %s", w, resolved)
+		}
+	}
+	if n := len(sc["resolved"].([]any)); n != 5 {
+		t.Errorf("%d resolutions, want 5 (IDs given as IDs are not resolutions): %s", n, resolved)
+	}
+	if !strings.Contains(text(res), `relationships.$account "acme corp" → "Acme Corp" (acc_01acme)`) {
+		t.Errorf("text does not say how the account was read: %s", text(res))
+	}
+}
+
+func TestNameMatchingTwoAccountsIsRefusedWithBoth(t *testing.T) {
+	h := newHarness(t, true)
+	res := h.call(t, `{"fields":{"$name":"Globex deal","$stage":"Discovery"},"relationships":{"$account":"Globex"}}`)
+	if !res.IsError {
+		t.Fatalf("accepted an ambiguous name: %s", text(res))
+	}
+	msg := text(res)
+	for _, w := range []string{"relationships.$account", `"Globex" matches 2 accounts`, "acc_01globex", "acc_02globex", "https://globex-holdings.example", "https://app.lightfield.app/accounts/acc_02globex", "Ask which one"} {
+		if !strings.Contains(msg, w) {
+			t.Errorf("lacks %q: %s", w, msg)
+		}
+	}
+	if len(h.posts()) != 0 {
+		t.Fatal("something was written")
+	}
+}
+
+func TestAmbiguousNameIsPutToThePerson(t *testing.T) {
+	var asked []mcp.ElicitationRequest
+	h := startHarness(t, harnessOptions{load: true, elicit: func(req mcp.ElicitationRequest) *mcp.ElicitationResult {
+		asked = append(asked, req)
+		props := req.Params.RequestedSchema.(map[string]any)["properties"].(map[string]any)
+		choices := props["choice"].(map[string]any)["enum"].([]any)
+		for _, c := range choices {
+			if strings.Contains(c.(string), "acc_02globex") {
+				return &mcp.ElicitationResult{ElicitationResponse: mcp.ElicitationResponse{Action: mcp.ElicitationResponseActionAccept, Content: map[string]any{"choice": c}}}
+			}
+		}
+		t.Fatalf("choices %v", choices)
+		return nil
+	}})
+	res := h.call(t, `{"fields":{"$name":"Globex deal","$stage":"Discovery"},"relationships":{"$account":"Globex"}}`)
+	mustSucceed(t, res)
+	if len(asked) != 1 || !strings.Contains(asked[0].Params.Message, `"Globex"`) {
+		t.Fatalf("asked %+v", asked)
+	}
+	if got := sentBody(t, h).Relationships["$account"]; got != "acc_02globex" {
+		t.Fatalf("sent account %v, want the one the person chose", got)
+	}
+}
+
+func TestDeclinedChoiceWritesNothing(t *testing.T) {
+	for _, action := range []mcp.ElicitationResponseAction{mcp.ElicitationResponseActionDecline, mcp.ElicitationResponseActionCancel} {
+		h := startHarness(t, harnessOptions{load: true, elicit: func(mcp.ElicitationRequest) *mcp.ElicitationResult {
+			return &mcp.ElicitationResult{ElicitationResponse: mcp.ElicitationResponse{Action: action}}
+		}})
+		res := h.call(t, `{"fields":{"$name":"Globex deal","$stage":"Discovery"},"relationships":{"$account":"Globex"}}`)
+		if !res.IsError || !strings.Contains(text(res), "declined") || len(h.posts()) != 0 {
+			t.Fatalf("%s: error=%v posts=%d: %s", action, res.IsError, len(h.posts()), text(res))
+		}
+	}
+}
+
+func TestUnknownNameSuggestsCandidates(t *testing.T) {
+	h := newHarness(t, true)
+	cases := map[string][]string{
+		`"$account":"Acme"`:                                         {`no account named "Acme"`, `"Acme Corp" acc_01acme`},
+		`"$account":"Initech Holdings"`:                             {`no account named "Initech Holdings"`, `"Initech" acc_01initech`},
+		`"$account":"Zzyzx"`:                                        {`no account named "Zzyzx"`, "find_accounts"},
+		`"$account":"acc_01acme","$owner":"Dana Skully"`:            {`no member named "Dana Skully"`, `"Dana Scully" mem_01dana`},
+		`"$account":"acc_01acme","$champion":"nobody@acme.example"`: {`no contact with the email "nobody@acme.example"`},
+	}
+	for rels, wants := range cases {
+		res := h.call(t, `{"fields":{"$name":"x","$stage":"Discovery"},"relationships":{`+rels+`}}`)
+		if !res.IsError {
+			t.Errorf("%s accepted", rels)
+			continue
+		}
+		for _, w := range wants {
+			if !strings.Contains(text(res), w) {
+				t.Errorf("%s: lacks %q: %s", rels, w, text(res))
+			}
+		}
+	}
+	if len(h.posts()) != 0 {
+		t.Fatal("something was written")
+	}
+}
+
+func TestReferenceForms(t *testing.T) {
+	vendor := &lfclient.RelationshipDefinition{Cardinality: "HAS_ONE", ObjectType: "vendor"}
+	account := &lfclient.RelationshipDefinition{Cardinality: "HAS_ONE", ObjectType: "account"}
+	cases := []struct {
+		value   string
+		def     *lfclient.RelationshipDefinition
+		isRef   bool
+		ok      bool
+		message string
+	}{
+		{"acc_01acme", account, false, true, ""},
+		{"Acme Corp", account, true, true, ""},
+		{"mem_01dana", account, false, false, "another kind of record"},
+		{"vnd_123", vendor, false, true, ""},
+		{"Big Vendor", vendor, false, false, "can only be given by their Lightfield ID"},
+		{"Acme Corp", nil, false, false, "once the field definitions load"},
+		{"  ", account, false, false, "is empty"},
+	}
+	for _, tc := range cases {
+		var ps problems
+		isRef, ok := checkReference("relationships.x", tc.value, tc.def, &ps)
+		if isRef != tc.isRef || ok != tc.ok || (tc.message != "" && (len(ps) != 1 || !strings.Contains(ps[0].message, tc.message))) {
+			t.Errorf("%q: isRef=%v ok=%v problems=%v", tc.value, isRef, ok, ps)
+		}
+	}
+}
+
+func TestFieldsByLabel(t *testing.T) {
+	h := newHarness(t, true)
+	res := h.call(t, `{"fields":{"$name":"x","$stage":"Discovery","deal source":"Inbound","Close Date":"2026-03-31"},"relationships":{"Account":"acc_01acme"}}`)
+	sc := mustSucceed(t, res)
+	sent := sentBody(t, h)
+	if sent.Fields["dealSource"] != "opt_src_in" || sent.Fields["$closeDate"] != "2026-03-31T00:00:00+00:00" || sent.Relationships["$account"] != "acc_01acme" {
+		t.Fatalf("sent %+v", sent)
+	}
+	keys, _ := json.Marshal(sc["fieldKeys"])
+	if !strings.Contains(string(keys), `{"input":"deal source","key":"dealSource"}`) || !strings.Contains(text(res), `"Close Date" was read as the key $closeDate`) {
+		t.Fatalf("fieldKeys %s, text %s", keys, text(res))
+	}
+}
+
+func TestFieldGivenByKeyAndLabelIsRefused(t *testing.T) {
+	h := newHarness(t, true)
+	res := h.call(t, `{"fields":{"$name":"x","$stage":"Discovery","dealSource":"Inbound","Deal Source":"Event"},"relationships":{"$account":"acc_01acme"}}`)
+	if !res.IsError || !strings.Contains(text(res), "send it once") {
+		t.Fatalf("got %s", text(res))
+	}
+}
+
+func TestFindAccounts(t *testing.T) {
+	h := newHarness(t, true)
+	tool := h.tool(t, FindAccountsName)
+	if a := tool.Annotations; a.ReadOnlyHint == nil || !*a.ReadOnlyHint || a.OpenWorldHint == nil || !*a.OpenWorldHint {
+		t.Fatalf("annotations %+v", a)
+	}
+	outputSchema, _ := json.Marshal(tool.OutputSchema)
+	res := h.callTool(t, FindAccountsName, `{"query":"Globex"}`)
+	validateAgainst(t, outputSchema, res)
+	accounts, _ := json.Marshal(res.StructuredContent.(map[string]any)["accounts"])
+	if !strings.Contains(string(accounts), `"id":"acc_01globex"`) || !strings.Contains(string(accounts), `"id":"acc_02globex"`) || !strings.Contains(string(accounts), `"httpLink":"https://app.lightfield.app/accounts/acc_01globex"`) {
+		t.Fatalf("accounts %s", accounts)
+	}
+	res = h.callTool(t, FindAccountsName, `{"query":"ac","limit":1}`)
+	accounts, _ = json.Marshal(res.StructuredContent.(map[string]any)["accounts"])
+	if string(accounts) != `[{"httpLink":"https://app.lightfield.app/accounts/acc_01acme","id":"acc_01acme","name":"Acme Corp","website":"https://acme.example"}]` {
+		t.Fatalf("prefix search %s", accounts)
+	}
+	res = h.callTool(t, FindAccountsName, `{"query":"Nothing like it"}`)
+	if res.IsError || !strings.Contains(text(res), "No account") {
+		t.Fatalf("no match: %s", text(res))
+	}
+	validateAgainst(t, outputSchema, res)
+	for _, bad := range []string{`{}`, `{"query":""}`, `{"query":"a","limit":0}`, `{"query":"a","limit":26}`, `{"query":"a","lmit":2}`} {
+		if res := h.callTool(t, FindAccountsName, bad); !res.IsError {
+			t.Errorf("%s accepted", bad)
+		}
+	}
+}
+
+func TestFindAccountsExactFirst(t *testing.T) {
+	h := newHarness(t, true)
+	res := h.callTool(t, FindAccountsName, `{"query":"Initech"}`)
+	accounts := res.StructuredContent.(map[string]any)["accounts"].([]any)
+	if len(accounts) != 1 || accounts[0].(map[string]any)["id"] != "acc_01initech" {
+		t.Fatalf("accounts %v", accounts)
+	}
+}
+
+func TestLookupNeedsScope(t *testing.T) {
+	h := newHarness(t, true)
+	h.fake.SetScopes("opportunities:read", "opportunities:create")
+	res := h.call(t, `{"fields":{"$name":"x","$stage":"Discovery"},"relationships":{"$account":"Acme Corp"}}`)
+	if !res.IsError || !strings.Contains(text(res), "accounts:read") {
+		t.Fatalf("got %s", text(res))
+	}
+}
+
+// A restart of the server loses its memory of what it created; the list
+// then shows the first opportunity and the repeat is refused as a duplicate,
+// naming it, rather than written again.
+func TestRepeatAfterRestartIsNotWritten(t *testing.T) {
+	h := newHarness(t, true)
+	args := `{"fields":{"$name":"Initech renewal","$stage":"Qualified"},"relationships":{"$account":"Initech"}}`
+	mustSucceed(t, h.call(t, args))
+	h.srv.created = createdKeys{}
+	res := h.call(t, args)
+	if !res.IsError || !strings.Contains(text(res), "already exists") || len(h.fake.Created()) != 1 {
+		t.Fatalf("error=%v stored=%d: %s", res.IsError, len(h.fake.Created()), text(res))
+	}
+}

@@ -1,0 +1,83 @@
+// Package tools holds the MCP tools of the server: argument checking,
+// normalisation, name resolution, the Lightfield calls and the results the
+// model reads.
+package tools
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
+)
+
+// DefaultDefinitionsTTL is how long definitions and the member list are
+// trusted before they are fetched again.
+const DefaultDefinitionsTTL = 5 * time.Minute
+
+// Server registers the Lightfield tools on an MCP server and serves them.
+type Server struct {
+	client  *lfclient.Client
+	mcp     *server.MCPServer
+	log     *slog.Logger
+	ttl     time.Duration
+	defs    *definitions
+	resolve *resolver
+	created createdKeys
+}
+
+// New returns a Server whose tools call Lightfield through client and are
+// registered on mcpServer by Register. Definitions and members are
+// re-fetched every ttl (DefaultDefinitionsTTL when zero).
+func New(client *lfclient.Client, mcpServer *server.MCPServer, logger *slog.Logger, ttl time.Duration) *Server {
+	if ttl <= 0 {
+		ttl = DefaultDefinitionsTTL
+	}
+	s := &Server{client: client, mcp: mcpServer, log: logger, ttl: ttl}
+	s.defs = &definitions{fetch: client.OpportunityDefinitions, onChange: s.registerCreate}
+	s.resolve = &resolver{client: client, members: memberCache{ttl: ttl}}
+	return s
+}
+
+// Register adds the tools, create_opportunity with the schema of the
+// definitions held (the base schema before any were fetched).
+func (s *Server) Register() {
+	s.registerCreate(s.defs.held())
+	s.registerFindAccounts()
+}
+
+// LoadDefinitions fetches the definitions; when they differ from those held,
+// create_opportunity is registered again with the refined schema and
+// clients that listen are told the tool list changed.
+func (s *Server) LoadDefinitions(ctx context.Context) error {
+	_, err := s.defs.refresh(ctx)
+	return err
+}
+
+// KeepDefinitionsFresh re-fetches the definitions every TTL until ctx ends.
+func (s *Server) KeepDefinitionsFresh(ctx context.Context) {
+	s.defs.keepFresh(ctx, s.ttl, s.log)
+}
+
+// arguments returns a call's arguments as JSON.
+func arguments(req mcp.CallToolRequest) (json.RawMessage, error) {
+	if len(req.Params.RawArguments) > 0 {
+		return req.Params.RawArguments, nil
+	}
+	// In-process clients hand over decoded arguments.
+	return json.Marshal(req.Params.Arguments)
+}
+
+func readOnlyAnnotations(title string) mcp.ToolAnnotation {
+	return mcp.ToolAnnotation{
+		Title:           title,
+		ReadOnlyHint:    mcp.ToBoolPtr(true),
+		DestructiveHint: mcp.ToBoolPtr(false),
+		IdempotentHint:  mcp.ToBoolPtr(true),
+		OpenWorldHint:   mcp.ToBoolPtr(true),
+	}
+}
