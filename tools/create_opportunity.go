@@ -109,7 +109,7 @@ func (s *Server) createOpportunity(ctx context.Context, req mcp.CallToolRequest)
 	s.created.remember(key, opp.ID)
 	result.Opportunity = opp.Raw
 	result.Warnings = append(result.Warnings, verify(opp, call.params, defs)...)
-	text := createdText(opp, call.params, defs, key) + interpretationText(result) + warningsText(result.Warnings)
+	text := createdText(opp, call.params, defs, resolved, key) + interpretationText(result) + warningsText(result.Warnings)
 	for _, n := range notes {
 		text += "\n" + n
 	}
@@ -155,7 +155,7 @@ func staleNote(defs *lfclient.Definitions, defsErr error) string {
 	return fmt.Sprintf("\n(Note: the organisation's field definitions could not be loaded: %s. Only $name, $stage and $account were checked here; Lightfield checks the rest.)", reason)
 }
 
-func createdText(opp *lfclient.Opportunity, sent lfclient.OpportunityCreateParams, defs *lfclient.Definitions, key string) string {
+func createdText(opp *lfclient.Opportunity, sent lfclient.OpportunityCreateParams, defs *lfclient.Definitions, resolved []schema.Resolution, key string) string {
 	var b strings.Builder
 	name, _ := sent.Fields["$name"].(string)
 	fmt.Fprintf(&b, "Created opportunity %s (%s)", quote(name), opp.ID)
@@ -163,7 +163,13 @@ func createdText(opp *lfclient.Opportunity, sent lfclient.OpportunityCreateParam
 		fmt.Fprintf(&b, " at stage %s", quote(stage))
 	}
 	if account, ok := sent.Relationships["$account"].(string); ok {
-		fmt.Fprintf(&b, " for account %s", account)
+		name := ""
+		for _, r := range resolved {
+			if r.Relationship == "$account" {
+				name = quote(r.Name) + " "
+			}
+		}
+		fmt.Fprintf(&b, " for account %s(%s)", name, account)
 	}
 	b.WriteString(".")
 	if opp.HTTPLink != nil && *opp.HTTPLink != "" {

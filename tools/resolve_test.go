@@ -59,7 +59,7 @@ func TestNamesAndEmailsBecomeIDs(t *testing.T) {
 	if n := len(sc["resolved"].([]any)); n != 5 {
 		t.Errorf("%d resolutions, want 5 (IDs given as IDs are not resolutions): %s", n, resolved)
 	}
-	if !strings.Contains(text(res), `relationships.$account "acme corp" → "Acme Corp" (acc_01acme)`) {
+	if !strings.Contains(text(res), `for account "Acme Corp" (acc_01acme)`) || !strings.Contains(text(res), `relationships.$account "acme corp" → "Acme Corp" (acc_01acme)`) {
 		t.Errorf("text does not say how the account was read: %s", text(res))
 	}
 }
