@@ -163,13 +163,13 @@ func createdText(opp *lfclient.Opportunity, sent lfclient.OpportunityCreateParam
 		fmt.Fprintf(&b, " at stage %s", quote(stage))
 	}
 	if account, ok := sent.Relationships["$account"].(string); ok {
-		name := ""
+		shown := account
 		for _, r := range resolved {
 			if r.Relationship == "$account" {
-				name = quote(r.Name) + " "
+				shown = fmt.Sprintf("%s (%s)", quote(r.Name), account)
 			}
 		}
-		fmt.Fprintf(&b, " for account %s(%s)", name, account)
+		fmt.Fprintf(&b, " for account %s", shown)
 	}
 	b.WriteString(".")
 	if opp.HTTPLink != nil && *opp.HTTPLink != "" {

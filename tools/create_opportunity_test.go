@@ -253,7 +253,7 @@ func TestCreateFromASentence(t *testing.T) {
 		t.Errorf("Idempotency-Key %q", key)
 	}
 	msg := text(res)
-	for _, want := range []string{`"Acme expansion"`, `"Discovery"`, "for account (acc_01acme)", "https://app.lightfield.app/opportunities/opp_"} {
+	for _, want := range []string{`"Acme expansion"`, `"Discovery"`, "for account acc_01acme.", "https://app.lightfield.app/opportunities/opp_"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("result text lacks %s:\n%s", want, msg)
 		}
