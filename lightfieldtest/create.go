@@ -89,12 +89,12 @@ func (s *Server) create(body []byte) (int, []byte) {
 	defer s.mu.Unlock()
 	s.seq++
 	now := s.now().UTC().Format(time.RFC3339Nano)
-	id := fmt.Sprintf("opp_fake%06d", s.seq)
+	id := fmt.Sprintf("%s%06d", s.idPrefix, s.seq)
 	answer := map[string]any{
 		"id":            id,
 		"createdAt":     now,
 		"updatedAt":     nil,
-		"httpLink":      "https://app.lightfield.app/opportunities/" + id,
+		"httpLink":      s.linkBase + "/opportunities/" + id,
 		"fields":        wrapFields(defs, storedFields),
 		"relationships": wrapRelationships(defs, storedRels),
 	}

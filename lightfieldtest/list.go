@@ -112,14 +112,14 @@ func (s *Server) records(objectType string) []map[string]any {
 	default:
 		for _, e := range s.entityOrder {
 			if e.objectType == objectType {
-				out = append(out, e.record())
+				out = append(out, e.record(s.linkBase))
 			}
 		}
 	}
 	return out
 }
 
-func (e entity) record() map[string]any {
+func (e entity) record(linkBase string) map[string]any {
 	wrap := func(valueType string, value any) map[string]any {
 		return map[string]any{"valueType": valueType, "value": value}
 	}
@@ -140,7 +140,7 @@ func (e entity) record() map[string]any {
 	}
 	return map[string]any{
 		"id": e.ID, "createdAt": "2026-01-05T09:00:00Z", "updatedAt": nil,
-		"httpLink": "https://app.lightfield.app/" + e.objectType + "s/" + e.ID,
+		"httpLink": linkBase + "/" + e.objectType + "s/" + e.ID,
 		"fields":   fields, "relationships": map[string]any{},
 	}
 }

@@ -53,6 +53,11 @@ type Server struct {
 	idempotent    map[string]*idempotentEntry
 	seq           int
 	now           func() time.Time
+	// linkBase starts every httpLink; idPrefix every opportunity ID.
+	linkBase, idPrefix string
+	// recordRequests keeps every request for Requests; the sandbox, which
+	// lives as long as its process, does not.
+	recordRequests bool
 }
 
 type entity struct {
@@ -73,7 +78,7 @@ type idempotentEntry struct {
 
 // New returns a fake serving org, accepting only apiKey.
 func New(org Org, apiKey string) (*Server, error) {
-	s := &Server{apiKey: apiKey, entities: map[string]entity{}, idempotent: map[string]*idempotentEntry{}, dropOnWrite: map[string]bool{}, now: time.Now}
+	s := &Server{apiKey: apiKey, entities: map[string]entity{}, idempotent: map[string]*idempotentEntry{}, dropOnWrite: map[string]bool{}, now: time.Now, linkBase: "https://app.lightfield.app", idPrefix: "opp_fake", recordRequests: true}
 	if err := s.SetDefinitions(org.Definitions); err != nil {
 		return nil, err
 	}
@@ -151,7 +156,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body})
+	if s.recordRequests {
+		s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body})
+	}
 	fault, faulted := s.takeFault(r)
 	s.mu.Unlock()
 	if faulted && fault.Status != 0 {

@@ -294,3 +294,48 @@ func TestListFilters(t *testing.T) {
 		t.Errorf("created opportunity not listed after the lag: %v", got)
 	}
 }
+
+// TestSandboxMatchesContract: the sandbox's own organisation answers as the
+// OpenAPI document says, through its in-process client.
+func TestSandboxMatchesContract(t *testing.T) {
+	o := loadOpenAPI(t)
+	fake, client, err := Sandbox()
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(method, path, body, schema string) []byte {
+		t.Helper()
+		var reader io.Reader
+		if body != "" {
+			reader = strings.NewReader(body)
+		}
+		req, _ := http.NewRequest(method, SandboxBaseURL+path, reader)
+		req.Header.Set("Authorization", "Bearer "+SandboxAPIKey)
+		req.Header.Set("Lightfield-Version", "2026-03-01")
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, raw)
+		}
+		if err := o.ValidateSchema(schema, raw); err != nil {
+			t.Fatalf("%s %s does not match %s: %v", method, path, schema, err)
+		}
+		return raw
+	}
+	get("GET", "/v1/opportunities/definitions", "", "OpportunityDefinitionsResponse")
+	get("GET", "/v1/accounts?$name[equal]=Globex", "", "AccountListResponse")
+	get("GET", "/v1/members", "", "MemberListResponse")
+	get("GET", "/v1/contacts", "", "ContactListResponse")
+	created := get("POST", "/v1/opportunities", `{"fields":{"$name":"Sandbox deal","$stage":"Demo","products":["Analytics"]},"relationships":{"$account":"acc_sbx_acme","referralPartner":"acc_sbx_partner"}}`, "OpportunityCreateResponse")
+	if !strings.Contains(string(created), SandboxBaseURL+"/opportunities/") {
+		t.Errorf("sandbox link %s", created)
+	}
+	if len(fake.Created()) != 1 || len(fake.Requests()) != 0 {
+		t.Errorf("sandbox stored %d and recorded %d requests", len(fake.Created()), len(fake.Requests()))
+	}
+}

@@ -41,7 +41,7 @@ func (s *Server) registerCreate(defs *lfclient.Definitions) {
 			OpenWorldHint:   mcp.ToBoolPtr(true),
 		},
 	}
-	s.mcp.AddTool(tool, s.createOpportunity)
+	s.mcp.AddTool(tool, s.handler(s.createOpportunity))
 }
 
 func (s *Server) createOpportunity(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {

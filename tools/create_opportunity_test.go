@@ -62,7 +62,7 @@ func startHarness(t *testing.T, o harnessOptions) *harness {
 		t.Fatal(err)
 	}
 	mcpServer := server.NewMCPServer("lightfield-test", "0.0.0", server.WithToolCapabilities(true))
-	h := &harness{fake: fake, srv: New(lf, mcpServer, slog.New(slog.DiscardHandler), o.ttl)}
+	h := &harness{fake: fake, srv: New(lf, mcpServer, slog.New(slog.DiscardHandler), Options{DefinitionsTTL: o.ttl})}
 	h.srv.Register()
 	if o.load {
 		if err := h.srv.LoadDefinitions(context.Background()); err != nil {

@@ -29,7 +29,7 @@ func (s *Server) registerFindAccounts() {
 		RawInputSchema:  schema.JSON(schema.FindAccountsInput()),
 		RawOutputSchema: schema.JSON(schema.FindAccountsOutput()),
 		Annotations:     readOnlyAnnotations("Find accounts"),
-	}, s.findAccounts)
+	}, s.handler(s.findAccounts))
 }
 
 func (s *Server) findAccounts(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {

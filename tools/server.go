@@ -19,25 +19,36 @@ import (
 // trusted before they are fetched again.
 const DefaultDefinitionsTTL = 5 * time.Minute
 
+// Options adjust a Server.
+type Options struct {
+	// DefinitionsTTL is how often definitions and members are re-fetched
+	// (DefaultDefinitionsTTL when zero).
+	DefinitionsTTL time.Duration
+	// Sandbox says that client talks to the in-process sandbox: every
+	// result says so.
+	Sandbox bool
+}
+
 // Server registers the Lightfield tools on an MCP server and serves them.
 type Server struct {
 	client  *lfclient.Client
 	mcp     *server.MCPServer
 	log     *slog.Logger
 	ttl     time.Duration
+	sandbox bool
 	defs    *definitions
 	resolve *resolver
 	created createdKeys
 }
 
 // New returns a Server whose tools call Lightfield through client and are
-// registered on mcpServer by Register. Definitions and members are
-// re-fetched every ttl (DefaultDefinitionsTTL when zero).
-func New(client *lfclient.Client, mcpServer *server.MCPServer, logger *slog.Logger, ttl time.Duration) *Server {
+// registered on mcpServer by Register.
+func New(client *lfclient.Client, mcpServer *server.MCPServer, logger *slog.Logger, opts Options) *Server {
+	ttl := opts.DefinitionsTTL
 	if ttl <= 0 {
 		ttl = DefaultDefinitionsTTL
 	}
-	s := &Server{client: client, mcp: mcpServer, log: logger, ttl: ttl}
+	s := &Server{client: client, mcp: mcpServer, log: logger, ttl: ttl, sandbox: opts.Sandbox}
 	s.defs = &definitions{fetch: client.OpportunityDefinitions, onChange: s.registerCreate}
 	s.resolve = &resolver{client: client, members: memberCache{ttl: ttl}}
 	return s
@@ -70,6 +81,23 @@ func arguments(req mcp.CallToolRequest) (json.RawMessage, error) {
 	}
 	// In-process clients hand over decoded arguments.
 	return json.Marshal(req.Params.Arguments)
+}
+
+// SandboxNote ends every result the sandbox gives.
+const SandboxNote = "(Sandbox: Lightfield is simulated inside this server; nothing was sent anywhere, and records vanish when the server stops.)"
+
+// handler wraps a tool handler so that, in the sandbox, every result says so.
+func (s *Server) handler(h server.ToolHandlerFunc) server.ToolHandlerFunc {
+	if !s.sandbox {
+		return h
+	}
+	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		res, err := h(ctx, req)
+		if res != nil && !res.NeedsInput() {
+			res.Content = append(res.Content, mcp.NewTextContent(SandboxNote))
+		}
+		return res, err
+	}
 }
 
 func readOnlyAnnotations(title string) mcp.ToolAnnotation {

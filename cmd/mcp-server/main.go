@@ -10,12 +10,14 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
+	"github.com/lightfield-mcp/lightfield-mcp/lightfieldtest"
 	"github.com/lightfield-mcp/lightfield-mcp/tools"
 )
 
@@ -33,13 +35,17 @@ const instructions = `Lightfield CRM. create_opportunity creates one deal from f
 - When unsure of a value, call with dryRun: true to see the exact request first.
 - Repeating the same call is safe: it returns the deal already created. An existing deal with the same name on the same account is refused as a duplicate; pass allowDuplicate: true only when the person confirms it is another deal.`
 
+const sandboxInstructions = `SANDBOX: this server runs against a simulated Lightfield inside its own process. Nothing reaches a real CRM, and records vanish when it stops. Say so when you report what you created.
+`
+
 const usage = `Usage: mcp-server [flags]
 
 Serves the Lightfield MCP tools (create_opportunity, find_accounts) over stdio.
 
 Environment:
-  LIGHTFIELD_API_KEY          Lightfield API key (required). Scopes: opportunities:create,
+  LIGHTFIELD_API_KEY          Lightfield API key (required unless sandboxed). Scopes: opportunities:create,
                               opportunities:read, accounts:read, contacts:read, members:read.
+  LIGHTFIELD_SANDBOX          1 runs against a simulated Lightfield inside the process, like --sandbox.
   LIGHTFIELD_BASE_URL         API base URL (default %s).
   LIGHTFIELD_DEFINITIONS_TTL  How often field definitions and members are re-read, as a Go
                               duration (default %s).
@@ -61,6 +67,7 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 		flags.PrintDefaults()
 	}
 	showVersion := flags.Bool("version", false, "print the version and exit")
+	sandboxFlag := flags.Bool("sandbox", false, "run against a simulated Lightfield inside the process: no key needed, nothing leaves the machine")
 	baseURL := flags.String("base-url", "", "API base URL; overrides LIGHTFIELD_BASE_URL")
 	ttlFlag := flags.Duration("definitions-ttl", 0, "how often definitions and members are re-read; overrides LIGHTFIELD_DEFINITIONS_TTL")
 	if err := flags.Parse(args); err != nil {
@@ -84,19 +91,37 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 			return 2
 		}
 	}
-	apiKey := getenv("LIGHTFIELD_API_KEY")
-	if apiKey == "" {
-		fmt.Fprintln(stderr, "mcp-server: LIGHTFIELD_API_KEY is not set. Create a Lightfield API key (sk_lf_…) with the scopes opportunities:create and opportunities:read, and give it to the server in your MCP client's env settings.")
-		return 2
+	sandbox := *sandboxFlag
+	if v := getenv("LIGHTFIELD_SANDBOX"); v != "" && !sandbox {
+		var err error
+		if sandbox, err = strconv.ParseBool(v); err != nil {
+			fmt.Fprintf(stderr, "mcp-server: LIGHTFIELD_SANDBOX=%q is not 1, 0, true or false.\n", v)
+			return 2
+		}
 	}
 
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	client, err := lfclient.New(lfclient.Config{
-		APIKey:    apiKey,
+	cfg := lfclient.Config{
+		APIKey:    getenv("LIGHTFIELD_API_KEY"),
 		BaseURL:   *baseURL,
 		UserAgent: "lightfield-mcp/" + version,
 		Logger:    logger,
-	})
+	}
+	serverInstructions := instructions
+	if sandbox {
+		_, httpClient, err := lightfieldtest.Sandbox()
+		if err != nil {
+			fmt.Fprintf(stderr, "mcp-server: %v\n", err)
+			return 1
+		}
+		cfg.APIKey, cfg.BaseURL, cfg.HTTPClient = lightfieldtest.SandboxAPIKey, lightfieldtest.SandboxBaseURL, httpClient
+		serverInstructions = sandboxInstructions + instructions
+		logger.Info("sandbox: Lightfield is simulated inside this process; no key is used and nothing leaves the machine")
+	} else if cfg.APIKey == "" {
+		fmt.Fprintln(stderr, "mcp-server: LIGHTFIELD_API_KEY is not set. Create a Lightfield API key (sk_lf_…) with the scopes opportunities:create and opportunities:read (plus accounts:read, members:read and contacts:read to use names), and give it to the server in your MCP client's env settings. To try the server without a key, run it with --sandbox.")
+		return 2
+	}
+	client, err := lfclient.New(cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "mcp-server: %v\n", err)
 		return 2
@@ -104,10 +129,10 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 
 	mcpServer := server.NewMCPServer("lightfield-mcp", version,
 		server.WithToolCapabilities(true),
-		server.WithInstructions(instructions),
+		server.WithInstructions(serverInstructions),
 		server.WithRecovery(),
 	)
-	lightfield := tools.New(client, mcpServer, logger, ttl)
+	lightfield := tools.New(client, mcpServer, logger, tools.Options{DefinitionsTTL: ttl, Sandbox: sandbox})
 	lightfield.Register()
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)

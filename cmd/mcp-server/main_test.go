@@ -318,3 +318,43 @@ func TestTypeScriptClient(t *testing.T) {
 		t.Fatalf("%d opportunities stored by the TypeScript client, want 1\n%s", n, out)
 	}
 }
+
+func TestSandboxNeedsNoKey(t *testing.T) {
+	for name, cmd := range map[string]*exec.Cmd{
+		"flag":     exec.Command(binary, "--sandbox"),
+		"variable": exec.Command(binary),
+	} {
+		t.Run(name, func(t *testing.T) {
+			cmd.Env = []string{}
+			if name == "variable" {
+				cmd.Env = []string{"LIGHTFIELD_SANDBOX=1"}
+			}
+			client := mcp.NewClient(&mcp.Implementation{Name: "sandbox", Version: "0"}, nil)
+			session, err := client.Connect(context.Background(), &mcp.CommandTransport{Command: cmd}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer session.Close()
+			if !strings.Contains(session.InitializeResult().Instructions, "SANDBOX") {
+				t.Errorf("instructions do not say sandbox: %q", session.InitializeResult().Instructions)
+			}
+			res, err := session.CallTool(context.Background(), &mcp.CallToolParams{
+				Name:      "create_opportunity",
+				Arguments: map[string]any{"fields": map[string]any{"$name": "Demo deal", "$stage": "Demo"}, "relationships": map[string]any{"$account": "Initech"}},
+			})
+			if err != nil || res.IsError || !strings.Contains(resultText(res), "Sandbox") {
+				t.Fatalf("%v: %s", err, resultText(res))
+			}
+		})
+	}
+}
+
+func TestBadSandboxValueIsRefused(t *testing.T) {
+	var stderr bytes.Buffer
+	cmd := exec.Command(binary)
+	cmd.Env = []string{"LIGHTFIELD_SANDBOX=maybe"}
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err == nil || !strings.Contains(stderr.String(), "LIGHTFIELD_SANDBOX") {
+		t.Fatalf("exit %v: %s", err, stderr.String())
+	}
+}

@@ -85,3 +85,34 @@ test('the TypeScript SDK lists the tool and creates an opportunity', async () =>
     await client.close();
   }
 });
+
+test('the TypeScript SDK creates an opportunity in the sandbox without a key', async () => {
+  const transport = new StdioClientTransport({ command: LFMCP_BINARY, args: ['--sandbox'], env: {}, stderr: 'pipe' });
+  transport.stderr.on('data', () => {});
+  const client = new Client({ name: 'e2e-typescript-sdk-sandbox', version: '0.0.0' });
+  await client.connect(transport);
+  try {
+    assert.match(client.getInstructions(), /SANDBOX/);
+    await client.listTools();
+    const created = await client.callTool({
+      name: 'create_opportunity',
+      arguments: {
+        fields: { $name: 'Acme expansion', $stage: 'Discovery', $amount: 40000, 'Close Date': '2026-03-31' },
+        relationships: { $account: 'Acme', $owner: 'dana@ourco.com' },
+      },
+    });
+    assert.equal(created.isError, undefined, text(created));
+    assert.match(created.structuredContent.opportunity.id, /^opp_/);
+    assert.match(text(created), /Sandbox/);
+    const again = await client.callTool({
+      name: 'create_opportunity',
+      arguments: {
+        fields: { $name: 'Acme expansion', $stage: 'Discovery', $amount: 40000, 'Close Date': '2026-03-31' },
+        relationships: { $account: 'Acme', $owner: 'dana@ourco.com' },
+      },
+    });
+    assert.equal(again.structuredContent.opportunity.id, created.structuredContent.opportunity.id, 'a repeat returns the first opportunity');
+  } finally {
+    await client.close();
+  }
+});

@@ -1,0 +1,237 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// readmeBlock is one fenced code block of the README.
+type readmeBlock struct {
+	lang, text string
+}
+
+func readmeBlocks(t *testing.T) []readmeBlock {
+	t.Helper()
+	raw, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var blocks []readmeBlock
+	fence := regexp.MustCompile("(?ms)^```([a-z]*)\n(.*?)^```")
+	for _, m := range fence.FindAllStringSubmatch(string(raw), -1) {
+		blocks = append(blocks, readmeBlock{m[1], m[2]})
+	}
+	return blocks
+}
+
+// shellCommands splits a sh block into commands: continuation lines
+// joined, comments and && chains split off.
+func shellCommands(block string) []string {
+	var out []string
+	for _, line := range strings.Split(strings.ReplaceAll(block, "\\\n", " "), "\n") {
+		if i := strings.Index(line, "   #"); i >= 0 {
+			line = line[:i]
+		}
+		for _, cmd := range strings.Split(line, "&&") {
+			if cmd = strings.TrimSpace(cmd); cmd != "" {
+				out = append(out, cmd)
+			}
+		}
+	}
+	return out
+}
+
+// TestReadmeCommands runs every command and client configuration the README
+// shows, as a new user would, against the sandbox: a README that drifts
+// from the program fails here.
+func TestReadmeCommands(t *testing.T) {
+	root, _ := filepath.Abs("../..")
+	tmp := t.TempDir()
+	built := filepath.Join(tmp, "bin", "mcp-server")
+	covered := 0
+	for _, block := range readmeBlocks(t) {
+		switch block.lang {
+		case "sh":
+			for _, cmd := range shellCommands(block.text) {
+				runReadmeCommand(t, root, tmp, built, cmd)
+				covered++
+			}
+		case "json":
+			runClientConfig(t, block.text)
+			covered++
+		case "text":
+		default:
+			t.Errorf("README has a %q block that no test reads:\n%s", block.lang, block.text)
+		}
+	}
+	if covered < 10 {
+		t.Fatalf("only %d README commands found; the parser is broken", covered)
+	}
+}
+
+func runReadmeCommand(t *testing.T, root, tmp, built, cmd string) {
+	t.Helper()
+	local := strings.ReplaceAll(cmd, "bin/mcp-server", built)
+	switch {
+	case strings.HasPrefix(cmd, "go build "):
+		build := exec.Command("bash", "-c", local)
+		build.Dir = root
+		out, err := build.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", cmd, err, out)
+		}
+	case cmd == "bin/mcp-server --sandbox":
+		listTools(t, cmd, exec.Command(built, "--sandbox"))
+	case cmd == "./test.sh":
+		if info, err := os.Stat(filepath.Join(root, "test.sh")); err != nil || info.Mode()&0o111 == 0 {
+			t.Errorf("%s: not an executable file", cmd)
+		}
+	case strings.HasPrefix(cmd, "go install "):
+		// The module is installed from this checkout: @latest would fetch the
+		// published one, which is not what is under test.
+		mod, _ := os.ReadFile(filepath.Join(root, "go.mod"))
+		path := strings.Fields(strings.TrimPrefix(cmd, "go install "))[0]
+		modulePath := strings.Fields(string(mod))[1]
+		if !strings.HasPrefix(path, modulePath+"/cmd/mcp-server@") {
+			t.Fatalf("%s does not name this module (%s)", cmd, modulePath)
+		}
+		install := exec.Command("go", "install", "./cmd/mcp-server")
+		install.Dir = root
+		install.Env = append(os.Environ(), "GOBIN="+filepath.Join(tmp, "gobin"))
+		if out, err := install.CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", cmd, err, out)
+		}
+		listTools(t, cmd, exec.Command(filepath.Join(tmp, "gobin", "mcp-server"), "--sandbox"))
+	case strings.HasPrefix(cmd, "npx -y @modelcontextprotocol/inspector@"):
+		runInspector(t, cmd, local)
+	case strings.HasPrefix(cmd, "claude mcp add "):
+		// claude mcp add NAME [--env K=V]... -- COMMAND [ARGS]
+		opts, command, ok := strings.Cut(strings.TrimPrefix(cmd, "claude mcp add "), " -- ")
+		if !ok {
+			t.Fatalf("%s: no -- before the command", cmd)
+		}
+		var env []string
+		fields := strings.Fields(opts)
+		for i := 1; i+1 < len(fields); i += 2 {
+			if fields[i] != "--env" && fields[i] != "-e" {
+				t.Fatalf("%s: unexpected option %s", cmd, fields[i])
+			}
+			env = append(env, fields[i+1])
+		}
+		args := strings.Fields(command)
+		listTools(t, cmd, clientCommand(t, args[0], args[1:], env))
+	default:
+		t.Errorf("README shows a command no test covers: %s", cmd)
+	}
+}
+
+// clientCommand starts a server as an MCP client would from its
+// configuration, with the sandbox forced on: the README's placeholder key
+// opens nothing.
+func clientCommand(t *testing.T, command string, args, env []string) *exec.Cmd {
+	t.Helper()
+	if command != "mcp-server" {
+		t.Fatalf("configuration runs %q, want mcp-server", command)
+	}
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "LIGHTFIELD_") {
+			t.Errorf("configuration sets %q, which the server does not read", kv)
+		}
+	}
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(env, "LIGHTFIELD_SANDBOX=1")
+	return cmd
+}
+
+func runClientConfig(t *testing.T, text string) {
+	t.Helper()
+	type entry struct {
+		Type    string            `json:"type"`
+		Command string            `json:"command"`
+		Args    []string          `json:"args"`
+		Env     map[string]string `json:"env"`
+	}
+	var cfg struct {
+		MCPServers map[string]entry `json:"mcpServers"`
+		Servers    map[string]entry `json:"servers"`
+	}
+	if err := json.Unmarshal([]byte(text), &cfg); err != nil {
+		t.Fatalf("README configuration is not JSON: %v\n%s", err, text)
+	}
+	entries := cfg.MCPServers
+	if entries == nil {
+		entries = cfg.Servers
+	}
+	if len(entries) != 1 {
+		t.Fatalf("configuration with %d servers:\n%s", len(entries), text)
+	}
+	for _, e := range entries {
+		if e.Type != "" && e.Type != "stdio" {
+			t.Errorf("type %q", e.Type)
+		}
+		var env []string
+		for k, v := range e.Env {
+			env = append(env, k+"="+v)
+		}
+		listTools(t, text, clientCommand(t, e.Command, e.Args, env))
+	}
+}
+
+// listTools connects to the server cmd starts and checks both tools are listed.
+func listTools(t *testing.T, what string, cmd *exec.Cmd) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	client := mcp.NewClient(&mcp.Implementation{Name: "readme", Version: "0"}, nil)
+	session, err := client.Connect(ctx, &mcp.CommandTransport{Command: cmd}, nil)
+	if err != nil {
+		t.Fatalf("%s: connect: %v", what, err)
+	}
+	defer session.Close()
+	list, err := session.ListTools(ctx, nil)
+	if err != nil || len(list.Tools) != 2 {
+		t.Fatalf("%s: tools %v, %v", what, list, err)
+	}
+}
+
+func runInspector(t *testing.T, readme, cmd string) {
+	t.Helper()
+	dir, _ := filepath.Abs("../../e2e/ts")
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@modelcontextprotocol", "inspector")); err != nil {
+		if os.Getenv("LFMCP_REQUIRE_NODE") == "1" {
+			t.Fatalf("the Inspector is not installed in %s: run npm ci there", dir)
+		}
+		t.Skip("run `npm ci` in e2e/ts to include the Inspector commands")
+	}
+	run := exec.Command("bash", "-c", cmd)
+	run.Dir = dir
+	out, err := run.Output()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", readme, err, out)
+	}
+	var result struct {
+		Tools   []any `json:"tools"`
+		IsError bool  `json:"isError"`
+		Content []struct {
+			Text string `json:"text"`
+		} `json:"content"`
+	}
+	if err := json.Unmarshal(out, &result); err != nil {
+		t.Fatalf("%s: output is not JSON: %v\n%s", readme, err, out)
+	}
+	if result.IsError || (len(result.Tools) == 0 && len(result.Content) == 0) {
+		t.Fatalf("%s: %s", readme, out)
+	}
+	if len(result.Content) > 0 && !strings.Contains(string(out), "Sandbox") {
+		t.Errorf("%s: the result does not say it came from the sandbox", readme)
+	}
+}
