@@ -95,6 +95,9 @@ func TestVerifyComparesMeaningNotSpelling(t *testing.T) {
 		{"2026-03-31T00:00:00+00:00", `"2026-03-31T00:00:00.000Z"`, "$closeDate", true},
 		{[]string{"opt_pl_platform", "opt_pl_analytics"}, `["Analytics","opt_pl_platform"]`, "productLines", true},
 		{map[string]any{"city": "Berlin"}, `{"city":"Berlin","street":null}`, "billingAddress", true},
+		{"ops@acme.example", `["ops@acme.example"]`, "procurementEmail", true},
+		{[]string{"+14155550100"}, `"+14155550100"`, "procurementPhone", true},
+		{"ops@acme.example", `["ops@acme.example","x@acme.example"]`, "procurementEmail", false},
 	}
 	for _, tc := range cases {
 		if got := sameValue(tc.sent, json.RawMessage(tc.stored), optionsOf(defs, tc.key)); got != tc.same {

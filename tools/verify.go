@@ -77,6 +77,17 @@ func normalizeStored(v any) any {
 }
 
 func equalJSON(sent, got any, options []lfclient.SelectOption) bool {
+	// EMAIL and URL take one string or a list: a list of one is that string.
+	if list, ok := got.([]any); ok && len(list) == 1 {
+		if _, single := sent.(string); single {
+			got = list[0]
+		}
+	}
+	if list, ok := sent.([]any); ok && len(list) == 1 {
+		if _, single := got.(string); single {
+			sent = list[0]
+		}
+	}
 	switch s := sent.(type) {
 	case string:
 		g, ok := got.(string)
