@@ -14,6 +14,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -66,6 +67,10 @@ type Config struct {
 	// RequestsPerSecond is the client-side limit per category (default 24,
 	// under Lightfield's 25).
 	RequestsPerSecond float64
+	// AllowInsecureHTTP permits a plain-HTTP base URL that is not loopback.
+	// Without it such a URL is refused: the key would cross the network in
+	// clear text.
+	AllowInsecureHTTP bool
 }
 
 // Client talks to one Lightfield organisation with one API key.
@@ -84,12 +89,20 @@ func New(cfg Config) (*Client, error) {
 		cfg.BaseURL = DefaultBaseURL
 	}
 	base, err := url.Parse(strings.TrimRight(cfg.BaseURL, "/"))
-	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
-		return nil, fmt.Errorf("lfclient: base URL %q must be an absolute http(s) URL", cfg.BaseURL)
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" || base.User != nil {
+		return nil, fmt.Errorf("lfclient: base URL %q must be an absolute http(s) URL without credentials", cfg.BaseURL)
 	}
-	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{}
+	if base.Scheme == "http" && !isLoopback(base.Hostname()) && !cfg.AllowInsecureHTTP {
+		return nil, fmt.Errorf("lfclient: refusing to send the API key over plain HTTP to %s; use https (plain HTTP is allowed to loopback addresses, or when explicitly allowed)", base.Host)
 	}
+	// The key goes to the base URL only: an answer that redirects elsewhere
+	// is an error, not a request to follow.
+	hc := http.Client{}
+	if cfg.HTTPClient != nil {
+		hc = *cfg.HTTPClient
+	}
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return errRedirect }
+	cfg.HTTPClient = &hc
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -107,6 +120,16 @@ func New(cfg Config) (*Client, error) {
 		c.limiters[i] = newPacer(cfg.RequestsPerSecond)
 	}
 	return c, nil
+}
+
+var errRedirect = errors.New("lightfield answered with a redirect, which is not followed so that the API key goes nowhere else")
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func setDefault[T comparable](v *T, def T) {
@@ -127,11 +150,16 @@ func (c *Client) CreateOpportunity(ctx context.Context, params OpportunityCreate
 	if err != nil {
 		return nil, fmt.Errorf("create opportunity: encode body: %w", err)
 	}
-	raw, err := c.do(ctx, Write, http.MethodPost, "/v1/opportunities", "", body, idempotencyKey)
+	var opp *Opportunity
+	err = c.do(ctx, request{cat: Write, method: http.MethodPost, path: "/v1/opportunities", body: body, idempotencyKey: idempotencyKey,
+		decode: func(raw []byte) (err error) {
+			opp, err = decodeOpportunity(raw)
+			return err
+		}})
 	if err != nil {
 		return nil, fmt.Errorf("create opportunity: %w", err)
 	}
-	return decodeOpportunity(raw)
+	return opp, nil
 }
 
 func decodeOpportunity(raw []byte) (*Opportunity, error) {
@@ -148,16 +176,20 @@ func decodeOpportunity(raw []byte) (*Opportunity, error) {
 
 // OpportunityDefinitions fetches GET /v1/opportunities/definitions.
 func (c *Client) OpportunityDefinitions(ctx context.Context) (*Definitions, error) {
-	raw, err := c.do(ctx, Read, http.MethodGet, "/v1/opportunities/definitions", "", nil, "")
+	var defs Definitions
+	err := c.do(ctx, request{cat: Read, method: http.MethodGet, path: "/v1/opportunities/definitions",
+		decode: func(raw []byte) error {
+			defs = Definitions{}
+			if err := json.Unmarshal(raw, &defs); err != nil {
+				return fmt.Errorf("decode: %w", err)
+			}
+			if defs.FieldDefinitions == nil {
+				return errors.New("the answer has no fieldDefinitions")
+			}
+			return nil
+		}})
 	if err != nil {
 		return nil, fmt.Errorf("fetch opportunity definitions: %w", err)
-	}
-	var defs Definitions
-	if err := json.Unmarshal(raw, &defs); err != nil {
-		return nil, fmt.Errorf("fetch opportunity definitions: decode: %w", err)
-	}
-	if defs.FieldDefinitions == nil {
-		return nil, errors.New("fetch opportunity definitions: the answer has no fieldDefinitions")
 	}
 	if defs.RelationshipDefinitions == nil {
 		defs.RelationshipDefinitions = map[string]RelationshipDefinition{}
@@ -165,41 +197,69 @@ func (c *Client) OpportunityDefinitions(ctx context.Context) (*Definitions, erro
 	return &defs, nil
 }
 
-// do sends one request with retries and returns the body of a 200 answer.
-func (c *Client) do(ctx context.Context, cat Category, method, path, query string, body []byte, idempotencyKey string) ([]byte, error) {
+// request is one API call.
+type request struct {
+	cat                 Category
+	method, path, query string
+	body                []byte
+	idempotencyKey      string
+	// decode reads a 200 answer. An answer it cannot read (cut short, not
+	// JSON) is retried like a lost one: under the same Idempotency-Key a
+	// write is replayed, not repeated.
+	decode func([]byte) error
+}
+
+// do sends one request with retries until decode accepts an answer.
+func (c *Client) do(ctx context.Context, req request) error {
 	start := time.Now()
 	for attempt := 1; ; attempt++ {
-		if err := c.limiters[cat].wait(ctx); err != nil {
-			return nil, err
+		if err := c.limiters[req.cat].wait(ctx); err != nil {
+			return err
 		}
-		raw, err := c.attempt(ctx, method, path, query, body, idempotencyKey, attempt)
+		raw, err := c.attempt(ctx, req, attempt)
 		if err == nil {
-			return raw, nil
+			if err = req.decode(raw); err == nil {
+				return nil
+			}
+			err = fmt.Errorf("unreadable answer: %w", err)
 		}
 		if ctx.Err() != nil || !retryable(err) || attempt >= c.cfg.MaxAttempts {
-			return nil, err
+			return c.redact(err)
 		}
 		delay := c.backoff(attempt, err)
 		if time.Since(start)+delay > c.cfg.MaxElapsed {
-			return nil, err
+			return c.redact(err)
 		}
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < delay {
-			return nil, err
+			return c.redact(err)
 		}
 		select {
 		case <-ctx.Done():
-			return nil, err
+			return c.redact(err)
 		case <-time.After(delay):
 		}
 	}
 }
 
-func (c *Client) attempt(ctx context.Context, method, path, query string, body []byte, idempotencyKey string, attempt int) ([]byte, error) {
+// redact removes the API key from an error that is not an API answer (those
+// are redacted when parsed), should anything have put it there.
+func (c *Client) redact(err error) error {
+	var apiErr *Error
+	if errors.As(err, &apiErr) || !strings.Contains(err.Error(), c.cfg.APIKey) {
+		return err
+	}
+	return errors.New(strings.ReplaceAll(err.Error(), c.cfg.APIKey, redacted))
+}
+
+const redacted = "[redacted]"
+
+func (c *Client) attempt(ctx context.Context, r request, attempt int) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.AttemptTimeout)
 	defer cancel()
+	method, path, body, idempotencyKey := r.method, r.path, r.body, r.idempotencyKey
 	u := *c.base
 	u.Path += path
-	u.RawQuery = query
+	u.RawQuery = r.query
 	var reader io.Reader
 	if body != nil {
 		reader = bytes.NewReader(body)
@@ -231,7 +291,7 @@ func (c *Client) attempt(ctx context.Context, method, path, query string, body [
 		return nil, fmt.Errorf("read answer: %w", readErr)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, parseError(resp, raw)
+		return nil, parseError(resp, raw, c.cfg.APIKey)
 	}
 	return raw, nil
 }

@@ -1,6 +1,7 @@
 package lfclient
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -65,7 +66,12 @@ type errorBody struct {
 
 const maxExcerpt = 300
 
-func parseError(resp *http.Response, body []byte) *Error {
+// parseError reads an error answer; the API key is blanked out of
+// everything the answer says, in case a server echoes it.
+func parseError(resp *http.Response, body []byte, apiKey string) *Error {
+	if apiKey != "" {
+		body = bytes.ReplaceAll(body, []byte(apiKey), []byte(redacted))
+	}
 	e := &Error{StatusCode: resp.StatusCode, RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())}
 	var wrapped struct {
 		Error *errorBody `json:"error"`

@@ -44,13 +44,14 @@ func (c *Client) List(ctx context.Context, objectType string, filters []Filter, 
 	if limit < 1 || limit > MaxPageSize {
 		limit = MaxPageSize
 	}
-	raw, err := c.do(ctx, Search, http.MethodGet, path, listQuery(filters, limit, offset), nil, "")
+	var page ListPage
+	err = c.do(ctx, request{cat: Search, method: http.MethodGet, path: path, query: listQuery(filters, limit, offset),
+		decode: func(raw []byte) error {
+			page = ListPage{}
+			return json.Unmarshal(raw, &page)
+		}})
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", objectType, err)
-	}
-	var page ListPage
-	if err := json.Unmarshal(raw, &page); err != nil {
-		return nil, fmt.Errorf("list %s: decode: %w", objectType, err)
 	}
 	return &page, nil
 }

@@ -31,7 +31,7 @@ type listFilter struct {
 	negate         bool
 }
 
-func (s *Server) list(w http.ResponseWriter, r *http.Request, objectType string) {
+func (s *Server) list(w http.ResponseWriter, r *http.Request, objectType string, fault Fault) {
 	limit, offset := 25, 0
 	var filters []listFilter
 	for _, part := range strings.Split(r.URL.RawQuery, "&") {
@@ -91,7 +91,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, objectType string)
 		page = matched[offset:min(len(matched), offset+limit)]
 	}
 	body, _ := json.Marshal(map[string]any{"object": "list", "data": page, "totalCount": len(matched)})
-	writeJSON(w, http.StatusOK, body)
+	s.answer(w, fault, http.StatusOK, body)
 }
 
 // records returns every record of a type as list answers show them.

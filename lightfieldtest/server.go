@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -22,8 +24,17 @@ type Fault struct {
 	Body   string
 	// RetryAfter is sent as the Retry-After header when not empty.
 	RetryAfter string
-	// Delay is waited before answering (or before failing).
+	// Delay is waited before answering (or before failing). Without a
+	// Status the request is handled at once and only the answer is late.
 	Delay time.Duration
+	// Reset closes the connection without an answer before the request is
+	// handled: nothing was done.
+	Reset bool
+	// ResetAfterCommit handles the request (a create is stored), then
+	// closes the connection without an answer.
+	ResetAfterCommit bool
+	// Truncate handles the request, then sends status 200 with half the body.
+	Truncate bool
 }
 
 // Request is what the fake received, for tests to inspect.
@@ -58,6 +69,10 @@ type Server struct {
 	// recordRequests keeps every request for Requests; the sandbox, which
 	// lives as long as its process, does not.
 	recordRequests bool
+	abandoned      int
+	rateLimit      int
+	rateLimited    int
+	recent         map[string][]time.Time // request times per rate category
 }
 
 type entity struct {
@@ -78,7 +93,7 @@ type idempotentEntry struct {
 
 // New returns a fake serving org, accepting only apiKey.
 func New(org Org, apiKey string) (*Server, error) {
-	s := &Server{apiKey: apiKey, entities: map[string]entity{}, idempotent: map[string]*idempotentEntry{}, dropOnWrite: map[string]bool{}, now: time.Now, linkBase: "https://app.lightfield.app", idPrefix: "opp_fake", recordRequests: true}
+	s := &Server{apiKey: apiKey, entities: map[string]entity{}, idempotent: map[string]*idempotentEntry{}, dropOnWrite: map[string]bool{}, now: time.Now, linkBase: "https://app.lightfield.app", idPrefix: "opp_fake", recordRequests: true, recent: map[string][]time.Time{}}
 	if err := s.SetDefinitions(org.Definitions); err != nil {
 		return nil, err
 	}
@@ -161,8 +176,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	fault, faulted := s.takeFault(r)
 	s.mu.Unlock()
+	if fault.Reset {
+		panic(http.ErrAbortHandler) // closes the connection without an answer
+	}
 	if faulted && fault.Status != 0 {
-		if !sleep(r, fault.Delay) {
+		if !s.sleep(r, fault.Delay) {
 			return
 		}
 		if fault.RetryAfter != "" {
@@ -177,10 +195,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, fault.Status, statusType(fault.Status), "", "", http.StatusText(fault.Status))
 		return
 	}
-	// A delay without a status is a slow answer: the request is handled
-	// (a create is committed) and only the answer is late.
-	slow := fault.Delay
-	if !s.authorized(w, r) {
+	if !s.authorized(w, r) || !s.withinRateLimit(w, r) {
 		return
 	}
 	switch {
@@ -189,21 +204,34 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.mu.Lock()
 			raw := s.rawDefs
 			s.mu.Unlock()
-			if sleep(r, slow) {
-				writeJSON(w, http.StatusOK, raw)
+			if s.sleep(r, fault.Delay) {
+				s.answer(w, fault, http.StatusOK, raw)
 			}
 		}
 	case r.Method == http.MethodPost && r.URL.Path == "/v1/opportunities":
 		if s.requireScope(w, "opportunities:create") && s.requireJSON(w, r) {
-			s.createOpportunity(w, r, body, slow)
+			s.createOpportunity(w, r, body, fault)
 		}
 	case r.Method == http.MethodGet && collections[r.URL.Path].objectType != "":
 		c := collections[r.URL.Path]
-		if s.requireScope(w, c.scope) && sleep(r, slow) {
-			s.list(w, r, c.objectType)
+		if s.requireScope(w, c.scope) && s.sleep(r, fault.Delay) {
+			s.list(w, r, c.objectType, fault)
 		}
 	default:
 		writeError(w, http.StatusNotFound, "not_found", "", "", fmt.Sprintf("no route for %s %s", r.Method, r.URL.Path))
+	}
+}
+
+// answer delivers a handled request's answer as the fault says: never (the
+// connection is reset after the work was done), cut short, or whole.
+func (s *Server) answer(w http.ResponseWriter, f Fault, status int, body []byte) {
+	switch {
+	case f.ResetAfterCommit:
+		panic(http.ErrAbortHandler)
+	case f.Truncate:
+		writeJSON(w, status, body[:len(body)/2])
+	default:
+		writeJSON(w, status, body)
 	}
 }
 
@@ -251,7 +279,7 @@ func (s *Server) requireJSON(w http.ResponseWriter, r *http.Request) bool {
 // createOpportunity applies Lightfield's idempotency rules around the create:
 // a finished key replays its answer whatever the body, a running one is a
 // 409, and a failed one is forgotten so that a retry runs again.
-func (s *Server) createOpportunity(w http.ResponseWriter, r *http.Request, body []byte, slow time.Duration) {
+func (s *Server) createOpportunity(w http.ResponseWriter, r *http.Request, body []byte, fault Fault) {
 	key := r.Header.Get("Idempotency-Key")
 	if len(key) > 255 {
 		writeError(w, http.StatusBadRequest, "bad_request", "idempotency_key_too_long", "", "Idempotency-Key must be at most 255 characters.")
@@ -259,8 +287,8 @@ func (s *Server) createOpportunity(w http.ResponseWriter, r *http.Request, body 
 	}
 	if key == "" {
 		status, answer := s.create(body)
-		if sleep(r, slow) {
-			writeJSON(w, status, answer)
+		if s.sleep(r, fault.Delay) {
+			s.answer(w, fault, status, answer)
 		}
 		return
 	}
@@ -281,7 +309,7 @@ func (s *Server) createOpportunity(w http.ResponseWriter, r *http.Request, body 
 	s.mu.Unlock()
 
 	status, answer := s.create(body)
-	answered := sleep(r, slow)
+	answered := s.sleep(r, fault.Delay)
 	s.mu.Lock()
 	if status == http.StatusOK {
 		entry.status, entry.body = status, answer
@@ -291,13 +319,13 @@ func (s *Server) createOpportunity(w http.ResponseWriter, r *http.Request, body 
 	close(entry.done)
 	s.mu.Unlock()
 	if answered {
-		writeJSON(w, status, answer)
+		s.answer(w, fault, status, answer)
 	}
 }
 
-// sleep waits d unless the client goes away first; it reports whether the
-// client is still there to answer.
-func sleep(r *http.Request, d time.Duration) bool {
+// sleep waits d unless the client goes away first (which Abandoned counts);
+// it reports whether the client is still there to answer.
+func (s *Server) sleep(r *http.Request, d time.Duration) bool {
 	if d <= 0 {
 		return true
 	}
@@ -307,8 +335,76 @@ func sleep(r *http.Request, d time.Duration) bool {
 	case <-t.C:
 		return true
 	case <-r.Context().Done():
+		s.mu.Lock()
+		s.abandoned++
+		s.mu.Unlock()
 		return false
 	}
+}
+
+// Abandoned counts requests whose client went away while the fake delayed
+// its answer.
+func (s *Server) Abandoned() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.abandoned
+}
+
+// SetRateLimit makes the fake answer 429 above perSecond requests per
+// second in each category (write, read, search), as Lightfield does; zero
+// turns it off.
+func (s *Server) SetRateLimit(perSecond int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rateLimit = perSecond
+}
+
+// RateLimited counts the 429 answers the rate limit gave.
+func (s *Server) RateLimited() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rateLimited
+}
+
+func rateCategory(r *http.Request) string {
+	switch {
+	case r.Method == http.MethodPost:
+		return "write"
+	case r.URL.Path == "/v1/opportunities/definitions":
+		return "read"
+	}
+	return "search"
+}
+
+// withinRateLimit counts the request in its category's one-second window.
+func (s *Server) withinRateLimit(w http.ResponseWriter, r *http.Request) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.rateLimit == 0 {
+		return true
+	}
+	cat := rateCategory(r)
+	now := s.now()
+	recent := s.recent[cat][:0]
+	for _, t := range s.recent[cat] {
+		if now.Sub(t) < time.Second {
+			recent = append(recent, t)
+		}
+	}
+	w.Header().Set("X-RateLimit-Limit", strconv.Itoa(s.rateLimit))
+	if len(recent) >= s.rateLimit {
+		s.recent[cat] = recent
+		s.rateLimited++
+		reset := recent[0].Add(time.Second)
+		w.Header().Set("X-RateLimit-Remaining", "0")
+		w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(reset.Unix(), 10))
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(reset.Sub(now).Seconds())))))
+		writeError(w, http.StatusTooManyRequests, "too_many_requests", "", "", "Rate limit exceeded; retry after the time in Retry-After.")
+		return false
+	}
+	s.recent[cat] = append(recent, now)
+	w.Header().Set("X-RateLimit-Remaining", strconv.Itoa(s.rateLimit-len(s.recent[cat])))
+	return true
 }
 
 func writeJSON(w http.ResponseWriter, status int, body []byte) {
