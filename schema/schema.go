@@ -199,7 +199,7 @@ func fieldSchema(key string, def lfclient.FieldDefinition) *jsonschema.Schema {
 		// value sent for it is passed on for Lightfield to judge.
 		return nil
 	}
-	p.Title = def.Label
+	p.Title = clip(def.Label, maxLabelLength)
 	p.Description = describe(def.Label, def.Description, hint)
 	return p
 }
@@ -212,15 +212,31 @@ func optionLabels(def lfclient.FieldDefinition) []any {
 	return labels
 }
 
+// Lightfield's labels and descriptions reach the model through the schema:
+// they are data, so they are kept to one line and a modest length.
+const (
+	maxLabelLength       = 100
+	maxDescriptionLength = 300
+)
+
 func describe(label string, description *string, hint string) string {
-	parts := []string{label + "."}
+	parts := []string{clip(label, maxLabelLength) + "."}
 	if description != nil && strings.TrimSpace(*description) != "" {
-		parts = append(parts, strings.TrimSpace(*description))
+		parts = append(parts, clip(*description, maxDescriptionLength))
 	}
 	if hint != "" {
 		parts = append(parts, hint)
 	}
 	return strings.Join(parts, " ")
+}
+
+// clip folds s onto one line and cuts it to at most n characters.
+func clip(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
 }
 
 func refineRelationships(s *jsonschema.Schema, defs *lfclient.Definitions) {
@@ -236,7 +252,7 @@ func refineRelationships(s *jsonschema.Schema, defs *lfclient.Definitions) {
 			p = &jsonschema.Schema{Type: "array", Items: &jsonschema.Schema{Type: "string"}}
 			hint = fmt.Sprintf("One or more %s records, each %s.", def.ObjectType, ReferenceForms(def.ObjectType))
 		}
-		p.Title = def.Label
+		p.Title = clip(def.Label, maxLabelLength)
 		p.Description = describe(def.Label, def.Description, hint)
 		s.Properties.Set(key, p)
 	}

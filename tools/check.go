@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
 	"github.com/lightfield-mcp/lightfield-mcp/schema"
@@ -41,6 +42,11 @@ type reference struct {
 
 // Limits on what one call may carry.
 const (
+	maxArgumentBytes    = 256 << 10
+	maxNesting          = 8
+	maxStringLength     = 10000 // characters in one field value
+	maxReferenceLength  = 200   // characters in a name or email to resolve
+	maxArrayItems       = 100
 	maxIdempotencyKey   = 255
 	maxRelationshipIDs  = 25
 	maxSelectLabelsShow = 30
@@ -61,6 +67,9 @@ func checkCall(raw json.RawMessage, defs *lfclient.Definitions) (checkedCall, pr
 	args, err := decodeObject(raw)
 	if err != nil {
 		ps.add("arguments", "must be a JSON object with fields and relationships (%v)", err)
+		return call, ps
+	}
+	if checkSizes("", args, &ps); len(ps) > 0 {
 		return call, ps
 	}
 	for _, key := range sortedKeys(args) {
@@ -102,8 +111,15 @@ func boolOption(args map[string]any, key string, ps *problems) bool {
 	return false
 }
 
-// decodeObject decodes a JSON object keeping numbers exact.
+// decodeObject decodes a JSON object keeping numbers exact, refusing input
+// too large or too deeply nested to be a real call.
 func decodeObject(raw []byte) (map[string]any, error) {
+	if len(raw) > maxArgumentBytes {
+		return nil, fmt.Errorf("%d bytes is more than the %d a call may carry", len(raw), maxArgumentBytes)
+	}
+	if depth := nesting(raw); depth > maxNesting {
+		return nil, fmt.Errorf("nested %d levels deep; at most %d", depth, maxNesting)
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var m map[string]any
@@ -117,6 +133,58 @@ func decodeObject(raw []byte) (map[string]any, error) {
 		return nil, fmt.Errorf("trailing data after the object")
 	}
 	return m, nil
+}
+
+// checkSizes refuses strings and arrays larger than any real value, wherever
+// they are.
+func checkSizes(path string, value any, ps *problems) {
+	at := func(key string) string {
+		if path == "" {
+			return key
+		}
+		return path + "." + key
+	}
+	switch v := value.(type) {
+	case string:
+		if n := utf8.RuneCountInString(v); n > maxStringLength {
+			ps.add(path, "is %d characters long; at most %d.", n, maxStringLength)
+		}
+	case []any:
+		if len(v) > maxArrayItems {
+			ps.add(path, "has %d items; at most %d.", len(v), maxArrayItems)
+			return
+		}
+		for i, item := range v {
+			checkSizes(fmt.Sprintf("%s[%d]", path, i), item, ps)
+		}
+	case map[string]any:
+		for _, k := range sortedKeys(v) {
+			checkSizes(at(k), v[k], ps)
+		}
+	}
+}
+
+// nesting returns the deepest nesting of objects and arrays in JSON text.
+func nesting(raw []byte) int {
+	depth, deepest := 0, 0
+	inString, escaped := false, false
+	for _, c := range raw {
+		switch {
+		case escaped:
+			escaped = false
+		case inString && c == '\\':
+			escaped = true
+		case c == '"':
+			inString = !inString
+		case inString:
+		case c == '{' || c == '[':
+			depth++
+			deepest = max(deepest, depth)
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return deepest
 }
 
 // objectArgument reads fields or relationships. Some clients send an object
@@ -625,6 +693,10 @@ var knownPrefixes = []string{"acc_", "mem_", "con_", "opp_"}
 func checkReference(path, value string, def *lfclient.RelationshipDefinition, ps *problems) (isRef, ok bool) {
 	if strings.TrimSpace(value) == "" {
 		ps.add(path, "is empty; give an ID, a name or an email.")
+		return false, false
+	}
+	if n := utf8.RuneCountInString(value); n > maxReferenceLength {
+		ps.add(path, "is %d characters long; an ID, name or email has at most %d.", n, maxReferenceLength)
 		return false, false
 	}
 	if def == nil {

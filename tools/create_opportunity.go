@@ -158,22 +158,22 @@ func staleNote(defs *lfclient.Definitions, defsErr error) string {
 func createdText(opp *lfclient.Opportunity, sent lfclient.OpportunityCreateParams, defs *lfclient.Definitions, resolved []schema.Resolution, key string) string {
 	var b strings.Builder
 	name, _ := sent.Fields["$name"].(string)
-	fmt.Fprintf(&b, "Created opportunity %s (%s)", quote(name), opp.ID)
+	fmt.Fprintf(&b, "Created opportunity %s (%s)", quote(name), token(opp.ID))
 	if stage := stageLabelOf(opp.Fields, defs); stage != "" {
 		fmt.Fprintf(&b, " at stage %s", quote(stage))
 	}
 	if account, ok := sent.Relationships["$account"].(string); ok {
-		shown := account
+		shown := token(account)
 		for _, r := range resolved {
 			if r.Relationship == "$account" {
-				shown = fmt.Sprintf("%s (%s)", quote(r.Name), account)
+				shown = fmt.Sprintf("%s (%s)", quote(r.Name), token(account))
 			}
 		}
 		fmt.Fprintf(&b, " for account %s", shown)
 	}
 	b.WriteString(".")
 	if opp.HTTPLink != nil && *opp.HTTPLink != "" {
-		fmt.Fprintf(&b, "\nOpen it in Lightfield: %s", *opp.HTTPLink)
+		fmt.Fprintf(&b, "\nOpen it in Lightfield: %s", token(*opp.HTTPLink))
 	}
 	fmt.Fprintf(&b, "\nIdempotency-Key %s: repeating this exact call within 24 hours returns this opportunity instead of creating another.", key)
 	return b.String()
@@ -183,7 +183,7 @@ func createdText(opp *lfclient.Opportunity, sent lfclient.OpportunityCreateParam
 func interpretationText(r schema.CreateOpportunityResult) string {
 	var b strings.Builder
 	for _, res := range r.Resolved {
-		fmt.Fprintf(&b, "\nrelationships.%s %s → %s (%s).", res.Relationship, quote(res.Input), quote(res.Name), res.ID)
+		fmt.Fprintf(&b, "\nrelationships.%s %s → %s (%s).", res.Relationship, quote(res.Input), quote(res.Name), token(res.ID))
 	}
 	for _, fk := range r.FieldKeys {
 		fmt.Fprintf(&b, "\n%s was read as the key %s.", quote(fk.Input), fk.Key)
@@ -233,8 +233,8 @@ func (s *Server) createFailureText(ctx context.Context, err error, raw json.RawM
 	safeRepeat := fmt.Sprintf("Repeating this exact call is safe: it carries the same Idempotency-Key (%s), so Lightfield returns the first opportunity if one was created and never writes a second.", key)
 	var apiErr *lfclient.Error
 	if !errors.As(err, &apiErr) {
-		if ctx.Err() != nil {
-			return "The call was cancelled before Lightfield answered. The opportunity may or may not have been created. " + safeRepeat
+		if why := s.interrupted(ctx); why != "" {
+			return why + " The opportunity may or may not have been created. " + safeRepeat
 		}
 		return fmt.Sprintf("Lightfield could not be reached or did not answer in time (%v). The opportunity may or may not have been created. %s", err, safeRepeat)
 	}

@@ -41,12 +41,12 @@ func (s *Server) findDuplicate(ctx context.Context, params lfclient.OpportunityC
 }
 
 func duplicateText(dup *lfclient.Record, defs *lfclient.Definitions) string {
-	text := fmt.Sprintf("An opportunity named %s already exists on this account: %s", quote(dup.Name()), dup.ID)
+	text := fmt.Sprintf("An opportunity named %s already exists on this account: %s", quote(dup.Name()), token(dup.ID))
 	if stage := stageLabelOf(dup.Fields, defs); stage != "" {
 		text += ", stage " + quote(stage)
 	}
 	if link := deref(dup.HTTPLink); link != "" {
-		text += ", " + link
+		text += ", " + token(link)
 	}
 	return text + "."
 }

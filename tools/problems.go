@@ -2,6 +2,7 @@ package tools
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 )
@@ -65,6 +66,19 @@ func quote(s string) string {
 		s = string([]rune(s)[:maxQuoted]) + "…"
 	}
 	return fmt.Sprintf("%q", s)
+}
+
+// safeToken matches what is shown unquoted: IDs and links, printable and
+// without spaces.
+var safeToken = regexp.MustCompile(`^[\x21-\x7e]{1,300}$`)
+
+// token renders an ID or link from Lightfield as is when it looks like one,
+// quoted otherwise.
+func token(s string) string {
+	if safeToken.MatchString(s) {
+		return s
+	}
+	return quote(s)
 }
 
 // quoteList renders up to limit values quoted, saying how many were left out.

@@ -16,19 +16,12 @@ type candidate struct {
 }
 
 func (c candidate) describe() string {
-	s := fmt.Sprintf("%s %s", quote(c.Name), c.ID)
+	s := fmt.Sprintf("%s %s", quote(c.Name), token(c.ID))
 	if c.Detail != "" {
-		s += " (" + quoteOrPlain(c.Detail) + ")"
+		s += " (" + token(c.Detail) + ")"
 	}
 	if c.Link != "" {
-		s += " " + c.Link
-	}
-	return s
-}
-
-func quoteOrPlain(s string) string {
-	if len(s) > maxQuoted {
-		return quote(s)
+		s += " " + token(c.Link)
 	}
 	return s
 }

@@ -6,6 +6,7 @@ package tools
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -19,11 +20,17 @@ import (
 // trusted before they are fetched again.
 const DefaultDefinitionsTTL = 5 * time.Minute
 
+// DefaultCallTimeout bounds one tool call, retries and waits included.
+const DefaultCallTimeout = 45 * time.Second
+
 // Options adjust a Server.
 type Options struct {
 	// DefinitionsTTL is how often definitions and members are re-fetched
 	// (DefaultDefinitionsTTL when zero).
 	DefinitionsTTL time.Duration
+	// CallTimeout bounds one tool call, retries and waits included
+	// (DefaultCallTimeout when zero).
+	CallTimeout time.Duration
 	// Sandbox says that client talks to the in-process sandbox: every
 	// result says so.
 	Sandbox bool
@@ -34,8 +41,9 @@ type Server struct {
 	client  *lfclient.Client
 	mcp     *server.MCPServer
 	log     *slog.Logger
-	ttl     time.Duration
-	sandbox bool
+	ttl         time.Duration
+	callTimeout time.Duration
+	sandbox     bool
 	defs    *definitions
 	resolve *resolver
 	created createdKeys
@@ -48,7 +56,11 @@ func New(client *lfclient.Client, mcpServer *server.MCPServer, logger *slog.Logg
 	if ttl <= 0 {
 		ttl = DefaultDefinitionsTTL
 	}
-	s := &Server{client: client, mcp: mcpServer, log: logger, ttl: ttl, sandbox: opts.Sandbox}
+	callTimeout := opts.CallTimeout
+	if callTimeout <= 0 {
+		callTimeout = DefaultCallTimeout
+	}
+	s := &Server{client: client, mcp: mcpServer, log: logger, ttl: ttl, callTimeout: callTimeout, sandbox: opts.Sandbox}
 	s.defs = &definitions{fetch: client.OpportunityDefinitions, onChange: s.registerCreate}
 	s.resolve = &resolver{client: client, members: memberCache{ttl: ttl}}
 	return s
@@ -86,18 +98,30 @@ func arguments(req mcp.CallToolRequest) (json.RawMessage, error) {
 // SandboxNote ends every result the sandbox gives.
 const SandboxNote = "(Sandbox: Lightfield is simulated inside this server; nothing was sent anywhere, and records vanish when the server stops.)"
 
-// handler wraps a tool handler so that, in the sandbox, every result says so.
+// handler wraps a tool handler: the call is bounded by the call timeout,
+// and in the sandbox every result says so.
 func (s *Server) handler(h server.ToolHandlerFunc) server.ToolHandlerFunc {
-	if !s.sandbox {
-		return h
-	}
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		ctx, cancel := context.WithTimeout(ctx, s.callTimeout)
+		defer cancel()
 		res, err := h(ctx, req)
-		if res != nil && !res.NeedsInput() {
+		if s.sandbox && res != nil && !res.NeedsInput() {
 			res.Content = append(res.Content, mcp.NewTextContent(SandboxNote))
 		}
 		return res, err
 	}
+}
+
+// interrupted says why a call stopped before Lightfield answered, or ""
+// when it did not.
+func (s *Server) interrupted(ctx context.Context) string {
+	switch ctx.Err() {
+	case context.DeadlineExceeded:
+		return fmt.Sprintf("The call reached its time limit (%s, LIGHTFIELD_CALL_TIMEOUT) before Lightfield answered.", s.callTimeout)
+	case context.Canceled:
+		return "The call was cancelled before Lightfield answered."
+	}
+	return ""
 }
 
 func readOnlyAnnotations(title string) mcp.ToolAnnotation {

@@ -38,7 +38,7 @@ func verify(opp *lfclient.Opportunity, sent lfclient.OpportunityCreateParams, de
 		got := opp.Relationships[key].Values
 		for _, id := range want {
 			if !slices.Contains(got, id) {
-				warnings = append(warnings, fmt.Sprintf("relationships.%s: %s was sent but Lightfield did not link it.", key, id))
+				warnings = append(warnings, fmt.Sprintf("relationships.%s: %s was sent but Lightfield did not link it.", key, token(id)))
 			}
 		}
 	}

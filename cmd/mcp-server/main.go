@@ -49,6 +49,10 @@ Environment:
   LIGHTFIELD_BASE_URL         API base URL (default %s).
   LIGHTFIELD_DEFINITIONS_TTL  How often field definitions and members are re-read, as a Go
                               duration (default %s).
+  LIGHTFIELD_CALL_TIMEOUT     The longest one tool call may take, retries included (default %s).
+  LIGHTFIELD_ALLOW_INSECURE_HTTP
+                              1 allows a plain-HTTP base URL that is not loopback (the key then
+                              crosses the network in clear text).
 
 Flags:
 `
@@ -63,13 +67,15 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 	flags := flag.NewFlagSet("mcp-server", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	flags.Usage = func() {
-		fmt.Fprintf(stderr, usage, lfclient.DefaultBaseURL, tools.DefaultDefinitionsTTL)
+		fmt.Fprintf(stderr, usage, lfclient.DefaultBaseURL, tools.DefaultDefinitionsTTL, tools.DefaultCallTimeout)
 		flags.PrintDefaults()
 	}
 	showVersion := flags.Bool("version", false, "print the version and exit")
 	sandboxFlag := flags.Bool("sandbox", false, "run against a simulated Lightfield inside the process: no key needed, nothing leaves the machine")
 	baseURL := flags.String("base-url", "", "API base URL; overrides LIGHTFIELD_BASE_URL")
 	ttlFlag := flags.Duration("definitions-ttl", 0, "how often definitions and members are re-read; overrides LIGHTFIELD_DEFINITIONS_TTL")
+	callTimeoutFlag := flags.Duration("call-timeout", 0, "the longest one tool call may take; overrides LIGHTFIELD_CALL_TIMEOUT")
+	insecureFlag := flags.Bool("allow-insecure-http", false, "allow a plain-HTTP base URL that is not loopback, like LIGHTFIELD_ALLOW_INSECURE_HTTP=1")
 	if err := flags.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -83,29 +89,34 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 	if *baseURL == "" {
 		*baseURL = getenv("LIGHTFIELD_BASE_URL")
 	}
-	ttl := *ttlFlag
-	if ttl == 0 && getenv("LIGHTFIELD_DEFINITIONS_TTL") != "" {
-		var err error
-		if ttl, err = time.ParseDuration(getenv("LIGHTFIELD_DEFINITIONS_TTL")); err != nil || ttl <= 0 {
-			fmt.Fprintf(stderr, "mcp-server: LIGHTFIELD_DEFINITIONS_TTL=%q is not a positive Go duration such as 5m or 30s.\n", getenv("LIGHTFIELD_DEFINITIONS_TTL"))
-			return 2
-		}
+	ttl, err := durationSetting(*ttlFlag, "LIGHTFIELD_DEFINITIONS_TTL", getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "mcp-server: %v\n", err)
+		return 2
 	}
-	sandbox := *sandboxFlag
-	if v := getenv("LIGHTFIELD_SANDBOX"); v != "" && !sandbox {
-		var err error
-		if sandbox, err = strconv.ParseBool(v); err != nil {
-			fmt.Fprintf(stderr, "mcp-server: LIGHTFIELD_SANDBOX=%q is not 1, 0, true or false.\n", v)
-			return 2
-		}
+	callTimeout, err := durationSetting(*callTimeoutFlag, "LIGHTFIELD_CALL_TIMEOUT", getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "mcp-server: %v\n", err)
+		return 2
+	}
+	insecure, err := boolSetting(*insecureFlag, "LIGHTFIELD_ALLOW_INSECURE_HTTP", getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "mcp-server: %v\n", err)
+		return 2
+	}
+	sandbox, err := boolSetting(*sandboxFlag, "LIGHTFIELD_SANDBOX", getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "mcp-server: %v\n", err)
+		return 2
 	}
 
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	cfg := lfclient.Config{
-		APIKey:    getenv("LIGHTFIELD_API_KEY"),
-		BaseURL:   *baseURL,
-		UserAgent: "lightfield-mcp/" + version,
-		Logger:    logger,
+		APIKey:            getenv("LIGHTFIELD_API_KEY"),
+		BaseURL:           *baseURL,
+		UserAgent:         "lightfield-mcp/" + version,
+		Logger:            logger,
+		AllowInsecureHTTP: insecure,
 	}
 	serverInstructions := instructions
 	if sandbox {
@@ -132,7 +143,7 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 		server.WithInstructions(serverInstructions),
 		server.WithRecovery(),
 	)
-	lightfield := tools.New(client, mcpServer, logger, tools.Options{DefinitionsTTL: ttl, Sandbox: sandbox})
+	lightfield := tools.New(client, mcpServer, logger, tools.Options{DefinitionsTTL: ttl, CallTimeout: callTimeout, Sandbox: sandbox})
 	lightfield.Register()
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
@@ -153,4 +164,32 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 		return 1
 	}
 	return 0
+}
+
+// durationSetting is the flag's value when set, else the variable's, else 0
+// (the default).
+func durationSetting(flagValue time.Duration, name string, getenv func(string) string) (time.Duration, error) {
+	if flagValue != 0 || getenv(name) == "" {
+		if flagValue < 0 {
+			return 0, fmt.Errorf("the flag for %s must be a positive duration", name)
+		}
+		return flagValue, nil
+	}
+	d, err := time.ParseDuration(getenv(name))
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%s=%q is not a positive Go duration such as 5m or 30s", name, getenv(name))
+	}
+	return d, nil
+}
+
+// boolSetting is true when the flag is set or the variable says so.
+func boolSetting(flagValue bool, name string, getenv func(string) string) (bool, error) {
+	if flagValue || getenv(name) == "" {
+		return flagValue, nil
+	}
+	b, err := strconv.ParseBool(getenv(name))
+	if err != nil {
+		return false, fmt.Errorf("%s=%q is not 1, 0, true or false", name, getenv(name))
+	}
+	return b, nil
 }
