@@ -17,6 +17,7 @@ const MaxPageSize = 25
 // opportunity): its fields wrapped with their types, as on every read.
 type Record struct {
 	ID            string                       `json:"id"`
+	CreatedAt     string                       `json:"createdAt"`
 	HTTPLink      *string                      `json:"httpLink"`
 	Fields        map[string]FieldValue        `json:"fields"`
 	Relationships map[string]RelationshipValue `json:"relationships"`

@@ -137,6 +137,13 @@ func (s *Server) Inject(f Fault) {
 	s.faults = append(s.faults, f)
 }
 
+// ClearFaults drops the faults not used yet.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
+}
+
 // Created returns the opportunities stored so far, as the API answered them.
 func (s *Server) Created() []json.RawMessage {
 	s.mu.Lock()
@@ -298,7 +305,9 @@ func (s *Server) createOpportunity(w http.ResponseWriter, r *http.Request, body 
 		select {
 		case <-entry.done:
 			w.Header().Set("Idempotent-Replayed", "true")
-			writeJSON(w, entry.status, entry.body)
+			if s.sleep(r, fault.Delay) {
+				s.answer(w, fault, entry.status, entry.body)
+			}
 		default:
 			writeError(w, http.StatusConflict, "conflict", "idempotency_conflict", "", "A request with this Idempotency-Key is still being processed; retry later with the same key.")
 		}

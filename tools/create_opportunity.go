@@ -86,7 +86,7 @@ func (s *Server) createOpportunity(ctx context.Context, req mcp.CallToolRequest)
 		switch {
 		case err != nil:
 			notes = append(notes, fmt.Sprintf("Existing opportunities could not be checked for a duplicate (%v); the Idempotency-Key still prevents a repeat of this call.", err))
-		case dup != nil && dup.ID != s.created.created(key):
+		case dup != nil && !s.created.replays(key, dup):
 			text := duplicateText(dup, defs)
 			if !call.dryRun {
 				return mcp.NewToolResultError(text + " Nothing was created. If this is a different deal, call again with allowDuplicate: true (a top-level argument beside fields); otherwise use the existing opportunity."), nil
@@ -102,6 +102,7 @@ func (s *Server) createOpportunity(ctx context.Context, req mcp.CallToolRequest)
 		return mcp.NewToolResultStructured(result, text), nil
 	}
 
+	s.created.attempted(key)
 	opp, err := s.client.CreateOpportunity(ctx, call.params, key)
 	if err != nil {
 		return mcp.NewToolResultError(s.createFailureText(ctx, err, raw, key)), nil

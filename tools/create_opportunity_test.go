@@ -43,6 +43,10 @@ type harnessOptions struct {
 	// the client declares the capability.
 	elicit func(mcp.ElicitationRequest) *mcp.ElicitationResult
 	ttl    time.Duration
+	// callTimeout bounds each tool call (the server's default when zero).
+	callTimeout time.Duration
+	// client adjusts the Lightfield client's configuration.
+	client func(*lfclient.Config)
 }
 
 type elicitFunc func(mcp.ElicitationRequest) *mcp.ElicitationResult
@@ -57,12 +61,16 @@ func startHarness(t *testing.T, o harnessOptions) *harness {
 	for _, f := range o.faults {
 		fake.Inject(f)
 	}
-	lf, err := lfclient.New(lfclient.Config{APIKey: testKey, BaseURL: ts.URL, MinBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond, AttemptTimeout: 2 * time.Second})
+	cfg := lfclient.Config{APIKey: testKey, BaseURL: ts.URL, MinBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond, AttemptTimeout: 2 * time.Second}
+	if o.client != nil {
+		o.client(&cfg)
+	}
+	lf, err := lfclient.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	mcpServer := server.NewMCPServer("lightfield-test", "0.0.0", server.WithToolCapabilities(true))
-	h := &harness{fake: fake, srv: New(lf, mcpServer, slog.New(slog.DiscardHandler), Options{DefinitionsTTL: o.ttl})}
+	h := &harness{fake: fake, srv: New(lf, mcpServer, slog.New(slog.DiscardHandler), Options{DefinitionsTTL: o.ttl, CallTimeout: o.callTimeout})}
 	h.srv.Register()
 	if o.load {
 		if err := h.srv.LoadDefinitions(context.Background()); err != nil {

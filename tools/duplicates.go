@@ -51,42 +51,62 @@ func duplicateText(dup *lfclient.Record, defs *lfclient.Definitions) string {
 	return text + "."
 }
 
-// createdKeys remembers, for Lightfield's 24-hour idempotency window, which
-// opportunity each key this process sent created, so that repeating a call
-// is recognised as a replay and not refused as a duplicate of itself.
+// createdKeys remembers, for Lightfield's 24-hour idempotency window, what
+// became of each key this process sent: the opportunity it created, or that
+// the answer never came (the write may have happened). A repeated call is
+// then recognised as a replay and not refused as a duplicate of itself.
 type createdKeys struct {
-	mu   sync.Mutex
-	byID map[string]createdAt
+	mu    sync.Mutex
+	byKey map[string]keyOutcome
 }
 
-type createdAt struct {
-	opportunityID string
+type keyOutcome struct {
+	opportunityID string // "" while the outcome is unknown
 	at            time.Time
 }
 
 const idempotencyWindow = 24 * time.Hour
 
-func (c *createdKeys) remember(key, opportunityID string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.byID == nil {
-		c.byID = map[string]createdAt{}
-	}
-	now := time.Now()
-	for k, v := range c.byID {
-		if now.Sub(v.at) > idempotencyWindow {
-			delete(c.byID, k)
-		}
-	}
-	c.byID[key] = createdAt{opportunityID, now}
+// attempted records that a create with key is about to be sent.
+func (c *createdKeys) attempted(key string) {
+	c.set(key, keyOutcome{at: time.Now()})
 }
 
-func (c *createdKeys) created(key string) string {
+// remember records the opportunity a key created.
+func (c *createdKeys) remember(key, opportunityID string) {
+	c.set(key, keyOutcome{opportunityID: opportunityID, at: time.Now()})
+}
+
+func (c *createdKeys) set(key string, o keyOutcome) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	v, ok := c.byID[key]
-	if !ok || time.Since(v.at) > idempotencyWindow {
-		return ""
+	if c.byKey == nil {
+		c.byKey = map[string]keyOutcome{}
 	}
-	return v.opportunityID
+	for k, v := range c.byKey {
+		if o.at.Sub(v.at) > idempotencyWindow {
+			delete(c.byKey, k)
+		}
+	}
+	if prev, ok := c.byKey[key]; ok && o.opportunityID == "" && prev.opportunityID != "" {
+		return // a known outcome stays known
+	}
+	c.byKey[key] = o
+}
+
+// replays reports whether sending key again would replay the write that
+// made dup: it did, or its outcome is unknown and dup is recent enough to
+// be that write.
+func (c *createdKeys) replays(key string, dup *lfclient.Record) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	o, ok := c.byKey[key]
+	if !ok || time.Since(o.at) > idempotencyWindow {
+		return false
+	}
+	if o.opportunityID != "" {
+		return o.opportunityID == dup.ID
+	}
+	created, err := time.Parse(time.RFC3339Nano, dup.CreatedAt)
+	return err != nil || !created.Before(o.at.Add(-time.Minute))
 }
