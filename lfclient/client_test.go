@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -281,4 +282,70 @@ func TestRecordReaders(t *testing.T) {
 	if r.Name() != "Ada" || r.Text("$email") != "a@x.example" || len(r.Strings("$email")) != 2 || r.Text("$website") != "https://x.example" || r.Text("missing") != "" {
 		t.Fatalf("read %q %q %v %q", r.Name(), r.Text("$email"), r.Strings("$email"), r.Text("$website"))
 	}
+}
+
+func TestRedirectDoesNotCarryTheKey(t *testing.T) {
+	var leaked atomic.Bool
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.Header.Get("Authorization"), testKey) {
+			leaked.Store(true)
+		}
+		w.Write([]byte(`{"objectType":"opportunity","fieldDefinitions":{},"relationshipDefinitions":{}}`))
+	}))
+	defer elsewhere.Close()
+	redirecting := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, elsewhere.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	defer redirecting.Close()
+	_, err := newClient(t, redirecting.URL).OpportunityDefinitions(context.Background())
+	if err == nil || leaked.Load() {
+		t.Fatalf("redirect followed (err %v, key sent elsewhere: %v)", err, leaked.Load())
+	}
+}
+
+func TestPlainHTTPOnlyToLoopback(t *testing.T) {
+	for url, ok := range map[string]bool{
+		"http://127.0.0.1:8080": true, "http://localhost:1": true, "http://[::1]:9": true,
+		"https://api.lightfield.app": true, "http://api.lightfield.app": false, "http://10.0.0.5": false,
+		"https://user:pass@api.lightfield.app": false,
+	} {
+		_, err := New(Config{APIKey: "k", BaseURL: url})
+		if (err == nil) != ok {
+			t.Errorf("%s: err %v", url, err)
+		}
+	}
+	if _, err := New(Config{APIKey: "k", BaseURL: "http://api.lightfield.app", AllowInsecureHTTP: true}); err != nil {
+		t.Errorf("explicitly allowed: %v", err)
+	}
+}
+
+func TestEchoedKeyIsRedacted(t *testing.T) {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(401)
+		w.Write([]byte(`{"type":"unauthorized","message":"key ` + testKey + ` is revoked"}`))
+	}))
+	defer ts.Close()
+	_, err := newClient(t, ts.URL).OpportunityDefinitions(context.Background())
+	var apiErr *Error
+	if !errors.As(err, &apiErr) || strings.Contains(err.Error(), testKey) || strings.Contains(apiErr.Message, testKey) || !strings.Contains(apiErr.Message, "[redacted]") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// FuzzParseError: any error answer gives an Error, never a panic, and the
+// key never survives in it.
+func FuzzParseError(f *testing.F) {
+	for _, seed := range []string{
+		`{"error":{"type":"bad_request","code":"x","param":"fields.a","message":"m"}}`,
+		`{"type":"bad_request","message":"` + testKey + `"}`, `{"error":null}`, `{"error":"x"}`, `<html>`, ``, `{"candidates":[1,2]}`,
+	} {
+		f.Add([]byte(seed), 400)
+	}
+	f.Fuzz(func(t *testing.T, body []byte, status int) {
+		resp := &http.Response{StatusCode: status, Header: http.Header{}}
+		e := parseError(resp, body, testKey)
+		if e == nil || strings.Contains(e.Error(), testKey) || strings.Contains(string(e.Candidates), testKey) {
+			t.Fatalf("got %#v", e)
+		}
+	})
 }

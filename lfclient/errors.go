@@ -85,7 +85,18 @@ func parseError(resp *http.Response, body []byte, apiKey string) *Error {
 		e.Message = excerpt(body)
 		return e
 	}
-	e.Type, e.Code, e.Param, e.Message, e.Candidates = bare.Type, bare.Code, bare.Param, bare.Message, bare.Candidates
+	e.Type, e.Code, e.Param, e.Message = bare.Type, bare.Code, bare.Param, bare.Message
+	// Re-encoding undoes escapes (\u0073k_…) that could hide the key.
+	var candidates any
+	if json.Unmarshal(bare.Candidates, &candidates) == nil && candidates != nil {
+		e.Candidates, _ = json.Marshal(candidates)
+	}
+	if apiKey != "" {
+		for _, field := range []*string{&e.Type, &e.Code, &e.Param, &e.Message} {
+			*field = strings.ReplaceAll(*field, apiKey, redacted)
+		}
+		e.Candidates = bytes.ReplaceAll(e.Candidates, []byte(apiKey), []byte(redacted))
+	}
 	return e
 }
 

@@ -275,8 +275,14 @@ func (s *Server) createFailureText(ctx context.Context, err error, raw json.RawM
 	case "relationship_entity_missing", "relationship_entity_inactive", "referenced_resource_missing":
 		text += " The ID does not name an existing, active record; check the ID."
 	case "ambiguous_stage_label":
-		if len(apiErr.Candidates) > 0 {
-			text += fmt.Sprintf(" Send one of these stage option IDs as $stage instead: %s.", apiErr.Candidates)
+		var candidates []struct{ StageOptionID, StageLabel, PipelineName string }
+		json.Unmarshal(apiErr.Candidates, &candidates)
+		var options []string
+		for _, c := range candidates[:min(len(candidates), 20)] {
+			options = append(options, fmt.Sprintf("%s (%s in pipeline %s)", token(c.StageOptionID), quote(c.StageLabel), quote(c.PipelineName)))
+		}
+		if len(options) > 0 {
+			text += " Send one of these stage option IDs as $stage instead: " + strings.Join(options, ", ") + "."
 		}
 	}
 	if apiErr.Param != "" {

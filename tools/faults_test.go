@@ -197,3 +197,12 @@ func TestReplaysOnlyOwnWrites(t *testing.T) {
 		t.Error("a known outcome must replay exactly its own record")
 	}
 }
+
+func TestAmbiguousStageLabelListsOptionIDs(t *testing.T) {
+	h := newHarness(t, true)
+	h.fake.Inject(lightfieldtest.Fault{Method: "POST", Status: 400, Body: `{"type":"bad_request","code":"ambiguous_stage_label","param":"fields.$stage","message":"Stage label matches several pipelines.","candidates":[{"stageOptionId":"opt_a","stageLabel":"Discovery","pipelineId":"pd_1","pipelineName":"New business"},{"stageOptionId":"opt_b","stageLabel":"Discovery","pipelineId":"pd_2","pipelineName":"Renewals"}]}`})
+	msg := text(h.call(t, faultCall))
+	if !strings.Contains(msg, `opt_a ("Discovery" in pipeline "New business")`) || !strings.Contains(msg, "opt_b") {
+		t.Fatalf("got %s", msg)
+	}
+}
