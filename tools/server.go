@@ -38,15 +38,15 @@ type Options struct {
 
 // Server registers the Lightfield tools on an MCP server and serves them.
 type Server struct {
-	client  *lfclient.Client
-	mcp     *server.MCPServer
-	log     *slog.Logger
+	client      *lfclient.Client
+	mcp         *server.MCPServer
+	log         *slog.Logger
 	ttl         time.Duration
 	callTimeout time.Duration
 	sandbox     bool
-	defs    *definitions
-	resolve *resolver
-	created createdKeys
+	defs        *definitions
+	resolve     *resolver
+	created     createdKeys
 }
 
 // New returns a Server whose tools call Lightfield through client and are
