@@ -90,7 +90,8 @@ func New(cfg Config) (*Client, error) {
 	}
 	base, err := url.Parse(strings.TrimRight(cfg.BaseURL, "/"))
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" || base.User != nil {
-		return nil, fmt.Errorf("lfclient: base URL %q must be an absolute http(s) URL without credentials", cfg.BaseURL)
+		// The URL is not echoed: a mistaken one may hold a secret.
+		return nil, errors.New("lfclient: the base URL must be an absolute http(s) URL without credentials, such as " + DefaultBaseURL)
 	}
 	if base.Scheme == "http" && !isLoopback(base.Hostname()) && !cfg.AllowInsecureHTTP {
 		return nil, fmt.Errorf("lfclient: refusing to send the API key over plain HTTP to %s; use https (plain HTTP is allowed to loopback addresses, or when explicitly allowed)", base.Host)
