@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the project: formatting and vet, unit tests, fuzz seeds,
 # the end-to-end tests that drive the real binary over stdio with the Go SDK
-# and the TypeScript SDK clients, all under the race detector, and short
-# fuzzing runs. Needs Go 1.26, Node 20+ and npm; installs the pinned npm
+# and the TypeScript SDK clients, all under the race detector, then the soak
+# test and short fuzzing runs. Needs Go 1.26, Node 20+ and npm; installs the pinned npm
 # packages itself.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -20,6 +20,10 @@ go vet ./...
 echo "== go test -race (unit, fuzz seeds, end-to-end)"
 LFMCP_REQUIRE_NODE=1 go test -race -count=1 ./...
 
+echo "== soak: 10,000 mixed calls, memory and goroutines must stay flat"
+LFMCP_SOAK=1 go test -run '^TestSoak$' -count=1 -v ./tools | grep -E '^(---|ok|FAIL|\s+soak_test)'
+
 echo "== short fuzzing"
 go test -run '^$' -fuzz '^FuzzCheckCall$' -fuzztime 15s ./tools
 go test -run '^$' -fuzz '^FuzzDecodeOpportunity$' -fuzztime 10s ./lfclient
+go test -run '^$' -fuzz '^FuzzParseError$' -fuzztime 10s ./lfclient

@@ -29,7 +29,8 @@ func Sandbox() (*Server, *http.Client, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	fake.linkBase, fake.idPrefix, fake.recordRequests = SandboxBaseURL, "opp_sbx", false
+	fake.linkBase, fake.idPrefix = SandboxBaseURL, "opp_sbx"
+	fake.KeepRequests(false)
 	return fake, &http.Client{Transport: inProcess{fake}}, nil
 }
 

@@ -137,6 +137,14 @@ func (s *Server) Inject(f Fault) {
 	s.faults = append(s.faults, f)
 }
 
+// KeepRequests turns the request log that Requests reads on or off; a long
+// run turns it off so that memory stays flat.
+func (s *Server) KeepRequests(keep bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.recordRequests = keep
+}
+
 // ClearFaults drops the faults not used yet.
 func (s *Server) ClearFaults() {
 	s.mu.Lock()
