@@ -124,7 +124,7 @@ func TestJSONRPCMisuseKeepsServing(t *testing.T) {
 	if code := errorCode(s.answer(4)); code != -32602 && code != -32600 {
 		t.Errorf("bad params answered with code %v, want -32602", code)
 	}
-	s.send(strings.Repeat("x", 8<<20))                                     // a huge line that is not JSON
+	s.send(strings.Repeat("x", 8<<20))                                              // a huge line that is not JSON
 	s.send("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"ping\",\"x\":\"\xff\xfe\"}") // invalid UTF-8
 	s.send(`{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"create_opportunity","arguments":{"fields":{"$name":"x","$stage":"Demo"},"relationships":{"$account":"Acme"},"dryRun":true}}}`)
 	if msg := s.answer(6); msg["result"] == nil {
