@@ -102,7 +102,9 @@ func (s *Server) create(body []byte) (int, []byte) {
 	if err != nil {
 		return errorAnswer(&apiError{http.StatusInternalServerError, "internal_server_error", "", "", err.Error()})
 	}
-	s.opportunities = append(s.opportunities, storedOpportunity{at: s.now(), answer: out})
+	var record map[string]any
+	json.Unmarshal(out, &record)
+	s.opportunities = append(s.opportunities, storedOpportunity{at: s.now(), answer: out, record: record})
 	return http.StatusOK, out
 }
 

@@ -104,9 +104,7 @@ func (s *Server) records(objectType string) []map[string]any {
 		cutoff := s.now().Add(-s.listLag)
 		for _, o := range s.opportunities {
 			if !o.at.After(cutoff) {
-				var rec map[string]any
-				json.Unmarshal(o.answer, &rec)
-				out = append(out, rec)
+				out = append(out, o.record)
 			}
 		}
 	default:

@@ -70,6 +70,7 @@ type Server struct {
 	// lives as long as its process, does not.
 	recordRequests bool
 	abandoned      int
+	latency        time.Duration
 	rateLimit      int
 	rateLimited    int
 	recent         map[string][]time.Time // request times per rate category
@@ -83,6 +84,7 @@ type entity struct {
 type storedOpportunity struct {
 	at     time.Time
 	answer json.RawMessage
+	record map[string]any // answer decoded once, for lists
 }
 
 type idempotentEntry struct {
@@ -135,6 +137,13 @@ func (s *Server) Inject(f Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = append(s.faults, f)
+}
+
+// SetLatency delays every answer by d, as a distant API would.
+func (s *Server) SetLatency(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.latency = d
 }
 
 // KeepRequests turns the request log that Requests reads on or off; a long
@@ -190,7 +199,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body})
 	}
 	fault, faulted := s.takeFault(r)
+	latency := s.latency
 	s.mu.Unlock()
+	if !s.sleep(r, latency) {
+		return
+	}
 	if fault.Reset {
 		panic(http.ErrAbortHandler) // closes the connection without an answer
 	}

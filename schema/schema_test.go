@@ -271,3 +271,42 @@ func TestRefinement(t *testing.T) {
 		t.Errorf("relationships required %v", s.Properties.Relationships.Required)
 	}
 }
+
+// BenchmarkRefineLarge measures building and encoding the published schema
+// of a large organisation, as the server does when definitions change.
+func BenchmarkRefineLarge(b *testing.B) {
+	defs := largeDefinitions()
+	b.ReportAllocs()
+	for b.Loop() {
+		JSON(Input(defs))
+	}
+}
+
+// BenchmarkRefineFixture does the same for the fixture organisation.
+func BenchmarkRefineFixture(b *testing.B) {
+	defs := fixtureDefinitions(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		JSON(Input(defs))
+	}
+}
+
+// BenchmarkCompileLarge measures compiling the large schema with a JSON
+// Schema validator, as a strict host would.
+func BenchmarkCompileLarge(b *testing.B) {
+	raw := JSON(Input(largeDefinitions()))
+	b.ReportAllocs()
+	for b.Loop() {
+		doc, err := jsv.UnmarshalJSON(bytes.NewReader(raw))
+		if err != nil {
+			b.Fatal(err)
+		}
+		c := jsv.NewCompiler()
+		if err := c.AddResource("file:///input.json", doc); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := c.Compile("file:///input.json"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -55,7 +55,7 @@ func (s *Server) createOpportunity(ctx context.Context, req mcp.CallToolRequest)
 		// The call names something the definitions held do not know: they
 		// may be older than the organisation's. Check once more against
 		// fresh ones before refusing.
-		defs, defsErr = s.defs.refresh(ctx)
+		defs, defsErr = s.defs.refreshUnlessRecent(ctx)
 		call, ps = checkCall(raw, defs)
 	}
 	if len(ps) > 0 {

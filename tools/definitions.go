@@ -23,6 +23,25 @@ type definitions struct {
 	// lastErr is the error of the latest fetch, nil after a success: while
 	// it is set, current may be stale.
 	lastErr error
+	// fetched is when current was fetched.
+	fetched time.Time
+}
+
+// recheckAfter is how old definitions must be before a call that names
+// something unknown fetches them again: a model repeating a wrong label must
+// not cost an API call each time.
+const recheckAfter = 5 * time.Second
+
+// refreshUnlessRecent fetches the definitions again unless those held are
+// younger than recheckAfter.
+func (d *definitions) refreshUnlessRecent(ctx context.Context) (*lfclient.Definitions, error) {
+	d.mu.Lock()
+	cur, err, recent := d.current, d.lastErr, time.Since(d.fetched) < recheckAfter
+	d.mu.Unlock()
+	if cur != nil && recent {
+		return cur, err
+	}
+	return d.refresh(ctx)
 }
 
 // get returns the definitions held, fetching them first if there are none,
@@ -58,7 +77,7 @@ func (d *definitions) refresh(ctx context.Context) (*lfclient.Definitions, error
 		return cur, err
 	}
 	changed := !reflect.DeepEqual(d.current, fresh)
-	d.current, d.lastErr = fresh, nil
+	d.current, d.lastErr, d.fetched = fresh, nil, time.Now()
 	d.mu.Unlock()
 	if changed && d.onChange != nil {
 		d.onChange(fresh)

@@ -56,8 +56,9 @@ func duplicateText(dup *lfclient.Record, defs *lfclient.Definitions) string {
 // the answer never came (the write may have happened). A repeated call is
 // then recognised as a replay and not refused as a duplicate of itself.
 type createdKeys struct {
-	mu    sync.Mutex
-	byKey map[string]keyOutcome
+	mu     sync.Mutex
+	byKey  map[string]keyOutcome
+	pruned time.Time // when expired keys were last dropped
 }
 
 type keyOutcome struct {
@@ -83,10 +84,15 @@ func (c *createdKeys) set(key string, o keyOutcome) {
 	if c.byKey == nil {
 		c.byKey = map[string]keyOutcome{}
 	}
-	for k, v := range c.byKey {
-		if o.at.Sub(v.at) > idempotencyWindow {
-			delete(c.byKey, k)
+	// Expired keys are dropped now and then, not on every write: a busy day
+	// holds many keys.
+	if o.at.Sub(c.pruned) > time.Minute {
+		for k, v := range c.byKey {
+			if o.at.Sub(v.at) > idempotencyWindow {
+				delete(c.byKey, k)
+			}
 		}
+		c.pruned = o.at
 	}
 	if prev, ok := c.byKey[key]; ok && o.opportunityID == "" && prev.opportunityID != "" {
 		return // a known outcome stays known

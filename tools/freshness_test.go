@@ -126,6 +126,7 @@ func TestStageAddedWhileRunning(t *testing.T) {
 	if err := h.fake.SetDefinitions(withStage(t, "Verbal Commit")); err != nil {
 		t.Fatal(err)
 	}
+	h.ageDefinitions()
 	// The held definitions do not know the stage; the call re-fetches them
 	// before refusing.
 	res := h.call(t, `{"fields":{"$name":"x","$stage":"verbal commit"},"relationships":{"$account":"acc_01acme"}}`)
@@ -185,6 +186,7 @@ func TestStaleDefinitionsAreSaidToBeStale(t *testing.T) {
 	for range 4 {
 		h.fake.Inject(lightfieldtest.Fault{Path: "/v1/opportunities/definitions", Status: 503})
 	}
+	h.ageDefinitions()
 	res := h.call(t, `{"fields":{"$name":"x","$stage":"Verbal Commit"},"relationships":{"$account":"acc_01acme"}}`)
 	msg := text(res)
 	if !res.IsError || !strings.Contains(msg, `"Verbal Commit" is not an option`) || !strings.Contains(msg, "could not be refreshed") || !strings.Contains(msg, "may be stale") {
@@ -192,4 +194,38 @@ func TestStaleDefinitionsAreSaidToBeStale(t *testing.T) {
 	}
 	// Calls still work against the last good copy.
 	mustSucceed(t, h.call(t, `{"fields":{"$name":"x","$stage":"Discovery"},"relationships":{"$account":"acc_01acme"}}`))
+}
+
+// ageDefinitions makes the held definitions old enough to be fetched again
+// by a call that names something unknown.
+func (h *harness) ageDefinitions() {
+	h.srv.defs.mu.Lock()
+	defer h.srv.defs.mu.Unlock()
+	h.srv.defs.fetched = time.Time{}
+}
+
+func definitionFetches(h *harness) int {
+	n := 0
+	for _, r := range h.fake.Requests() {
+		if r.Path == "/v1/opportunities/definitions" {
+			n++
+		}
+	}
+	return n
+}
+
+// TestRepeatedWrongLabelFetchesOnce: a model repeating an unknown label
+// costs at most one definitions fetch per few seconds, not one per call.
+func TestRepeatedWrongLabelFetchesOnce(t *testing.T) {
+	h := newHarness(t, true)
+	h.ageDefinitions()
+	before := definitionFetches(h)
+	for range 5 {
+		if res := h.call(t, `{"fields":{"$name":"x","$stage":"Nope"},"relationships":{"$account":"acc_01acme"}}`); !res.IsError {
+			t.Fatal("accepted")
+		}
+	}
+	if n := definitionFetches(h) - before; n != 1 {
+		t.Fatalf("%d definitions fetches for 5 calls with the same wrong label, want 1", n)
+	}
 }

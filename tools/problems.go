@@ -2,7 +2,6 @@ package tools
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 )
@@ -68,17 +67,18 @@ func quote(s string) string {
 	return fmt.Sprintf("%q", s)
 }
 
-// safeToken matches what is shown unquoted: IDs and links, printable and
-// without spaces.
-var safeToken = regexp.MustCompile(`^[\x21-\x7e]{1,300}$`)
-
-// token renders an ID or link from Lightfield as is when it looks like one,
-// quoted otherwise.
+// token renders an ID or link from Lightfield as is when it looks like one
+// (printable ASCII without spaces, at most 300 bytes), quoted otherwise.
 func token(s string) string {
-	if safeToken.MatchString(s) {
-		return s
+	if len(s) == 0 || len(s) > 300 {
+		return quote(s)
 	}
-	return quote(s)
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x21 || s[i] > 0x7e {
+			return quote(s)
+		}
+	}
+	return s
 }
 
 // quoteList renders up to limit values quoted, saying how many were left out.

@@ -1,0 +1,20 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestBenchRuns runs every measurement with tiny counts, so that the
+// benchmark command keeps working; it asserts no timings.
+func TestBenchRuns(t *testing.T) {
+	report, err := run(config{calls: 3, coldStarts: 1, soakCalls: 20, rateCalls: 5, root: ".."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, section := range []string{"## Per-call overhead", "## Cold start", "## Schema", "## Memory", "## Rate-limit efficiency"} {
+		if !strings.Contains(report, section) {
+			t.Errorf("the report lacks %s:\n%s", section, report)
+		}
+	}
+}
