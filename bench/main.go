@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"net/http"
 	"net/http/httptest"
@@ -179,7 +180,8 @@ type overheadRow struct {
 
 type report struct {
 	overheads                        []overheadRow
-	initialize, toolsList            latencies
+	initialize, toolsList, exec      latencies
+	initTotal, initSchema            float64 // package initialisation, ms
 	fixtureListBytes, largeListBytes int
 	refineLarge                      time.Duration
 	idleRSS, soakRSS                 int64
@@ -211,7 +213,18 @@ func (r *report) overhead(binary string, latency time.Duration, cfg config) erro
 	f.SetLatency(latency)
 	row := overheadRow{latency: latency}
 
+	s, _, err := session(binary, ts.URL)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if _, err := waitRefined(s, "Proposal Sent"); err != nil {
+		return err
+	}
+	// Direct, bare and guarded calls take turns, so that all three meet the
+	// same conditions on a shared machine.
 	client := &http.Client{}
+	ctx := context.Background()
 	for i := range cfg.calls {
 		body := fmt.Sprintf(`{"fields":{"$name":"Direct %d","$stage":"opt_st_disc","$amount":40000,"$closeDate":"2026-03-31T00:00:00+00:00"},"relationships":{"$account":"acc_01acme"}}`, i)
 		req, _ := http.NewRequest("POST", ts.URL+"/v1/opportunities", strings.NewReader(body))
@@ -224,47 +237,38 @@ func (r *report) overhead(binary string, latency time.Duration, cfg config) erro
 		if err != nil {
 			return err
 		}
+		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 		row.direct = append(row.direct, time.Since(start))
 		time.Sleep(cfg.pace)
-	}
 
-	s, _, err := session(binary, ts.URL)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	if _, err := waitRefined(s, "Proposal Sent"); err != nil {
-		return err
-	}
-	for i := range cfg.calls {
-		start := time.Now()
-		if err := s.Ping(context.Background(), nil); err != nil {
+		for _, allow := range []bool{true, false} {
+			start := time.Now()
+			res, err := s.CallTool(ctx, &mcp.CallToolParams{Name: "create_opportunity", Arguments: createArgs(fmt.Sprintf("Through %d %v", i, allow), allow)})
+			elapsed := time.Since(start)
+			if err != nil || res.IsError {
+				return fmt.Errorf("call %d: %v %v", i, err, res)
+			}
+			if allow {
+				row.bare = append(row.bare, elapsed)
+			} else {
+				row.guarded = append(row.guarded, elapsed)
+			}
+			time.Sleep(cfg.pace)
+		}
+
+		start = time.Now()
+		if err := s.Ping(ctx, nil); err != nil {
 			return err
 		}
 		row.ping = append(row.ping, time.Since(start))
 		args := createArgs(fmt.Sprintf("Dry %d", i), true)
 		args["dryRun"] = true
 		start = time.Now()
-		if res, err := s.CallTool(context.Background(), &mcp.CallToolParams{Name: "create_opportunity", Arguments: args}); err != nil || res.IsError {
+		if res, err := s.CallTool(ctx, &mcp.CallToolParams{Name: "create_opportunity", Arguments: args}); err != nil || res.IsError {
 			return fmt.Errorf("dry run %d: %v %v", i, err, res)
 		}
 		row.dry = append(row.dry, time.Since(start))
-	}
-	for i := range 2 * cfg.calls {
-		allow := i%2 == 0
-		start := time.Now()
-		res, err := s.CallTool(context.Background(), &mcp.CallToolParams{Name: "create_opportunity", Arguments: createArgs(fmt.Sprintf("Through %d", i), allow)})
-		elapsed := time.Since(start)
-		if err != nil || res.IsError {
-			return fmt.Errorf("call %d: %v %v", i, err, res)
-		}
-		if allow {
-			row.bare = append(row.bare, elapsed)
-		} else {
-			row.guarded = append(row.guarded, elapsed)
-		}
-		time.Sleep(cfg.pace)
 	}
 	r.overheads = append(r.overheads, row)
 	return nil
@@ -282,6 +286,31 @@ func (r *report) coldStart(binary string, cfg config) error {
 		return err
 	}
 	defer ts.Close()
+	for range cfg.coldStarts {
+		start := time.Now()
+		if err := exec.Command(binary, "--version").Run(); err != nil {
+			return err
+		}
+		r.exec = append(r.exec, time.Since(start))
+	}
+	trace := exec.Command(binary, "--version")
+	trace.Env = append(os.Environ(), "GODEBUG=inittrace=1")
+	out, err := trace.CombinedOutput()
+	if err != nil {
+		return err
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		// init PKG @T ms, D ms clock, …
+		f := strings.Fields(line)
+		if len(f) < 5 || f[0] != "init" {
+			continue
+		}
+		d, _ := strconv.ParseFloat(f[4], 64)
+		r.initTotal += d
+		if strings.HasPrefix(f[1], "github.com/santhosh-tekuri/jsonschema") {
+			r.initSchema += d
+		}
+	}
 	for range cfg.coldStarts {
 		start := time.Now()
 		s, _, err := session(binary, ts.URL)
@@ -494,12 +523,14 @@ func (r *report) markdown() string {
 	}
 	if len(r.overheads) > 0 {
 		o := r.overheads[0]
-		fmt.Fprintf(&b, "\nWhere the added time goes, without API latency: an MCP `ping` round trip over stdio takes %s at p50 (%s p99), and a `dryRun` create, which checks, normalises and encodes the call but sends nothing, %s (%s p99). The rest of the added time is the second JSON encoding of Lightfield's answer into `structuredContent` and the extra process hop.\n",
+		fmt.Fprintf(&b, "\nWhere the added time goes, without API latency: an MCP `ping` round trip over stdio takes %s at p50 (%s p99), and a `dryRun` create, which checks, normalises and encodes the call but sends nothing, %s (%s p99). Calls are spaced 50 ms apart, so each one meets idle processors that must wake up; on this shared 2-vCPU virtual machine that wake-up shows in every column, the direct one included, and in the tails most.\n",
 			ms(o.ping.percentile(0.5)), ms(o.ping.percentile(0.99)), ms(o.dry.percentile(0.5)), ms(o.dry.percentile(0.99)))
 	}
 	b.WriteString("\n## Cold start\n\n| from exec to | p50 | p99 | target |\n|---|---|---|---|\n")
 	fmt.Fprintf(&b, "| `initialize` answered | %s | %s | ≤ 20 ms: %s |\n", ms(r.initialize.percentile(0.5)), ms(r.initialize.percentile(0.99)), verdict(r.initialize.percentile(0.5) <= targetInitialize))
 	fmt.Fprintf(&b, "| `tools/list` with live definitions | %s | %s | ≤ 50 ms: %s |\n", ms(r.toolsList.percentile(0.5)), ms(r.toolsList.percentile(0.99)), verdict(r.toolsList.percentile(0.5) <= targetToolsList))
+	fmt.Fprintf(&b, "| exit of `mcp-server --version` (process start and package initialisation only) | %s | %s | — |\n", ms(r.exec.percentile(0.5)), ms(r.exec.percentile(0.99)))
+	fmt.Fprintf(&b, "\nPackage initialisation (`GODEBUG=inittrace=1`) takes %.1f ms in all, %.1f ms of it in `github.com/santhosh-tekuri/jsonschema/v6`, whose `init` compiles the meta-schemas of five JSON Schema drafts; mcp-go's server package imports it for input validation this server does not use.\n", r.initTotal, r.initSchema)
 	b.WriteString("\n## Schema\n\n| organisation | `tools/list` bytes | ≈ tokens (bytes/4) | target |\n|---|---|---|---|\n")
 	fmt.Fprintf(&b, "| fixture (testdata/org.json) | %d | %d | ≤ 12 KB: %s |\n", r.fixtureListBytes, r.fixtureListBytes/4, verdict(r.fixtureListBytes <= targetToolsListSize))
 	fmt.Fprintf(&b, "| large: 200 custom fields, selects of 100 options | %d | %d | — |\n", r.largeListBytes, r.largeListBytes/4)
@@ -513,10 +544,34 @@ func (r *report) markdown() string {
 	b.WriteString("\n## Rate-limit efficiency\n\n")
 	fmt.Fprintf(&b, "%d creates offered at once against a fake enforcing 25 writes/s: %d stored in %.1f s against the ideal %.1f s, so **%.0f %%** of the allowed rate (target ≥ 90 %%: %s); the fake answered 429 %d times (%.1f %% of requests; target < 1 %%: %s).\n",
 		r.rateCalls, r.rateStored, r.rateWall.Seconds(), ideal.Seconds(), efficiency*100, verdict(efficiency >= targetEfficiency), r.rate429, share429*100, verdict(share429 < targetRateLimited))
+	r.missed(&b)
 	if r.micro != "" {
 		b.WriteString("\n## Micro-benchmarks\n\n`go test -run '^$' -bench . -benchmem ./tools ./schema` (benchstat reads this block as is):\n\n```text\n")
 		b.WriteString(r.micro)
 		b.WriteString("```\n")
 	}
 	return b.String()
+}
+
+// missed explains each target the run did not meet: by how much, and why.
+func (r *report) missed(b *strings.Builder) {
+	var notes []string
+	for _, o := range r.overheads {
+		add := o.bare.percentile(0.5) - o.direct.percentile(0.5)
+		if add > targetP50 || o.bare.percentile(0.99)-o.direct.percentile(0.99) > targetP99 {
+			notes = append(notes, fmt.Sprintf("**Added latency at %s API latency**: %s at p50 against 1 ms (over by %s). A create through the server crosses two more process boundaries than the direct POST (client → server over a pipe, server → Lightfield over TCP), and one MCP `ping` round trip over stdio alone costs %s at p50 here; a `dryRun` create (check, resolve, encode, no HTTP) costs %s. In one process, without those hops, the server's own work is the difference between `BenchmarkCreateInProcess` and `BenchmarkPostDirect` below. The p99 columns are differences of two noisy tails on a 2-core virtual machine shared by the client, the server and the fake, and swing from run to run. Next steps, not yet taken: profile the stdio path of mcp-go (each result is encoded with `encoding/json`, which re-validates the opportunity's raw JSON) and measure on a quieter machine.",
+				ms(o.latency), ms(add), ms(add-targetP50), ms(o.ping.percentile(0.5)), ms(o.dry.percentile(0.5))))
+		}
+	}
+	if p50 := r.initialize.percentile(0.5); p50 > targetInitialize {
+		notes = append(notes, fmt.Sprintf("**`initialize` from exec**: %s at p50 against 20 ms (over by %s). Starting the process and initialising its packages alone takes %s (`mcp-server --version`); %.1f ms of package initialisation is in `github.com/santhosh-tekuri/jsonschema/v6`, which mcp-go's server package imports and which compiles five drafts' meta-schemas in `init`. That cost cannot be removed from this repository; it needs mcp-go (or the validator) to initialise lazily, an upstream change worth proposing.",
+			ms(p50), ms(p50-targetInitialize), ms(r.exec.percentile(0.5)), r.initSchema))
+	}
+	if len(notes) == 0 {
+		return
+	}
+	b.WriteString("\n## Targets missed, and why\n\n")
+	for _, n := range notes {
+		b.WriteString("- " + n + "\n")
+	}
 }

@@ -75,9 +75,10 @@ type Config struct {
 
 // Client talks to one Lightfield organisation with one API key.
 type Client struct {
-	cfg      Config
-	base     *url.URL
-	limiters [numCategories]*pacer
+	cfg         Config
+	base        *url.URL
+	limiters    [numCategories]*pacer
+	fingerprint string
 }
 
 // New checks cfg and returns a Client.
@@ -116,7 +117,8 @@ func New(cfg Config) (*Client, error) {
 	setDefault(&cfg.MinBackoff, 200*time.Millisecond)
 	setDefault(&cfg.MaxBackoff, 5*time.Second)
 	setDefault(&cfg.RequestsPerSecond, 24)
-	c := &Client{cfg: cfg, base: base}
+	sum := sha256.Sum256([]byte("lightfield-mcp api key\x00" + cfg.APIKey))
+	c := &Client{cfg: cfg, base: base, fingerprint: hex.EncodeToString(sum[:])}
 	for i := range c.limiters {
 		c.limiters[i] = newPacer(cfg.RequestsPerSecond)
 	}
@@ -324,6 +326,5 @@ func (c *Client) backoff(attempt int, err error) time.Duration {
 // KeyFingerprint identifies the API key (and so the organisation) without
 // revealing it, for keys derived per organisation.
 func (c *Client) KeyFingerprint() string {
-	sum := sha256.Sum256([]byte("lightfield-mcp api key\x00" + c.cfg.APIKey))
-	return hex.EncodeToString(sum[:])
+	return c.fingerprint
 }

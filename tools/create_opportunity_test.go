@@ -55,7 +55,7 @@ func (f elicitFunc) Elicit(_ context.Context, req mcp.ElicitationRequest) (*mcp.
 	return f(req), nil
 }
 
-func startHarness(t *testing.T, o harnessOptions) *harness {
+func startHarness(t testing.TB, o harnessOptions) *harness {
 	t.Helper()
 	fake, ts := lightfieldtest.Start(t, "../testdata/org.json", testKey)
 	for _, f := range o.faults {
@@ -105,12 +105,12 @@ func startHarness(t *testing.T, o harnessOptions) *harness {
 	return h
 }
 
-func (h *harness) call(t *testing.T, args string) *mcp.CallToolResult {
+func (h *harness) call(t testing.TB, args string) *mcp.CallToolResult {
 	t.Helper()
 	return h.callTool(t, CreateOpportunityName, args)
 }
 
-func (h *harness) callTool(t *testing.T, name, args string) *mcp.CallToolResult {
+func (h *harness) callTool(t testing.TB, name, args string) *mcp.CallToolResult {
 	t.Helper()
 	req := mcp.CallToolRequest{}
 	req.Params.Name = name
