@@ -117,8 +117,7 @@ func New(cfg Config) (*Client, error) {
 	setDefault(&cfg.MinBackoff, 200*time.Millisecond)
 	setDefault(&cfg.MaxBackoff, 5*time.Second)
 	setDefault(&cfg.RequestsPerSecond, 24)
-	sum := sha256.Sum256([]byte("lightfield-mcp api key\x00" + cfg.APIKey))
-	c := &Client{cfg: cfg, base: base, fingerprint: hex.EncodeToString(sum[:])}
+	c := &Client{cfg: cfg, base: base, fingerprint: KeyFingerprint(cfg.APIKey)}
 	for i := range c.limiters {
 		c.limiters[i] = newPacer(cfg.RequestsPerSecond)
 	}
@@ -323,8 +322,15 @@ func (c *Client) backoff(attempt int, err error) time.Duration {
 	return ceiling/2 + rand.N(ceiling/2+1)
 }
 
-// KeyFingerprint identifies the API key (and so the organisation) without
-// revealing it, for keys derived per organisation.
+// KeyFingerprint identifies the client's API key (and so its organisation)
+// without revealing it.
 func (c *Client) KeyFingerprint() string {
 	return c.fingerprint
+}
+
+// KeyFingerprint identifies an API key without revealing it: what caches per
+// organisation are keyed by, never the key itself.
+func KeyFingerprint(apiKey string) string {
+	sum := sha256.Sum256([]byte("lightfield-mcp api key\x00" + apiKey))
+	return hex.EncodeToString(sum[:])
 }

@@ -26,12 +26,12 @@ Every call is checked against the organisation's current field definitions befor
 
 Duplicates: an opportunity with the same name on the same account is refused, naming the existing one; pass allowDuplicate: true if it really is another deal. Repeats are safe: the same arguments within 24 hours return the opportunity already created (the Idempotency-Key is derived from the request); pass a new idempotencyKey only to create a deliberate second copy. Use dryRun: true to see the exact request without creating anything.`
 
-func (s *Server) registerCreate(defs *lfclient.Definitions) {
+func (s *Server) registerCreate() {
 	tool := mcp.Tool{
 		Name:            CreateOpportunityName,
 		Title:           "Create opportunity",
 		Description:     createDescription,
-		RawInputSchema:  schema.JSON(schema.Input(defs)),
+		RawInputSchema:  s.baseSchema,
 		RawOutputSchema: schema.JSON(schema.Output()),
 		Annotations: mcp.ToolAnnotation{
 			Title:           "Create opportunity",
@@ -49,20 +49,24 @@ func (s *Server) createOpportunity(ctx context.Context, req mcp.CallToolRequest)
 	if err != nil {
 		return mcp.NewToolResultError("The arguments could not be read as JSON; send an object with fields and relationships."), nil
 	}
-	defs, defsErr := s.defs.get(ctx)
+	o, err := s.orgFor(ctx)
+	if err != nil {
+		return mcp.NewToolResultError(err.Error()), nil
+	}
+	defs, defsErr := o.defs.get(ctx)
 	call, ps := checkCall(raw, defs)
 	if len(ps) > 0 && ps.mayBeStale() {
 		// The call names something the definitions held do not know: they
 		// may be older than the organisation's. Check once more against
 		// fresh ones before refusing.
-		defs, defsErr = s.defs.refreshUnlessRecent(ctx)
+		defs, defsErr = o.defs.refreshUnlessRecent(ctx)
 		call, ps = checkCall(raw, defs)
 	}
 	if len(ps) > 0 {
 		return mcp.NewToolResultError(ps.text(CreateOpportunityName) + staleNote(defs, defsErr)), nil
 	}
 
-	resolved, ps, ask := s.resolveReferences(ctx, req, &call)
+	resolved, ps, ask := o.resolveReferences(ctx, req, &call)
 	if ask != nil {
 		return ask, nil
 	}
@@ -76,17 +80,17 @@ func (s *Server) createOpportunity(ctx context.Context, req mcp.CallToolRequest)
 	}
 	key := call.idempotencyKey
 	if key == "" {
-		key = defaultIdempotencyKey(s.client.KeyFingerprint(), body, call.allowDuplicate)
+		key = defaultIdempotencyKey(o.client.KeyFingerprint(), body, call.allowDuplicate)
 	}
 	result := schema.CreateOpportunityResult{IdempotencyKey: key, Resolved: resolved, FieldKeys: call.fieldKeys}
 
 	var notes []string
 	if !call.allowDuplicate {
-		dup, err := s.findDuplicate(ctx, call.params)
+		dup, err := o.findDuplicate(ctx, call.params)
 		switch {
 		case err != nil:
 			notes = append(notes, fmt.Sprintf("Existing opportunities could not be checked for a duplicate (%v); the Idempotency-Key still prevents a repeat of this call.", err))
-		case dup != nil && !s.created.replays(key, dup):
+		case dup != nil && !o.created.replays(key, dup):
 			text := duplicateText(dup, defs)
 			if !call.dryRun {
 				return mcp.NewToolResultError(text + " Nothing was created. If this is a different deal, call again with allowDuplicate: true (a top-level argument beside fields); otherwise use the existing opportunity."), nil
@@ -102,12 +106,12 @@ func (s *Server) createOpportunity(ctx context.Context, req mcp.CallToolRequest)
 		return mcp.NewToolResultStructured(result, text), nil
 	}
 
-	s.created.attempted(key)
-	opp, err := s.client.CreateOpportunity(ctx, call.params, key)
+	o.created.attempted(key)
+	opp, err := o.client.CreateOpportunity(ctx, call.params, key)
 	if err != nil {
-		return mcp.NewToolResultError(s.createFailureText(ctx, err, raw, key)), nil
+		return mcp.NewToolResultError(s.createFailureText(ctx, o, err, raw, key)), nil
 	}
-	s.created.remember(key, opp.ID)
+	o.created.remember(key, opp.ID)
 	result.Opportunity = opp.Raw
 	result.Warnings = append(result.Warnings, verify(opp, call.params, defs)...)
 	text := createdText(opp, call.params, defs, resolved, key) + interpretationText(result) + warningsText(result.Warnings)
@@ -230,7 +234,7 @@ func definitionsSuspect(apiErr *lfclient.Error) bool {
 
 // createFailureText tells the model what happened and what to do next, and
 // whether anything may have been written.
-func (s *Server) createFailureText(ctx context.Context, err error, raw json.RawMessage, key string) string {
+func (s *Server) createFailureText(ctx context.Context, o *org, err error, raw json.RawMessage, key string) string {
 	safeRepeat := fmt.Sprintf("Repeating this exact call is safe: it carries the same Idempotency-Key (%s), so Lightfield returns the first opportunity if one was created and never writes a second.", key)
 	var apiErr *lfclient.Error
 	if !errors.As(err, &apiErr) {
@@ -263,7 +267,7 @@ func (s *Server) createFailureText(ctx context.Context, err error, raw json.RawM
 	}
 	text := fmt.Sprintf("Lightfield refused the request (%d%s)%s.%s Nothing was created.", apiErr.StatusCode, code, where, said)
 	if definitionsSuspect(apiErr) {
-		fresh, ferr := s.defs.refresh(ctx)
+		fresh, ferr := o.defs.refresh(ctx)
 		if ferr == nil {
 			if _, ps := checkCall(raw, fresh); len(ps) > 0 {
 				return ps.text(CreateOpportunityName) + "\n(Lightfield refused the call because the organisation's field definitions changed; the server reloaded them and checked the call again: the problems above are against the current definitions.)"

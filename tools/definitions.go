@@ -25,6 +25,10 @@ type definitions struct {
 	lastErr error
 	// fetched is when current was fetched.
 	fetched time.Time
+	// ttl is how old current may grow before get refreshes it in the
+	// background; refreshing says such a refresh is under way.
+	ttl        time.Duration
+	refreshing bool
 }
 
 // recheckAfter is how old definitions must be before a call that names
@@ -50,7 +54,21 @@ func (d *definitions) refreshUnlessRecent(ctx context.Context) (*lfclient.Defini
 func (d *definitions) get(ctx context.Context) (*lfclient.Definitions, error) {
 	d.mu.Lock()
 	cur, err := d.current, d.lastErr
+	stale := cur != nil && d.ttl > 0 && time.Since(d.fetched) > d.ttl && !d.refreshing
+	if stale {
+		d.refreshing = true
+	}
 	d.mu.Unlock()
+	if stale {
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			d.refresh(ctx)
+			d.mu.Lock()
+			d.refreshing = false
+			d.mu.Unlock()
+		}()
+	}
 	if cur != nil {
 		return cur, err
 	}

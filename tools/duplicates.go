@@ -16,7 +16,7 @@ const maxDuplicatePages = 4
 // findDuplicate looks for an opportunity with the same name (case-insensitive)
 // on the same account. Lists lag behind writes by seconds; the
 // Idempotency-Key covers that window.
-func (s *Server) findDuplicate(ctx context.Context, params lfclient.OpportunityCreateParams) (*lfclient.Record, error) {
+func (o *org) findDuplicate(ctx context.Context, params lfclient.OpportunityCreateParams) (*lfclient.Record, error) {
 	name, _ := params.Fields["$name"].(string)
 	account, _ := params.Relationships["$account"].(string)
 	if name == "" || account == "" {
@@ -24,7 +24,7 @@ func (s *Server) findDuplicate(ctx context.Context, params lfclient.OpportunityC
 	}
 	filter := []lfclient.Filter{{Key: "$name", Operator: "equal", Value: name}}
 	for page := 0; page < maxDuplicatePages; page++ {
-		p, err := s.client.List(ctx, "opportunity", filter, lfclient.MaxPageSize, page*lfclient.MaxPageSize)
+		p, err := o.client.List(ctx, "opportunity", filter, lfclient.MaxPageSize, page*lfclient.MaxPageSize)
 		if err != nil {
 			return nil, err
 		}

@@ -41,11 +41,15 @@ func (s *Server) findAccounts(ctx context.Context, req mcp.CallToolRequest) (*mc
 	if len(ps) > 0 {
 		return mcp.NewToolResultError(ps.text(FindAccountsName)), nil
 	}
-	exact, err := s.resolve.accountsNamed(ctx, "equal", query, limit)
+	o, err := s.orgFor(ctx)
+	if err != nil {
+		return mcp.NewToolResultError(err.Error()), nil
+	}
+	exact, err := o.resolve.accountsNamed(ctx, "equal", query, limit)
 	if err != nil {
 		return mcp.NewToolResultError(fmt.Sprintf("Accounts could not be listed: %s", listFailure("account", err))), nil
 	}
-	prefix, err := s.resolve.accountsNamed(ctx, "startsWith", query, limit)
+	prefix, err := o.resolve.accountsNamed(ctx, "startsWith", query, limit)
 	if err != nil {
 		return mcp.NewToolResultError(fmt.Sprintf("Accounts could not be listed: %s", listFailure("account", err))), nil
 	}

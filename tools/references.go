@@ -23,12 +23,12 @@ type ambiguity struct {
 // an ID. A name that matches several records is put to the person when the
 // client can elicit (the returned result asks for it); otherwise, like a name
 // that matches nothing, it becomes a problem listing the candidates.
-func (s *Server) resolveReferences(ctx context.Context, req mcp.CallToolRequest, call *checkedCall) ([]schema.Resolution, problems, *mcp.CallToolResult) {
+func (o *org) resolveReferences(ctx context.Context, req mcp.CallToolRequest, call *checkedCall) ([]schema.Resolution, problems, *mcp.CallToolResult) {
 	var resolved []schema.Resolution
 	var ps problems
 	var ask []ambiguity
 	for _, ref := range call.refs {
-		l, err := s.resolve.find(ctx, ref.objectType, ref.input)
+		l, err := o.resolve.find(ctx, ref.objectType, ref.input)
 		if err != nil {
 			ps.add(ref.path, "%s", lookupFailure(ref, err))
 			continue

@@ -247,7 +247,7 @@ func TestRepeatAfterRestartIsNotWritten(t *testing.T) {
 	h := newHarness(t, true)
 	args := `{"fields":{"$name":"Initech renewal","$stage":"Qualified"},"relationships":{"$account":"Initech"}}`
 	mustSucceed(t, h.call(t, args))
-	h.srv.created = createdKeys{}
+	h.srv.fallback.created = createdKeys{}
 	res := h.call(t, args)
 	if !res.IsError || !strings.Contains(text(res), "already exists") || len(h.fake.Created()) != 1 {
 		t.Fatalf("error=%v stored=%d: %s", res.IsError, len(h.fake.Created()), text(res))

@@ -6,14 +6,18 @@ package tools
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
+	"github.com/lightfield-mcp/lightfield-mcp/schema"
 )
 
 // DefaultDefinitionsTTL is how long definitions and the member list are
@@ -34,23 +38,43 @@ type Options struct {
 	// Sandbox says that client talks to the in-process sandbox: every
 	// result says so.
 	Sandbox bool
+	// NewClient makes a client for an API key a request carries (see
+	// WithAPIKey). Without it, every call uses the Server's own client.
+	NewClient func(apiKey string) (*lfclient.Client, error)
 }
 
-// Server registers the Lightfield tools on an MCP server and serves them.
+// Server registers the Lightfield tools on an MCP server and serves them,
+// for one organisation or, with Options.NewClient, for each caller's own.
 type Server struct {
-	client      *lfclient.Client
 	mcp         *server.MCPServer
 	log         *slog.Logger
 	ttl         time.Duration
 	callTimeout time.Duration
 	sandbox     bool
-	defs        *definitions
-	resolve     *resolver
-	created     createdKeys
+	newClient   func(string) (*lfclient.Client, error)
+	baseSchema  json.RawMessage
+
+	mu       sync.Mutex
+	orgs     map[string]*org // callers' organisations, by key fingerprint
+	fallback *org            // the Server's own client's; nil without one
 }
 
-// New returns a Server whose tools call Lightfield through client and are
-// registered on mcpServer by Register.
+// org is what the server keeps per organisation: its client, definitions,
+// name lookups and the keys it sent.
+type org struct {
+	client   *lfclient.Client
+	defs     *definitions
+	resolve  *resolver
+	created  createdKeys
+	lastUsed time.Time
+
+	schemaMu sync.Mutex
+	schema   json.RawMessage // create_opportunity's input schema for these definitions
+}
+
+// New returns a Server whose tools call Lightfield through client (nil when
+// every request brings its own key) and are registered on mcpServer by
+// Register.
 func New(client *lfclient.Client, mcpServer *server.MCPServer, logger *slog.Logger, opts Options) *Server {
 	ttl := opts.DefinitionsTTL
 	if ttl <= 0 {
@@ -60,30 +84,132 @@ func New(client *lfclient.Client, mcpServer *server.MCPServer, logger *slog.Logg
 	if callTimeout <= 0 {
 		callTimeout = DefaultCallTimeout
 	}
-	s := &Server{client: client, mcp: mcpServer, log: logger, ttl: ttl, callTimeout: callTimeout, sandbox: opts.Sandbox}
-	s.defs = &definitions{fetch: client.OpportunityDefinitions, onChange: s.registerCreate}
-	s.resolve = &resolver{client: client, members: memberCache{ttl: ttl}}
+	s := &Server{mcp: mcpServer, log: logger, ttl: ttl, callTimeout: callTimeout, sandbox: opts.Sandbox,
+		newClient: opts.NewClient, orgs: map[string]*org{}, baseSchema: schema.JSON(schema.Input(nil))}
+	if client != nil {
+		s.fallback = s.newOrg(client)
+	}
 	return s
 }
 
-// Register adds the tools, create_opportunity with the schema of the
-// definitions held (the base schema before any were fetched).
-func (s *Server) Register() {
-	s.registerCreate(s.defs.held())
-	s.registerFindAccounts()
+func (s *Server) newOrg(client *lfclient.Client) *org {
+	o := &org{client: client, resolve: &resolver{client: client, members: memberCache{ttl: s.ttl}}, lastUsed: time.Now()}
+	o.defs = &definitions{fetch: client.OpportunityDefinitions, ttl: s.ttl, onChange: func(defs *lfclient.Definitions) {
+		o.schemaMu.Lock()
+		o.schema = schema.JSON(schema.Input(defs))
+		o.schemaMu.Unlock()
+		// Hosts that listen re-list; the list each caller gets is its
+		// own organisation's (filterTools).
+		s.mcp.SendNotificationToAllClients(string(mcp.MethodNotificationToolsListChanged), nil)
+	}}
+	return o
 }
 
-// LoadDefinitions fetches the definitions; when they differ from those held,
-// create_opportunity is registered again with the refined schema and
-// clients that listen are told the tool list changed.
+type apiKeyContext struct{}
+
+// WithAPIKey marks ctx as a request made with a caller's own Lightfield key.
+func WithAPIKey(ctx context.Context, apiKey string) context.Context {
+	return context.WithValue(ctx, apiKeyContext{}, apiKey)
+}
+
+// idleOrg is how long a caller's organisation is kept after its last call.
+const idleOrg = time.Hour
+
+// orgFor returns the organisation a request acts for.
+func (s *Server) orgFor(ctx context.Context) (*org, error) {
+	key, _ := ctx.Value(apiKeyContext{}).(string)
+	if key == "" || s.newClient == nil {
+		if s.fallback == nil {
+			return nil, errors.New("this request carries no Lightfield API key; send it as Authorization: Bearer sk_lf_…")
+		}
+		return s.fallback, nil
+	}
+	fingerprint := lfclient.KeyFingerprint(key)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now()
+	o, ok := s.orgs[fingerprint]
+	if !ok {
+		client, err := s.newClient(key)
+		if err != nil {
+			return nil, err
+		}
+		for k, idle := range s.orgs {
+			if now.Sub(idle.lastUsed) > idleOrg {
+				delete(s.orgs, k)
+			}
+		}
+		o = s.newOrg(client)
+		s.orgs[fingerprint] = o
+	}
+	o.lastUsed = now
+	return o, nil
+}
+
+// inputSchema returns create_opportunity's schema for the organisation: its
+// refined schema once definitions are held, the base one before.
+func (o *org) inputSchema() json.RawMessage {
+	o.schemaMu.Lock()
+	defer o.schemaMu.Unlock()
+	return o.schema
+}
+
+// Register adds the tools. create_opportunity is registered with the base
+// schema; every tools/list shows the caller's organisation's schema instead
+// once its definitions are loaded.
+func (s *Server) Register() {
+	s.registerCreate()
+	s.registerFindAccounts()
+	server.WithToolFilter(s.filterTools)(s.mcp)
+}
+
+// definitionsWait bounds how long a first tools/list for a caller's
+// organisation waits for its definitions.
+const definitionsWait = 5 * time.Second
+
+func (s *Server) filterTools(ctx context.Context, tools []mcp.Tool) []mcp.Tool {
+	o, err := s.orgFor(ctx)
+	if err != nil {
+		return tools
+	}
+	raw := o.inputSchema()
+	if raw == nil && o != s.fallback {
+		// A caller's first list: its host may keep this list, so it is
+		// worth a short wait for the organisation's own schema.
+		wait, cancel := context.WithTimeout(ctx, definitionsWait)
+		o.defs.get(wait)
+		cancel()
+		raw = o.inputSchema()
+	}
+	if raw == nil {
+		return tools
+	}
+	out := slices.Clone(tools)
+	for i := range out {
+		if out[i].Name == CreateOpportunityName {
+			out[i].RawInputSchema = raw
+		}
+	}
+	return out
+}
+
+// LoadDefinitions fetches the definitions of the Server's own organisation;
+// when they change, clients that listen are told the tool list changed.
 func (s *Server) LoadDefinitions(ctx context.Context) error {
-	_, err := s.defs.refresh(ctx)
+	if s.fallback == nil {
+		return nil
+	}
+	_, err := s.fallback.defs.refresh(ctx)
 	return err
 }
 
-// KeepDefinitionsFresh re-fetches the definitions every TTL until ctx ends.
+// KeepDefinitionsFresh re-fetches the Server's own organisation's
+// definitions every TTL until ctx ends. Callers' organisations are
+// refreshed when they are used.
 func (s *Server) KeepDefinitionsFresh(ctx context.Context) {
-	s.defs.keepFresh(ctx, s.ttl, s.log)
+	if s.fallback != nil {
+		s.fallback.defs.keepFresh(ctx, s.ttl, s.log)
+	}
 }
 
 // arguments returns a call's arguments as JSON.

@@ -40,12 +40,16 @@ const sandboxInstructions = `SANDBOX: this server runs against a simulated Light
 
 const usage = `Usage: mcp-server [flags]
 
-Serves the Lightfield MCP tools (create_opportunity, find_accounts) over stdio.
+Serves the Lightfield MCP tools (create_opportunity, find_accounts) over stdio, or over
+Streamable HTTP with --http, where each request's Authorization: Bearer token is the caller's
+Lightfield key (LIGHTFIELD_API_KEY, when set, serves requests without one).
 
 Environment:
   LIGHTFIELD_API_KEY          Lightfield API key (required unless sandboxed). Scopes: opportunities:create,
                               opportunities:read, accounts:read, contacts:read, members:read.
   LIGHTFIELD_SANDBOX          1 runs against a simulated Lightfield inside the process, like --sandbox.
+  LIGHTFIELD_ALLOWED_ORIGINS  With --http: comma-separated browser origins allowed besides the
+                              server's own (requests with any other Origin are refused).
   LIGHTFIELD_BASE_URL         API base URL (default %s).
   LIGHTFIELD_DEFINITIONS_TTL  How often field definitions and members are re-read, as a Go
                               duration (default %s).
@@ -76,6 +80,7 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 	ttlFlag := flags.Duration("definitions-ttl", 0, "how often definitions and members are re-read; overrides LIGHTFIELD_DEFINITIONS_TTL")
 	callTimeoutFlag := flags.Duration("call-timeout", 0, "the longest one tool call may take; overrides LIGHTFIELD_CALL_TIMEOUT")
 	insecureFlag := flags.Bool("allow-insecure-http", false, "allow a plain-HTTP base URL that is not loopback, like LIGHTFIELD_ALLOW_INSECURE_HTTP=1")
+	httpAddr := flags.String("http", "", "serve MCP over Streamable HTTP at ADDR (e.g. 127.0.0.1:8080) instead of stdio; each request's Bearer token is the caller's Lightfield key")
 	if err := flags.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -128,14 +133,30 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 		cfg.APIKey, cfg.BaseURL, cfg.HTTPClient = lightfieldtest.SandboxAPIKey, lightfieldtest.SandboxBaseURL, httpClient
 		serverInstructions = sandboxInstructions + instructions
 		logger.Info("sandbox: Lightfield is simulated inside this process; no key is used and nothing leaves the machine")
-	} else if cfg.APIKey == "" {
+	} else if cfg.APIKey == "" && *httpAddr == "" {
 		fmt.Fprintln(stderr, "mcp-server: LIGHTFIELD_API_KEY is not set. Create a Lightfield API key (sk_lf_…) with the scopes opportunities:create and opportunities:read (plus accounts:read, members:read and contacts:read to use names), and give it to the server in your MCP client's env settings. To try the server without a key, run it with --sandbox.")
 		return 2
 	}
-	client, err := lfclient.New(cfg)
-	if err != nil {
-		fmt.Fprintf(stderr, "mcp-server: %v\n", err)
-		return 2
+	// The operator's key (or the sandbox) serves every call; over HTTP
+	// without one, each request brings its caller's key.
+	var client *lfclient.Client
+	if cfg.APIKey != "" {
+		if client, err = lfclient.New(cfg); err != nil {
+			fmt.Fprintf(stderr, "mcp-server: %v\n", err)
+			return 2
+		}
+	}
+	opts := tools.Options{DefinitionsTTL: ttl, CallTimeout: callTimeout, Sandbox: sandbox}
+	if client == nil {
+		opts.NewClient = func(apiKey string) (*lfclient.Client, error) {
+			perCaller := cfg
+			perCaller.APIKey = apiKey
+			return lfclient.New(perCaller)
+		}
+		if _, err := opts.NewClient("sk_lf_check"); err != nil { // the base URL is checked once, at start
+			fmt.Fprintf(stderr, "mcp-server: %v\n", err)
+			return 2
+		}
 	}
 
 	mcpServer := server.NewMCPServer("lightfield-mcp", version,
@@ -143,7 +164,7 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 		server.WithInstructions(serverInstructions),
 		server.WithRecovery(),
 	)
-	lightfield := tools.New(client, mcpServer, logger, tools.Options{DefinitionsTTL: ttl, CallTimeout: callTimeout, Sandbox: sandbox})
+	lightfield := tools.New(client, mcpServer, logger, opts)
 	lightfield.Register()
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
@@ -157,6 +178,9 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 		lightfield.KeepDefinitionsFresh(ctx)
 	}()
 
+	if *httpAddr != "" {
+		return serveHTTP(ctx, mcpServer, httpConfig{addr: *httpAddr, singleTenant: client != nil, callTimeout: callTimeout, allowedOrigins: getenv("LIGHTFIELD_ALLOWED_ORIGINS")}, logger)
+	}
 	stdio := server.NewStdioServer(mcpServer)
 	stdio.SetErrorLogger(slog.NewLogLogger(logger.Handler(), slog.LevelError))
 	if err := stdio.Listen(ctx, stdin, stdout); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, io.EOF) {

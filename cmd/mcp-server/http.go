@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/lightfield-mcp/lightfield-mcp/tools"
+)
+
+// httpConfig configures the Streamable HTTP transport.
+type httpConfig struct {
+	addr string
+	// singleTenant: the operator's key serves requests that bring none.
+	singleTenant   bool
+	callTimeout    time.Duration
+	allowedOrigins string
+}
+
+// Limits of the HTTP transport.
+const (
+	maxRequestBody  = 1 << 20
+	shutdownTimeout = time.Minute
+)
+
+// loopbackDefault binds to loopback when ADDR names no host: exposing the
+// server to a network is a decision made explicitly (0.0.0.0:8080).
+func loopbackDefault(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || host != "" {
+		return addr
+	}
+	return net.JoinHostPort("127.0.0.1", port)
+}
+
+// serveHTTP serves MCP at /mcp and health at /healthz until ctx ends, then
+// lets calls in flight finish.
+func serveHTTP(ctx context.Context, mcpServer *server.MCPServer, cfg httpConfig, logger *slog.Logger) int {
+	streamable := server.NewStreamableHTTPServer(mcpServer,
+		server.WithEndpointPath("/mcp"),
+		server.WithStateLess(true),
+		server.WithHTTPContextFunc(func(ctx context.Context, r *http.Request) context.Context {
+			if key := bearer(r); key != "" {
+				return tools.WithAPIKey(ctx, key)
+			}
+			return ctx
+		}),
+		server.WithStreamableHTTPLogger(logger),
+	)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"status":"ok"}`))
+	})
+	mux.Handle("/mcp", guard(streamable, cfg))
+
+	addr := loopbackDefault(cfg.addr)
+	listener, err := net.Listen("tcp", addr)
+	if err != nil {
+		logger.Error("cannot listen", "addr", addr, "error", err)
+		return 1
+	}
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      cfg.callTimeout + 15*time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	logger.Info("serving MCP over Streamable HTTP", "url", "http://"+listener.Addr().String()+"/mcp")
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(listener) }()
+	select {
+	case err := <-done:
+		logger.Error("http server stopped", "error", err)
+		return 1
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down; letting calls in flight finish")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		logger.Error("shutdown", "error", err)
+		return 1
+	}
+	return 0
+}
+
+func bearer(r *http.Request) string {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
+	return strings.TrimSpace(token)
+}
+
+// guard checks what the MCP handler should never see: a request without a
+// key (when the server has none of its own), a body over the limit, and a
+// browser page from a foreign origin (DNS rebinding, cross-site requests).
+func guard(next http.Handler, cfg httpConfig) http.Handler {
+	var allowed []string
+	for _, o := range strings.Split(cfg.allowedOrigins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			allowed = append(allowed, strings.TrimSuffix(o, "/"))
+		}
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if origin := r.Header.Get("Origin"); origin != "" && !originAllowed(origin, r.Host, allowed) {
+			httpError(w, http.StatusForbidden, "forbidden_origin", fmt.Sprintf("Requests from the origin %q are not allowed; an operator can add it to LIGHTFIELD_ALLOWED_ORIGINS.", origin))
+			return
+		}
+		if bearer(r) == "" && !cfg.singleTenant {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="lightfield-mcp", error="invalid_request", error_description="send your Lightfield API key as a Bearer token"`)
+			httpError(w, http.StatusUnauthorized, "unauthorized", "Send your Lightfield API key (sk_lf_…) as Authorization: Bearer <key>.")
+			return
+		}
+		if r.ContentLength > maxRequestBody {
+			httpError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("A request body may carry at most %d bytes.", maxRequestBody))
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// originAllowed: the server's own origin, or one the operator listed.
+func originAllowed(origin, host string, allowed []string) bool {
+	u, err := url.Parse(origin)
+	if err != nil {
+		return false
+	}
+	return u.Host == host || slices.Contains(allowed, strings.TrimSuffix(origin, "/"))
+}
+
+func httpError(w http.ResponseWriter, status int, code, message string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": code, "message": message}})
+}

@@ -1,0 +1,273 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/lightfield-mcp/lightfield-mcp/lightfieldtest"
+)
+
+const (
+	keyA = "sk_lf_org_a_HTTPTEST"
+	keyB = "sk_lf_org_b_HTTPTEST"
+)
+
+// twoOrgs serves two fake organisations behind one base URL, told apart by
+// the key, as Lightfield does.
+func twoOrgs(t *testing.T) (a, b *lightfieldtest.Server, url string) {
+	t.Helper()
+	orgA, err := lightfieldtest.LoadOrg("../../testdata/org.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	orgB, err := lightfieldtest.LoadOrg("../../lightfieldtest/sandbox_org.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ = lightfieldtest.New(orgA, keyA)
+	b, _ = lightfieldtest.New(orgB, keyB)
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") == "Bearer "+keyB {
+			b.ServeHTTP(w, r)
+			return
+		}
+		a.ServeHTTP(w, r)
+	}))
+	t.Cleanup(ts.Close)
+	return a, b, ts.URL
+}
+
+// startHTTP runs the binary with --http on a free loopback port and waits
+// for /healthz.
+func startHTTP(t *testing.T, env ...string) (string, *exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	var stderr bytes.Buffer
+	cmd := exec.Command(binary, "--http", addr)
+	cmd.Env = env
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	base := "http://" + addr
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get(base + "/healthz")
+		if err == nil && resp.StatusCode == 200 {
+			resp.Body.Close()
+			return base, cmd, &stderr
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/healthz never answered: %v\n%s", err, stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+type withKey struct {
+	key  string
+	next http.RoundTripper
+}
+
+func (k withKey) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	if k.key != "" {
+		r.Header.Set("Authorization", "Bearer "+k.key)
+	}
+	return k.next.RoundTrip(r)
+}
+
+func httpSession(t *testing.T, endpoint, key string) *mcp.ClientSession {
+	t.Helper()
+	client := mcp.NewClient(&mcp.Implementation{Name: "http-test", Version: "0"}, nil)
+	transport := &mcp.StreamableClientTransport{Endpoint: endpoint, HTTPClient: &http.Client{Transport: withKey{key, http.DefaultTransport}}}
+	s, err := client.Connect(context.Background(), transport, nil)
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func schemaText(t *testing.T, s *mcp.ClientSession) string {
+	t.Helper()
+	list, err := s.ListTools(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(list)
+	return string(raw)
+}
+
+// TestTwoCallersTwoOrganisations: callers with different keys at the same
+// time see only their own definitions, records and errors.
+func TestTwoCallersTwoOrganisations(t *testing.T) {
+	a, b, api := twoOrgs(t)
+	base, _, stderr := startHTTP(t, "LIGHTFIELD_BASE_URL="+api)
+	var wg sync.WaitGroup
+	for _, c := range []struct {
+		key, own, other, account string
+		fake                      *lightfieldtest.Server
+	}{
+		{keyA, "Proposal Sent", "Prospecting", "Acme Corp", a},
+		{keyB, "Prospecting", "Proposal Sent", "Umbrella Corporation", b},
+	} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := httpSession(t, base+"/mcp", c.key)
+			for i := range 5 {
+				list := schemaText(t, s)
+				if !strings.Contains(list, c.own) || strings.Contains(list, c.other) {
+					t.Errorf("%s sees the wrong schema", c.own)
+				}
+				res, err := s.CallTool(context.Background(), &mcp.CallToolParams{Name: "create_opportunity", Arguments: map[string]any{
+					"fields": map[string]any{"$name": fmt.Sprintf("Deal %d", i), "$stage": c.own}, "relationships": map[string]any{"$account": c.account}}})
+				if err != nil || res.IsError {
+					t.Errorf("create for %s: %v %v", c.own, err, res)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if len(a.Created()) != 5 || len(b.Created()) != 5 {
+		t.Fatalf("stored %d and %d, want 5 each", len(a.Created()), len(b.Created()))
+	}
+	// An account of one organisation is unknown to the other.
+	s := httpSession(t, base+"/mcp", keyA)
+	res, _ := s.CallTool(context.Background(), &mcp.CallToolParams{Name: "create_opportunity", Arguments: map[string]any{
+		"fields": map[string]any{"$name": "Cross", "$stage": "Discovery"}, "relationships": map[string]any{"$account": "Umbrella Corporation"}}})
+	if !res.IsError || len(a.Created()) != 5 || len(b.Created()) != 5 {
+		t.Fatalf("a name of another organisation resolved: %v", res)
+	}
+	if strings.Contains(stderr.String(), keyA) || strings.Contains(stderr.String(), keyB) {
+		t.Fatal("a key appears in the log")
+	}
+}
+
+func post(t *testing.T, url, key, origin, body string) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest("POST", url, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	if origin != "" {
+		req.Header.Set("Origin", origin)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+const listRequest = `{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{}}`
+
+func TestHTTPGuards(t *testing.T) {
+	_, _, api := twoOrgs(t)
+	base, _, _ := startHTTP(t, "LIGHTFIELD_BASE_URL="+api)
+	if resp := post(t, base+"/mcp", "", "", listRequest); resp.StatusCode != 401 || !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Bearer ") {
+		t.Errorf("no key: %d %q", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
+	}
+	if resp := post(t, base+"/mcp", keyA, "https://evil.example", listRequest); resp.StatusCode != 403 {
+		t.Errorf("foreign origin: %d", resp.StatusCode)
+	}
+	if resp := post(t, base+"/mcp", keyA, base, listRequest); resp.StatusCode != 200 {
+		t.Errorf("same origin: %d", resp.StatusCode)
+	}
+	if resp := post(t, base+"/mcp", keyA, "", `{"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":"`+strings.Repeat("x", 2<<20)+`"}}`); resp.StatusCode != 413 {
+		t.Errorf("2 MiB body: %d", resp.StatusCode)
+	}
+}
+
+func TestHTTPSingleTenant(t *testing.T) {
+	_, _, api := twoOrgs(t)
+	base, _, _ := startHTTP(t, "LIGHTFIELD_BASE_URL="+api, "LIGHTFIELD_API_KEY="+keyB)
+	resp := post(t, base+"/mcp", "", "", listRequest)
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "create_opportunity") {
+		t.Fatalf("operator key: %d %s", resp.StatusCode, body)
+	}
+}
+
+func TestHTTPBindsLoopbackByDefault(t *testing.T) {
+	if got := loopbackDefault(":8080"); got != "127.0.0.1:8080" {
+		t.Errorf(":8080 → %s", got)
+	}
+	if got := loopbackDefault("0.0.0.0:8080"); got != "0.0.0.0:8080" {
+		t.Errorf("an explicit host changed: %s", got)
+	}
+}
+
+// TestHTTPGracefulShutdown: on SIGTERM a call in flight finishes.
+func TestHTTPGracefulShutdown(t *testing.T) {
+	a, _, api := twoOrgs(t)
+	base, cmd, _ := startHTTP(t, "LIGHTFIELD_BASE_URL="+api)
+	a.Inject(lightfieldtest.Fault{Method: "POST", Delay: 1500 * time.Millisecond})
+	call := `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"create_opportunity","arguments":{"fields":{"$name":"Shutdown deal","$stage":"Discovery"},"relationships":{"$account":"acc_01acme"},"allowDuplicate":true}}}`
+	answered := make(chan string, 1)
+	go func() {
+		req, _ := http.NewRequest("POST", base+"/mcp", strings.NewReader(call))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		req.Header.Set("Authorization", "Bearer "+keyA)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			answered <- err.Error()
+			return
+		}
+		body, _ := io.ReadAll(resp.Body)
+		answered <- string(body)
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for !hasPost(a) {
+		if time.Now().After(deadline) {
+			t.Fatal("the call never reached Lightfield")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case body := <-answered:
+		if !strings.Contains(body, "Created opportunity") {
+			t.Fatalf("the call in flight did not finish: %s", body)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("no answer")
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("exit: %v", err)
+	}
+}
+
+func hasPost(f *lightfieldtest.Server) bool {
+	for _, r := range f.Requests() {
+		if r.Method == "POST" {
+			return true
+		}
+	}
+	return false
+}
