@@ -127,7 +127,7 @@ func TestTwoCallersTwoOrganisations(t *testing.T) {
 	var wg sync.WaitGroup
 	for _, c := range []struct {
 		key, own, other, account string
-		fake                      *lightfieldtest.Server
+		fake                     *lightfieldtest.Server
 	}{
 		{keyA, "Proposal Sent", "Prospecting", "Acme Corp", a},
 		{keyB, "Prospecting", "Proposal Sent", "Umbrella Corporation", b},
