@@ -52,9 +52,27 @@ func twoOrgs(t *testing.T) (a, b *lightfieldtest.Server, url string) {
 	return a, b, ts.URL
 }
 
+// syncBuffer collects a running process's output for reading while it runs.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
 // startHTTP runs the binary with --http on a free loopback port and waits
 // for /healthz.
-func startHTTP(t *testing.T, env ...string) (string, *exec.Cmd, *bytes.Buffer) {
+func startHTTP(t *testing.T, env ...string) (string, *exec.Cmd, *syncBuffer) {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -62,10 +80,10 @@ func startHTTP(t *testing.T, env ...string) (string, *exec.Cmd, *bytes.Buffer) {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	var stderr bytes.Buffer
+	stderr := &syncBuffer{}
 	cmd := exec.Command(binary, "--http", addr)
 	cmd.Env = env
-	cmd.Stderr = &stderr
+	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +94,7 @@ func startHTTP(t *testing.T, env ...string) (string, *exec.Cmd, *bytes.Buffer) {
 		resp, err := http.Get(base + "/healthz")
 		if err == nil && resp.StatusCode == 200 {
 			resp.Body.Close()
-			return base, cmd, &stderr
+			return base, cmd, stderr
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("/healthz never answered: %v\n%s", err, stderr.String())
