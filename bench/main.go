@@ -135,6 +135,39 @@ func fixtureOrg() (lightfieldtest.Org, error) {
 	return lightfieldtest.LoadOrg(fixturePath)
 }
 
+// running is the server under measurement and the fake it talks to.
+type running struct {
+	fake    *lightfieldtest.Server
+	url     string // the fake's
+	session *mcp.ClientSession
+	cmd     *exec.Cmd
+	stop    func()
+}
+
+// fixtureServer serves the fixture organisation from a loopback fake and
+// runs the server against it, ready with live definitions.
+func fixtureServer(binary string) (*running, error) {
+	org, err := fixtureOrg()
+	if err != nil {
+		return nil, err
+	}
+	f, ts, err := fake(org)
+	if err != nil {
+		return nil, err
+	}
+	s, cmd, err := session(binary, ts.URL)
+	if err != nil {
+		ts.Close()
+		return nil, err
+	}
+	r := &running{fake: f, url: ts.URL, session: s, cmd: cmd, stop: func() { s.Close(); ts.Close() }}
+	if _, err := waitRefined(s, "Proposal Sent"); err != nil {
+		r.stop()
+		return nil, err
+	}
+	return r, nil
+}
+
 // session starts the binary against baseURL and connects the go-sdk client.
 func session(binary, baseURL string) (*mcp.ClientSession, *exec.Cmd, error) {
 	cmd := exec.Command(binary)
@@ -201,33 +234,21 @@ func createArgs(name string, allowDuplicate bool) map[string]any {
 
 // overhead times the same create sent directly and through the server.
 func (r *report) overhead(binary string, latency time.Duration, cfg config) error {
-	org, err := fixtureOrg()
+	run, err := fixtureServer(binary)
 	if err != nil {
 		return err
 	}
-	f, ts, err := fake(org)
-	if err != nil {
-		return err
-	}
-	defer ts.Close()
-	f.SetLatency(latency)
+	defer run.stop()
+	run.fake.SetLatency(latency)
+	s := run.session
 	row := overheadRow{latency: latency}
-
-	s, _, err := session(binary, ts.URL)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	if _, err := waitRefined(s, "Proposal Sent"); err != nil {
-		return err
-	}
 	// Direct, bare and guarded calls take turns, so that all three meet the
 	// same conditions on a shared machine.
 	client := &http.Client{}
 	ctx := context.Background()
 	for i := range cfg.calls {
 		body := fmt.Sprintf(`{"fields":{"$name":"Direct %d","$stage":"opt_st_disc","$amount":40000,"$closeDate":"2026-03-31T00:00:00+00:00"},"relationships":{"$account":"acc_01acme"}}`, i)
-		req, _ := http.NewRequest("POST", ts.URL+"/v1/opportunities", strings.NewReader(body))
+		req, _ := http.NewRequest("POST", run.url+"/v1/opportunities", strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+apiKey)
 		req.Header.Set("Lightfield-Version", "2026-03-01")
 		req.Header.Set("Content-Type", "application/json")
@@ -414,23 +435,12 @@ func rss(pid int) (int64, error) {
 // memory reads the server's resident memory idle and after many calls of
 // every kind.
 func (r *report) memory(binary string, cfg config) error {
-	org, err := fixtureOrg()
+	run, err := fixtureServer(binary)
 	if err != nil {
 		return err
 	}
-	_, ts, err := fake(org)
-	if err != nil {
-		return err
-	}
-	defer ts.Close()
-	s, cmd, err := session(binary, ts.URL)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	if _, err := waitRefined(s, "Proposal Sent"); err != nil {
-		return err
-	}
+	defer run.stop()
+	s, cmd := run.session, run.cmd
 	time.Sleep(time.Second)
 	if r.idleRSS, err = rss(cmd.Process.Pid); err != nil {
 		return err
@@ -459,24 +469,13 @@ func (r *report) memory(binary string, cfg config) error {
 
 // rateLimit offers many creates at once to a fake enforcing 25 writes/s.
 func (r *report) rateLimit(binary string, cfg config) error {
-	org, err := fixtureOrg()
+	run, err := fixtureServer(binary)
 	if err != nil {
 		return err
 	}
-	f, ts, err := fake(org)
-	if err != nil {
-		return err
-	}
-	defer ts.Close()
+	defer run.stop()
+	f, s := run.fake, run.session
 	f.SetRateLimit(25)
-	s, _, err := session(binary, ts.URL)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	if _, err := waitRefined(s, "Proposal Sent"); err != nil {
-		return err
-	}
 	var wg sync.WaitGroup
 	var failed atomic.Int32
 	start := time.Now()
