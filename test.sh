@@ -10,12 +10,13 @@ cd "$(dirname "$0")"
 echo "== npm ci (e2e/ts)"
 (cd e2e/ts && npm ci --no-audit --no-fund --loglevel=error)
 
-echo "== gofmt, go vet"
+echo "== gofmt, go vet, staticcheck"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './e2e/*'))
 if [ -n "$unformatted" ]; then
   echo "gofmt would change:"; echo "$unformatted"; exit 1
 fi
 go vet ./...
+go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 echo "== go test -race (unit, fuzz seeds, end-to-end)"
 LFMCP_REQUIRE_NODE=1 go test -race -count=1 ./...

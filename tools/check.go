@@ -352,9 +352,9 @@ func checkValue(path string, def lfclient.FieldDefinition, value any, ps *proble
 		}
 		return s, true
 	case lfclient.TypeNumber, lfclient.TypeCurrency:
-		n, err := number(value)
-		if err != nil {
-			return bad("%s Send a plain number such as 40000.", err)
+		n, why := number(value)
+		if why != "" {
+			return bad("%s Send a plain number such as 40000.", why)
 		}
 		return n, true
 	case lfclient.TypeDatetime:
@@ -485,8 +485,9 @@ func optionLabels(def lfclient.FieldDefinition) []string {
 }
 
 // number accepts a JSON number or a string holding exactly one (some models
-// quote numbers); anything else, "$40k" included, is refused rather than guessed.
-func number(value any) (float64, error) {
+// quote numbers); anything else, "$40k" included, is refused rather than
+// guessed, with a sentence for the model saying why.
+func number(value any) (float64, string) {
 	var text string
 	switch v := value.(type) {
 	case json.Number:
@@ -494,19 +495,19 @@ func number(value any) (float64, error) {
 	case string:
 		text = strings.TrimSpace(v)
 	default:
-		return 0, fmt.Errorf("must be a number, got %s.", jsonKind(value))
+		return 0, fmt.Sprintf("must be a number, got %s.", jsonKind(value))
 	}
 	f, err := strconv.ParseFloat(text, 64)
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		return 0, fmt.Errorf("%s is not a plain number.", quote(text))
+		return 0, fmt.Sprintf("%s is not a plain number.", quote(text))
 	}
 	if math.Abs(f) > 1<<53-1 {
-		return 0, fmt.Errorf("%s is beyond the range Lightfield stores exactly.", quote(text))
+		return 0, fmt.Sprintf("%s is beyond the range Lightfield stores exactly.", quote(text))
 	}
 	if math.Abs(f*100-math.Round(f*100)) > 1e-6*math.Max(1, math.Abs(f*100)) {
-		return 0, fmt.Errorf("%s has more than 2 decimals.", quote(text))
+		return 0, fmt.Sprintf("%s has more than 2 decimals.", quote(text))
 	}
-	return f, nil
+	return f, ""
 }
 
 // lightfieldTime is how DATETIME values are sent: always with an explicit
@@ -573,9 +574,9 @@ func checkObjectKeys(path string, obj map[string]any, kinds map[string]string, p
 			}
 			out[k] = s
 		case kind == "number":
-			n, err := number(v)
-			if err != nil {
-				ps.add(path+"."+k, "%s", err)
+			n, why := number(v)
+			if why != "" {
+				ps.add(path+"."+k, "%s", why)
 				valid = false
 			}
 			out[k] = n

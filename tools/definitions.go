@@ -75,12 +75,6 @@ func (d *definitions) get(ctx context.Context) (*lfclient.Definitions, error) {
 	return d.refresh(ctx)
 }
 
-func (d *definitions) held() *lfclient.Definitions {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.current
-}
-
 // refresh fetches the definitions and keeps them. On failure it returns the
 // copy held (possibly nil) with the error.
 func (d *definitions) refresh(ctx context.Context) (*lfclient.Definitions, error) {
