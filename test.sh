@@ -25,6 +25,9 @@ echo "== soak: 10,000 mixed calls, memory and goroutines must stay flat"
 LFMCP_SOAK=1 go test -run '^TestSoak$' -count=1 -v ./tools | grep -E '^(---|ok|FAIL|\s+soak_test)'
 
 echo "== short fuzzing"
-go test -run '^$' -fuzz '^FuzzCheckCall$' -fuzztime 15s ./tools
-go test -run '^$' -fuzz '^FuzzDecodeOpportunity$' -fuzztime 10s ./lfclient
-go test -run '^$' -fuzz '^FuzzParseError$' -fuzztime 10s ./lfclient
+# Budgets are counts, not durations: with a duration, Go 1.26's fuzz
+# coordinator can fail at the deadline with a bare "context deadline
+# exceeded" and no crasher (golang/go#75804, fixed in Go 1.27).
+go test -run '^$' -fuzz '^FuzzCheckCall$' -fuzztime 80000x ./tools
+go test -run '^$' -fuzz '^FuzzDecodeOpportunity$' -fuzztime 80000x ./lfclient
+go test -run '^$' -fuzz '^FuzzParseError$' -fuzztime 80000x ./lfclient
