@@ -131,7 +131,7 @@ func TestForbiddenNamesScope(t *testing.T) {
 func TestConflictMatchesSchema(t *testing.T) {
 	o := loadOpenAPI(t)
 	fake, ts := newFake(t)
-	fake.Inject(Fault{Method: "POST", Delay: 300 * time.Millisecond})
+	fake.Inject(Fault{Method: "POST", Delay: 2 * time.Second})
 	key := map[string]string{"Idempotency-Key": "k-conflict"}
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -139,7 +139,10 @@ func TestConflictMatchesSchema(t *testing.T) {
 		defer wg.Done()
 		send(t, ts, call{method: "POST", path: "/v1/opportunities", body: validCreate, header: key})
 	}()
-	time.Sleep(100 * time.Millisecond)
+	// The second request must arrive while the first is held.
+	for len(fake.Created()) == 0 {
+		time.Sleep(5 * time.Millisecond)
+	}
 	resp, body := send(t, ts, call{method: "POST", path: "/v1/opportunities", body: validCreate, header: key})
 	wg.Wait()
 	if resp.StatusCode != 409 || !strings.Contains(string(body), "idempotency_conflict") {
