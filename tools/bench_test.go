@@ -1,12 +1,15 @@
 package tools
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
 	"github.com/lightfield-mcp/lightfield-mcp/lightfieldtest"
@@ -80,5 +83,26 @@ func BenchmarkPostDirect(b *testing.B) {
 		}
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
+	}
+}
+
+// BenchmarkCreateHandler calls create_opportunity's handler directly, with
+// no MCP encoding at all, against the same fake: the server's own work per
+// create beyond BenchmarkPostDirect.
+func BenchmarkCreateHandler(b *testing.B) {
+	h := startHarness(b, harnessOptions{load: true, client: func(c *lfclient.Config) { c.RequestsPerSecond = 1e9 }})
+	h.fake.KeepRequests(false)
+	ctx := context.Background()
+	i := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		i++
+		req := mcp.CallToolRequest{}
+		req.Params.Name = CreateOpportunityName
+		req.Params.RawArguments = []byte(fmt.Sprintf(`{"fields":{"$name":"Bench %d","$stage":"Discovery","$amount":40000,"$closeDate":"2026-03-31"},"relationships":{"$account":"acc_01acme"},"allowDuplicate":true}`, i))
+		res, err := h.srv.createOpportunity(ctx, req)
+		if err != nil || res.IsError {
+			b.Fatal(err, res)
+		}
 	}
 }
