@@ -222,13 +222,17 @@ func TestHTTPGuards(t *testing.T) {
 	}
 }
 
+// TestHTTPSingleTenant: the operator's key serves requests without a key;
+// a request with its own key still acts for its own organisation.
 func TestHTTPSingleTenant(t *testing.T) {
 	_, _, api := twoOrgs(t)
 	base, _, _ := startHTTP(t, "LIGHTFIELD_BASE_URL="+api, "LIGHTFIELD_API_KEY="+keyB)
-	resp := post(t, base+"/mcp", "", "", listRequest)
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 || !strings.Contains(string(body), "create_opportunity") {
-		t.Fatalf("operator key: %d %s", resp.StatusCode, body)
+	for _, c := range []struct{ key, want, not string }{{"", "Prospecting", "Proposal Sent"}, {keyA, "Proposal Sent", "Prospecting"}} {
+		resp := post(t, base+"/mcp", c.key, "", listRequest)
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 || !strings.Contains(string(body), c.want) || strings.Contains(string(body), c.not) {
+			t.Errorf("key %q: %d, want the schema with %q: %.300s", c.key, resp.StatusCode, c.want, body)
+		}
 	}
 }
 

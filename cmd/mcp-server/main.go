@@ -137,8 +137,8 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 		fmt.Fprintln(stderr, "mcp-server: LIGHTFIELD_API_KEY is not set. Create a Lightfield API key (sk_lf_…) with the scopes opportunities:create and opportunities:read (plus accounts:read, members:read and contacts:read to use names), and give it to the server in your MCP client's env settings. To try the server without a key, run it with --sandbox.")
 		return 2
 	}
-	// The operator's key (or the sandbox) serves every call; over HTTP
-	// without one, each request brings its caller's key.
+	// The operator's key (or the sandbox) serves every call over stdio, and
+	// over HTTP the requests that bring no key of their own.
 	var client *lfclient.Client
 	if cfg.APIKey != "" {
 		if client, err = lfclient.New(cfg); err != nil {
@@ -147,7 +147,9 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 		}
 	}
 	opts := tools.Options{DefinitionsTTL: ttl, CallTimeout: callTimeout, Sandbox: sandbox}
-	if client == nil {
+	// Over HTTP a request's own key always wins; the operator's serves only
+	// requests without one. The sandbox has no keys to tell apart.
+	if *httpAddr != "" && !sandbox {
 		opts.NewClient = func(apiKey string) (*lfclient.Client, error) {
 			perCaller := cfg
 			perCaller.APIKey = apiKey
