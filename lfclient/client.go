@@ -86,16 +86,9 @@ func New(cfg Config) (*Client, error) {
 	if strings.TrimSpace(cfg.APIKey) == "" {
 		return nil, errors.New("lfclient: an API key is required")
 	}
-	if cfg.BaseURL == "" {
-		cfg.BaseURL = DefaultBaseURL
-	}
-	base, err := url.Parse(strings.TrimRight(cfg.BaseURL, "/"))
-	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" || base.User != nil {
-		// The URL is not echoed: a mistaken one may hold a secret.
-		return nil, errors.New("lfclient: the base URL must be an absolute http(s) URL without credentials, such as " + DefaultBaseURL)
-	}
-	if base.Scheme == "http" && !isLoopback(base.Hostname()) && !cfg.AllowInsecureHTTP {
-		return nil, fmt.Errorf("lfclient: refusing to send the API key over plain HTTP to %s; use https (plain HTTP is allowed to loopback addresses, or when explicitly allowed)", base.Host)
+	base, err := cfg.baseURL()
+	if err != nil {
+		return nil, err
 	}
 	// The key goes to the base URL only: an answer that redirects elsewhere
 	// is an error, not a request to follow.
@@ -122,6 +115,30 @@ func New(cfg Config) (*Client, error) {
 		c.limiters[i] = newPacer(cfg.RequestsPerSecond)
 	}
 	return c, nil
+}
+
+// CheckBaseURL reports whether New would accept the configuration's base
+// URL, so that a server can refuse a bad one at start, before any key is
+// at hand.
+func (cfg Config) CheckBaseURL() error {
+	_, err := cfg.baseURL()
+	return err
+}
+
+func (cfg Config) baseURL() (*url.URL, error) {
+	raw := cfg.BaseURL
+	if raw == "" {
+		raw = DefaultBaseURL
+	}
+	base, err := url.Parse(strings.TrimRight(raw, "/"))
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" || base.User != nil {
+		// The URL is not echoed: a mistaken one may hold a secret.
+		return nil, errors.New("lfclient: the base URL must be an absolute http(s) URL without credentials, such as " + DefaultBaseURL)
+	}
+	if base.Scheme == "http" && !isLoopback(base.Hostname()) && !cfg.AllowInsecureHTTP {
+		return nil, fmt.Errorf("lfclient: refusing to send the API key over plain HTTP to %s; use https (plain HTTP is allowed to loopback addresses, or when explicitly allowed)", base.Host)
+	}
+	return base, nil
 }
 
 var errRedirect = errors.New("lightfield answered with a redirect, which is not followed so that the API key goes nowhere else")
@@ -258,15 +275,14 @@ const redacted = "[redacted]"
 func (c *Client) attempt(ctx context.Context, r request, attempt int) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.AttemptTimeout)
 	defer cancel()
-	method, path, body, idempotencyKey := r.method, r.path, r.body, r.idempotencyKey
 	u := *c.base
-	u.Path += path
+	u.Path += r.path
 	u.RawQuery = r.query
 	var reader io.Reader
-	if body != nil {
-		reader = bytes.NewReader(body)
+	if r.body != nil {
+		reader = bytes.NewReader(r.body)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), reader)
+	req, err := http.NewRequestWithContext(ctx, r.method, u.String(), reader)
 	if err != nil {
 		return nil, fmt.Errorf("build request: %w", err)
 	}
@@ -274,21 +290,21 @@ func (c *Client) attempt(ctx context.Context, r request, attempt int) ([]byte, e
 	req.Header.Set("Lightfield-Version", APIVersion)
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.cfg.UserAgent)
-	if body != nil {
+	if r.body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if idempotencyKey != "" {
-		req.Header.Set("Idempotency-Key", idempotencyKey)
+	if r.idempotencyKey != "" {
+		req.Header.Set("Idempotency-Key", r.idempotencyKey)
 	}
 	began := time.Now()
 	resp, err := c.cfg.HTTPClient.Do(req)
 	if err != nil {
-		c.cfg.Logger.Warn("lightfield request failed", "method", method, "path", path, "attempt", attempt, "elapsed", time.Since(began).Round(time.Millisecond), "error", err)
+		c.cfg.Logger.Warn("lightfield request failed", "method", r.method, "path", r.path, "attempt", attempt, "elapsed", time.Since(began).Round(time.Millisecond), "error", err)
 		return nil, err
 	}
 	defer resp.Body.Close()
 	raw, readErr := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
-	c.cfg.Logger.Info("lightfield", "method", method, "path", path, "status", resp.StatusCode, "attempt", attempt, "elapsed", time.Since(began).Round(time.Millisecond))
+	c.cfg.Logger.Info("lightfield", "method", r.method, "path", r.path, "status", resp.StatusCode, "attempt", attempt, "elapsed", time.Since(began).Round(time.Millisecond))
 	if readErr != nil {
 		return nil, fmt.Errorf("read answer: %w", readErr)
 	}

@@ -260,17 +260,21 @@ func refineRelationships(s *jsonschema.Schema, defs *lfclient.Definitions) {
 	s.AdditionalProperties = jsonschema.FalseSchema
 }
 
+// idPrefixes are the ID prefixes of the object types the server knows.
+var idPrefixes = map[string]string{"account": "acc_", "member": "mem_", "contact": "con_", "opportunity": "opp_"}
+
 // IDPrefix is the prefix of Lightfield IDs of an object type, "" if unknown.
 func IDPrefix(objectType string) string {
-	switch objectType {
-	case "account":
-		return "acc_"
-	case "member":
-		return "mem_"
-	case "contact":
-		return "con_"
-	case "opportunity":
-		return "opp_"
+	return idPrefixes[objectType]
+}
+
+// ObjectTypeOfID names the known object type whose ID prefix id starts
+// with, "" for none.
+func ObjectTypeOfID(id string) string {
+	for objectType, prefix := range idPrefixes {
+		if strings.HasPrefix(id, prefix) {
+			return objectType
+		}
 	}
 	return ""
 }

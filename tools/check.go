@@ -225,16 +225,13 @@ func checkFields(fields map[string]any, defs *lfclient.Definitions, call *checke
 		}
 		def, ok := defs.FieldDefinitions[key]
 		if !ok {
-			byLabel, found := keyByLabel(key, fieldNames(defs))
-			if !found {
+			byLabel, unknown := call.readLabel(path, key, fieldNames(defs), fields, ps)
+			if unknown {
 				ps.addUnknown(path, "unknown field.%s Known writable fields: %s.", suggestion(key, fieldNames(defs)), quoteList(sortedKeys(fieldNames(defs)), 40))
+			}
+			if byLabel == "" {
 				continue
 			}
-			if _, twice := fields[byLabel]; twice {
-				ps.add(path, "is the label of %s, which is also given; send it once.", quote(byLabel))
-				continue
-			}
-			call.fieldKeys = append(call.fieldKeys, schema.FieldKey{Input: key, Key: byLabel})
 			key, path, def = byLabel, "fields."+byLabel, defs.FieldDefinitions[byLabel]
 		}
 		if !schema.WritableField(key, def) {
@@ -300,6 +297,23 @@ func relationshipNames(defs *lfclient.Definitions) map[string][]string {
 		}
 	}
 	return names
+}
+
+// readLabel reads an argument key that is no definition key as a label,
+// recording which key it meant. It returns "" when the label names no key
+// (unknown: the caller says so in its own words) or names a key that is
+// also given (the problem is added here).
+func (call *checkedCall) readLabel(path, key string, names map[string][]string, given map[string]any, ps *problems) (byLabel string, unknown bool) {
+	byLabel, found := keyByLabel(key, names)
+	if !found {
+		return "", true
+	}
+	if _, twice := given[byLabel]; twice {
+		ps.add(path, "is the label of %s, which is also given; send it once.", quote(byLabel))
+		return "", false
+	}
+	call.fieldKeys = append(call.fieldKeys, schema.FieldKey{Input: key, Key: byLabel})
+	return byLabel, false
 }
 
 // keyByLabel finds the one key whose label is input (case-insensitive,
@@ -601,20 +615,16 @@ func checkRelationships(rels map[string]any, defs *lfclient.Definitions, call *c
 		if defs != nil {
 			d, ok := defs.RelationshipDefinitions[key]
 			if !ok {
-				byLabel, found := keyByLabel(key, relationshipNames(defs))
-				if !found {
-					if slices.Contains(schema.ReadOnlyRelationships, key) {
-						ps.add(path, "is read-only on opportunities; leave it out (link tasks, notes and meetings from their side).")
-					} else {
-						ps.addUnknown(path, "unknown relationship.%s Known relationships: %s.", suggestion(key, relationshipNames(defs)), quoteList(sortedKeys(relationshipNames(defs)), 40))
-					}
+				byLabel, unknown := call.readLabel(path, key, relationshipNames(defs), rels, ps)
+				switch {
+				case unknown && slices.Contains(schema.ReadOnlyRelationships, key):
+					ps.add(path, "is read-only on opportunities; leave it out (link tasks, notes and meetings from their side).")
+				case unknown:
+					ps.addUnknown(path, "unknown relationship.%s Known relationships: %s.", suggestion(key, relationshipNames(defs)), quoteList(sortedKeys(relationshipNames(defs)), 40))
+				}
+				if byLabel == "" {
 					continue
 				}
-				if _, twice := rels[byLabel]; twice {
-					ps.add(path, "is the label of %s, which is also given; send it once.", quote(byLabel))
-					continue
-				}
-				call.fieldKeys = append(call.fieldKeys, schema.FieldKey{Input: key, Key: byLabel})
 				key, path, d = byLabel, "relationships."+byLabel, defs.RelationshipDefinitions[byLabel]
 			}
 			def = &d
@@ -686,9 +696,6 @@ func relationshipValues(path string, value any, def *lfclient.RelationshipDefini
 // underscore, and no spaces.
 var lightfieldID = regexp.MustCompile(`^[a-z]+_[A-Za-z0-9_-]+$`)
 
-// knownPrefixes are the ID prefixes of the object types the server knows.
-var knownPrefixes = []string{"acc_", "mem_", "con_", "opp_"}
-
 // checkReference decides whether one relationship value is an ID to send as
 // is or a name or email to resolve (isRef), and whether it is acceptable.
 func checkReference(path, value string, def *lfclient.RelationshipDefinition, ps *problems) (isRef, ok bool) {
@@ -715,7 +722,7 @@ func checkReference(path, value string, def *lfclient.RelationshipDefinition, ps
 			return false, false
 		}
 		return false, true
-	case prefix != "" && hasAnyPrefix(value, knownPrefixes) && lightfieldID.MatchString(value):
+	case prefix != "" && schema.ObjectTypeOfID(value) != "" && lightfieldID.MatchString(value):
 		ps.add(path, "%s is the ID of another kind of record; %s takes a %s (%s…).", quote(value), path, def.ObjectType, prefix)
 		return false, false
 	case resolvable(def.ObjectType):
@@ -725,15 +732,6 @@ func checkReference(path, value string, def *lfclient.RelationshipDefinition, ps
 	}
 	ps.add(path, "%s is not an ID. Records of type %s can only be given by their Lightfield ID.", quote(value), def.ObjectType)
 	return false, false
-}
-
-func hasAnyPrefix(s string, prefixes []string) bool {
-	for _, p := range prefixes {
-		if strings.HasPrefix(s, p) {
-			return true
-		}
-	}
-	return false
 }
 
 func stringArray(value any) ([]string, bool) {

@@ -313,3 +313,14 @@ func TestConformance(t *testing.T) {
 		}
 	}
 }
+
+// TestHTTPRefusesAClearTextBaseURL: with callers' own keys, the base URL is
+// still checked at start, before any key is at hand.
+func TestHTTPRefusesAClearTextBaseURL(t *testing.T) {
+	cmd := exec.Command(binary, "--http", "127.0.0.1:0")
+	cmd.Env = []string{"LIGHTFIELD_BASE_URL=http://api.lightfield.example"}
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "plain HTTP") {
+		t.Fatalf("exit %v: %s", err, out)
+	}
+}

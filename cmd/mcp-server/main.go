@@ -155,7 +155,7 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 			perCaller.APIKey = apiKey
 			return lfclient.New(perCaller)
 		}
-		if _, err := opts.NewClient("sk_lf_check"); err != nil { // the base URL is checked once, at start
+		if err := cfg.CheckBaseURL(); err != nil {
 			fmt.Fprintf(stderr, "mcp-server: %v\n", err)
 			return 2
 		}
