@@ -62,7 +62,7 @@ Flags:
 `
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr))
+	os.Exit(run(os.Args[1:], os.Getenv, pollableStdin(), os.Stdout, os.Stderr))
 }
 
 // run is the whole program, with its surroundings passed in so that tests can
