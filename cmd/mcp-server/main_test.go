@@ -383,3 +383,53 @@ func TestTypeScriptHTTPClient(t *testing.T) {
 		t.Fatalf("%d stored, want 1\n%s", n, out)
 	}
 }
+
+// TestPipedStdinStaysBlockingForOthers: the server reads a piped stdin
+// through the poller, but must not switch the pipe it was given to
+// non-blocking, which whoever shares it (a wrapper script, the host) would
+// see as reads failing with EAGAIN.
+func TestPipedStdinStaysBlockingForOthers(t *testing.T) {
+	_, url := startFake(t)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	readFD := r.Fd() // shared with the server's stdin; Fd leaves it blocking
+	var stderr bytes.Buffer
+	cmd := serverCommand(url, &stderr)
+	cmd.Stdin = r
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"0"}}}` + "\n" +
+		`{"jsonrpc":"2.0","method":"notifications/initialized"}` + "\n" + `{"jsonrpc":"2.0","id":2,"method":"ping"}` + "\n"))
+	scanner := bufio.NewScanner(stdout)
+	scanner.Buffer(make([]byte, 1<<20), 1<<24)
+	for scanner.Scan() && !strings.Contains(scanner.Text(), `"id":2`) {
+	}
+	if scanner.Err() != nil || !strings.Contains(scanner.Text(), `"id":2`) {
+		t.Fatalf("no answer to ping over a piped stdin: %v\n%s", scanner.Err(), stderr.String())
+	}
+	flags, _, errno := syscall.Syscall(syscall.SYS_FCNTL, readFD, syscall.F_GETFL, 0)
+	if errno != 0 {
+		t.Fatal(errno)
+	}
+	if flags&syscall.O_NONBLOCK != 0 {
+		t.Error("the pipe given to the server as stdin is now non-blocking for everyone who holds it")
+	}
+	w.Close()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("exit after stdin EOF: %v\n%s", err, stderr.String())
+		}
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("the server did not exit after stdin closed")
+	}
+}

@@ -14,8 +14,10 @@ import (
 // request just read waits for a second thread to wake up before it runs,
 // about 0.1 ms of every call on a small virtual machine (see
 // BENCHMARKS.md). /proc/self/fd/0 gives a new open file description of the
-// same pipe, so the non-blocking flag does not reach anyone else who holds
-// stdin. Anywhere else, or if the open fails, it is os.Stdin as it is.
+// same pipe, so the non-blocking flag reaches no one else who holds stdin.
+// Hosts that spawn the server with pipes (the Go and Python SDKs, shells)
+// get this; Node-based hosts hand over a socket, which cannot be reopened
+// so and is left as it is, like stdin anywhere else or when the open fails.
 func pollableStdin() io.Reader {
 	if runtime.GOOS != "linux" {
 		return os.Stdin
