@@ -214,16 +214,23 @@ func TestStdoutCarriesOnlyProtocol(t *testing.T) {
 		}
 	}
 	stdin.Close()
+	waitForCleanExit(t, cmd, &stderr, "after stdin closed")
+}
+
+// waitForCleanExit fails the test unless cmd exits with status 0 within 10
+// seconds; when says what should have made it exit.
+func waitForCleanExit(t *testing.T, cmd *exec.Cmd, stderr *bytes.Buffer, when string) {
+	t.Helper()
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	select {
 	case err := <-done:
 		if err != nil {
-			t.Fatalf("exit after stdin EOF: %v\n%s", err, stderr.String())
+			t.Fatalf("exit %s: %v\n%s", when, err, stderr.String())
 		}
 	case <-time.After(10 * time.Second):
 		cmd.Process.Kill()
-		t.Fatal("the server did not exit after stdin closed")
+		t.Fatalf("the server did not exit %s", when)
 	}
 }
 
@@ -238,14 +245,7 @@ func TestExitsOnSIGTERM(t *testing.T) {
 	}
 	time.Sleep(200 * time.Millisecond)
 	cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		cmd.Process.Kill()
-		t.Fatal("the server did not exit on SIGTERM")
-	}
+	waitForCleanExit(t, cmd, &stderr, "on SIGTERM")
 }
 
 func TestMissingKeyExitsWithAdvice(t *testing.T) {
@@ -421,15 +421,5 @@ func TestPipedStdinStaysBlockingForOthers(t *testing.T) {
 		t.Error("the pipe given to the server as stdin is now non-blocking for everyone who holds it")
 	}
 	w.Close()
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("exit after stdin EOF: %v\n%s", err, stderr.String())
-		}
-	case <-time.After(10 * time.Second):
-		cmd.Process.Kill()
-		t.Fatal("the server did not exit after stdin closed")
-	}
+	waitForCleanExit(t, cmd, &stderr, "after stdin closed")
 }
