@@ -15,7 +15,7 @@ import (
 // about 0.1 ms of every call on a small virtual machine (see
 // BENCHMARKS.md). /proc/self/fd/0 gives a new open file description of the
 // same pipe, so the non-blocking flag reaches no one else who holds stdin.
-// Hosts that spawn the server with pipes (the Go and Python SDKs, shells)
+// Hosts that spawn the server with pipes (the Go SDK, shells and the like)
 // get this; Node-based hosts hand over a socket, which cannot be reopened
 // so and is left as it is, like stdin anywhere else or when the open fails.
 func pollableStdin() io.Reader {
