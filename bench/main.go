@@ -61,7 +61,7 @@ func main() {
 	flag.IntVar(&cfg.coldStarts, "cold-starts", 20, "process starts to time")
 	flag.IntVar(&cfg.soakCalls, "soak-calls", 10000, "calls before the second memory reading")
 	flag.IntVar(&cfg.rateCalls, "rate-calls", 500, "creates offered at once against the rate limit")
-	flag.DurationVar(&cfg.pace, "pace", 50*time.Millisecond, "spacing of sequential creates, above the client's 24/s pacing so that it never waits")
+	flag.DurationVar(&cfg.pace, "pace", 50*time.Millisecond, "pause after every timed call, above the client's 24 writes/s pacing so that it never waits")
 	flag.StringVar(&cfg.out, "out", "BENCHMARKS.md", "where to write the report")
 	flag.BoolVar(&cfg.micro, "micro", true, "also run the Go micro-benchmarks")
 	flag.Parse()
