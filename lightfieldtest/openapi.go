@@ -23,8 +23,9 @@ const openAPIURL = "file:///lightfield/openapi.json"
 // createBody is where the create request's schema sits in the document.
 const createBody = "#/paths/~1v1~1opportunities/post/requestBody/content/application~1json/schema"
 
-// FindOpenAPI returns the path of ../shared/lightfield/openapi.json beside
-// the module root, looking upwards from the working directory.
+// FindOpenAPI returns the path of the repository's copy of the contract,
+// testdata/lightfield/openapi.json under the module root, looking upwards
+// from the working directory.
 func FindOpenAPI() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
@@ -32,7 +33,7 @@ func FindOpenAPI() (string, error) {
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			path := filepath.Join(dir, "..", "shared", "lightfield", "openapi.json")
+			path := filepath.Join(dir, "testdata", "lightfield", "openapi.json")
 			if _, err := os.Stat(path); err != nil {
 				return "", fmt.Errorf("the OpenAPI contract is missing: %w", err)
 			}

@@ -1,5 +1,5 @@
 // Package lightfieldtest is a fake Lightfield API: an http.Handler that
-// behaves as ../shared/lightfield/API.md describes, for tests (and, later,
+// behaves as testdata/lightfield/API.md describes, for tests (and, later,
 // the sandbox). It checks what a client sends as strictly as the real API,
 // keeps what was created, replays idempotent requests and injects faults.
 package lightfieldtest
