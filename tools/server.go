@@ -225,12 +225,15 @@ func arguments(req mcp.CallToolRequest) (json.RawMessage, error) {
 const SandboxNote = "(Sandbox: Lightfield is simulated inside this server; nothing was sent anywhere, and records vanish when the server stops.)"
 
 // handler wraps a tool handler: the call is bounded by the call timeout,
-// and in the sandbox every result says so.
+// logged at debug level (never its arguments), and in the sandbox every
+// result says so.
 func (s *Server) handler(h server.ToolHandlerFunc) server.ToolHandlerFunc {
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		ctx, cancel := context.WithTimeout(ctx, s.callTimeout)
 		defer cancel()
+		began := time.Now()
 		res, err := h(ctx, req)
+		s.log.Debug("tool call", "tool", req.Params.Name, "refused", res != nil && res.IsError, "elapsed", time.Since(began).Round(time.Millisecond))
 		if s.sandbox && res != nil && !res.NeedsInput() {
 			res.Content = append(res.Content, mcp.NewTextContent(SandboxNote))
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -147,4 +148,21 @@ func httpError(w http.ResponseWriter, status int, code, message string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": code, "message": message}})
+}
+
+// checkHealth is the container's health check: a scratch image has no curl,
+// so the binary asks its own /healthz. It returns the exit code.
+func checkHealth(rawURL string, stderr io.Writer) int {
+	client := &http.Client{Timeout: 3 * time.Second}
+	resp, err := client.Get(rawURL)
+	if err != nil {
+		fmt.Fprintf(stderr, "lightfield-mcp: health check: %v\n", err)
+		return 1
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		fmt.Fprintf(stderr, "lightfield-mcp: health check: %s answered %s\n", rawURL, resp.Status)
+		return 1
+	}
+	return 0
 }

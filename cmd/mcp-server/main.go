@@ -1,4 +1,5 @@
-// Command mcp-server serves the Lightfield MCP tools over stdio.
+// Command mcp-server serves the Lightfield MCP tools over stdio, or over
+// Streamable HTTP with --http. Releases name the binary lightfield-mcp.
 package main
 
 import (
@@ -10,7 +11,10 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
+	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -21,9 +25,23 @@ import (
 	"github.com/lightfield-mcp/lightfield-mcp/tools"
 )
 
-// version is the server's version; release builds set it with
-// -ldflags "-X main.version=…".
-var version = "0.1.0"
+// version is the server's version. Release builds set it from the tag with
+// -ldflags "-X main.version=…"; other builds take the module version Go
+// stamped into the binary (see serverVersion).
+var version string
+
+// serverVersion is version when a release build set it; else the version
+// `go install module@vX` stamped (or, in a checkout, the pseudo-version of
+// its commit); else "dev".
+func serverVersion() string {
+	if version != "" {
+		return version
+	}
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		return strings.TrimPrefix(info.Main.Version, "v")
+	}
+	return "dev"
+}
 
 // startupDefinitionsTimeout bounds the first definitions fetch, which runs
 // beside the handshake and never delays it.
@@ -38,7 +56,7 @@ const instructions = `Lightfield CRM. create_opportunity creates one deal from f
 const sandboxInstructions = `SANDBOX: this server runs against a simulated Lightfield inside its own process. Nothing reaches a real CRM, and records vanish when it stops. Say so when you report what you created.
 `
 
-const usage = `Usage: mcp-server [flags]
+const usage = `Usage: lightfield-mcp [flags]
 
 Serves the Lightfield MCP tools (create_opportunity, find_accounts) over stdio, or over
 Streamable HTTP with --http, where each request's Authorization: Bearer token is the caller's
@@ -57,6 +75,7 @@ Environment:
   LIGHTFIELD_ALLOW_INSECURE_HTTP
                               1 allows a plain-HTTP base URL that is not loopback (the key then
                               crosses the network in clear text).
+  LIGHTFIELD_LOG_LEVEL        What is logged on stderr: debug, info (default), warn or error.
 
 Flags:
 `
@@ -68,12 +87,16 @@ func main() {
 // run is the whole program, with its surroundings passed in so that tests can
 // drive it. It returns the exit code.
 func run(args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
-	flags := flag.NewFlagSet("mcp-server", flag.ContinueOnError)
+	flags := flag.NewFlagSet("lightfield-mcp", flag.ContinueOnError)
 	flags.SetOutput(stderr)
-	flags.Usage = func() {
-		fmt.Fprintf(stderr, usage, lfclient.DefaultBaseURL, tools.DefaultDefinitionsTTL, tools.DefaultCallTimeout)
+	printUsage := func(w io.Writer) {
+		fmt.Fprintf(w, usage, lfclient.DefaultBaseURL, tools.DefaultDefinitionsTTL, tools.DefaultCallTimeout)
+		flags.SetOutput(w)
 		flags.PrintDefaults()
 	}
+	// Parse reports a bad flag on stderr; the usage follows it there, or
+	// goes to stdout when it was asked for.
+	flags.Usage = func() {}
 	showVersion := flags.Bool("version", false, "print the version and exit")
 	sandboxFlag := flags.Bool("sandbox", false, "run against a simulated Lightfield inside the process: no key needed, nothing leaves the machine")
 	baseURL := flags.String("base-url", "", "API base URL; overrides LIGHTFIELD_BASE_URL")
@@ -81,45 +104,64 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 	callTimeoutFlag := flags.Duration("call-timeout", 0, "the longest one tool call may take; overrides LIGHTFIELD_CALL_TIMEOUT")
 	insecureFlag := flags.Bool("allow-insecure-http", false, "allow a plain-HTTP base URL that is not loopback, like LIGHTFIELD_ALLOW_INSECURE_HTTP=1")
 	httpAddr := flags.String("http", "", "serve MCP over Streamable HTTP at ADDR (e.g. 127.0.0.1:8080) instead of stdio; each request's Bearer token is the caller's Lightfield key")
+	logLevelFlag := flags.String("log-level", "", "what is logged on stderr: debug, info, warn or error; overrides LIGHTFIELD_LOG_LEVEL")
+	healthcheck := flags.String("healthcheck", "", "GET this URL (e.g. http://127.0.0.1:8080/healthz), exit 0 if it answers 200, 1 otherwise; for container health checks")
 	if err := flags.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			printUsage(stdout)
 			return 0
 		}
+		printUsage(stderr)
 		return 2
 	}
 	if *showVersion {
-		fmt.Fprintf(stdout, "lightfield-mcp %s\n", version)
+		fmt.Fprintf(stdout, "lightfield-mcp %s\n", serverVersion())
 		return 0
 	}
+	if *healthcheck != "" {
+		return checkHealth(*healthcheck, stderr)
+	}
+
+	// A host that starts the server from a template (an MCP Bundle's
+	// ${user_config.api_key}, say) may pass a placeholder it did not fill
+	// in. Such a value is never used as if it were set.
+	var unfilled []string
+	env := func(name string) string {
+		v := getenv(name)
+		if !strings.Contains(v, "${") {
+			return v
+		}
+		if entry := fmt.Sprintf("%s=%q", name, v); !slices.Contains(unfilled, entry) {
+			unfilled = append(unfilled, entry)
+		}
+		return ""
+	}
+	apiKey := env("LIGHTFIELD_API_KEY")
+	keyUnfilled := len(unfilled) > 0
+	unfilled = nil
 	if *baseURL == "" {
-		*baseURL = getenv("LIGHTFIELD_BASE_URL")
+		*baseURL = env("LIGHTFIELD_BASE_URL")
 	}
-	ttl, err := durationSetting(*ttlFlag, "LIGHTFIELD_DEFINITIONS_TTL", getenv)
-	if err != nil {
-		fmt.Fprintf(stderr, "mcp-server: %v\n", err)
+	ttl, ttlErr := durationSetting(*ttlFlag, "LIGHTFIELD_DEFINITIONS_TTL", env)
+	callTimeout, callTimeoutErr := durationSetting(*callTimeoutFlag, "LIGHTFIELD_CALL_TIMEOUT", env)
+	insecure, insecureErr := boolSetting(*insecureFlag, "LIGHTFIELD_ALLOW_INSECURE_HTTP", env)
+	sandbox, sandboxErr := boolSetting(*sandboxFlag, "LIGHTFIELD_SANDBOX", env)
+	logLevel, logLevelErr := logLevelSetting(*logLevelFlag, env)
+	allowedOrigins := env("LIGHTFIELD_ALLOWED_ORIGINS")
+	if len(unfilled) > 0 {
+		fmt.Fprintf(stderr, "lightfield-mcp: %s: the program that started this server passed a placeholder instead of a value. Set the value in that program's settings for this server, or remove the variable.\n", strings.Join(unfilled, ", "))
 		return 2
 	}
-	callTimeout, err := durationSetting(*callTimeoutFlag, "LIGHTFIELD_CALL_TIMEOUT", getenv)
-	if err != nil {
-		fmt.Fprintf(stderr, "mcp-server: %v\n", err)
-		return 2
-	}
-	insecure, err := boolSetting(*insecureFlag, "LIGHTFIELD_ALLOW_INSECURE_HTTP", getenv)
-	if err != nil {
-		fmt.Fprintf(stderr, "mcp-server: %v\n", err)
-		return 2
-	}
-	sandbox, err := boolSetting(*sandboxFlag, "LIGHTFIELD_SANDBOX", getenv)
-	if err != nil {
-		fmt.Fprintf(stderr, "mcp-server: %v\n", err)
+	if err := errors.Join(ttlErr, callTimeoutErr, insecureErr, sandboxErr, logLevelErr); err != nil {
+		fmt.Fprintf(stderr, "lightfield-mcp: %v\n", err)
 		return 2
 	}
 
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel}))
 	cfg := lfclient.Config{
-		APIKey:            getenv("LIGHTFIELD_API_KEY"),
+		APIKey:            apiKey,
 		BaseURL:           *baseURL,
-		UserAgent:         "lightfield-mcp/" + version,
+		UserAgent:         "lightfield-mcp/" + serverVersion(),
 		Logger:            logger,
 		AllowInsecureHTTP: insecure,
 	}
@@ -127,22 +169,27 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 	if sandbox {
 		_, httpClient, err := lightfieldtest.Sandbox()
 		if err != nil {
-			fmt.Fprintf(stderr, "mcp-server: %v\n", err)
+			fmt.Fprintf(stderr, "lightfield-mcp: %v\n", err)
 			return 1
 		}
 		cfg.APIKey, cfg.BaseURL, cfg.HTTPClient = lightfieldtest.SandboxAPIKey, lightfieldtest.SandboxBaseURL, httpClient
 		serverInstructions = sandboxInstructions + instructions
 		logger.Info("sandbox: Lightfield is simulated inside this process; no key is used and nothing leaves the machine")
 	} else if cfg.APIKey == "" && *httpAddr == "" {
-		fmt.Fprintln(stderr, "mcp-server: LIGHTFIELD_API_KEY is not set. Create a Lightfield API key (sk_lf_…) with the scopes opportunities:create and opportunities:read (plus accounts:read, members:read and contacts:read to use names), and give it to the server in your MCP client's env settings. To try the server without a key, run it with --sandbox.")
+		if keyUnfilled {
+			fmt.Fprintln(stderr, "lightfield-mcp: LIGHTFIELD_API_KEY holds a placeholder, not a key: the program that started this server did not fill in the API key setting (in Claude Desktop: Settings, Extensions, Lightfield CRM, Configure). Enter your Lightfield API key there, or switch Sandbox on to try the server without one.")
+			return 2
+		}
+		fmt.Fprintln(stderr, "lightfield-mcp: LIGHTFIELD_API_KEY is not set. Create a Lightfield API key (sk_lf_…) with the scopes opportunities:create and opportunities:read (plus accounts:read, members:read and contacts:read to use names), and give it to the server in your MCP client's env settings. To try the server without a key, run it with --sandbox.")
 		return 2
 	}
 	// The operator's key (or the sandbox) serves every call over stdio, and
 	// over HTTP the requests that bring no key of their own.
 	var client *lfclient.Client
 	if cfg.APIKey != "" {
+		var err error
 		if client, err = lfclient.New(cfg); err != nil {
-			fmt.Fprintf(stderr, "mcp-server: %v\n", err)
+			fmt.Fprintf(stderr, "lightfield-mcp: %v\n", err)
 			return 2
 		}
 	}
@@ -156,12 +203,12 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 			return lfclient.New(perCaller)
 		}
 		if err := cfg.CheckBaseURL(); err != nil {
-			fmt.Fprintf(stderr, "mcp-server: %v\n", err)
+			fmt.Fprintf(stderr, "lightfield-mcp: %v\n", err)
 			return 2
 		}
 	}
 
-	mcpServer := server.NewMCPServer("lightfield-mcp", version,
+	mcpServer := server.NewMCPServer("lightfield-mcp", serverVersion(),
 		server.WithToolCapabilities(true),
 		server.WithInstructions(serverInstructions),
 		server.WithRecovery(),
@@ -181,7 +228,7 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 	}()
 
 	if *httpAddr != "" {
-		return serveHTTP(ctx, mcpServer, httpConfig{addr: *httpAddr, singleTenant: client != nil, callTimeout: callTimeout, allowedOrigins: getenv("LIGHTFIELD_ALLOWED_ORIGINS")}, logger)
+		return serveHTTP(ctx, mcpServer, httpConfig{addr: *httpAddr, singleTenant: client != nil, callTimeout: callTimeout, allowedOrigins: allowedOrigins}, logger)
 	}
 	stdio := server.NewStdioServer(mcpServer)
 	stdio.SetErrorLogger(slog.NewLogLogger(logger.Handler(), slog.LevelError))
@@ -218,4 +265,24 @@ func boolSetting(flagValue bool, name string, getenv func(string) string) (bool,
 		return false, fmt.Errorf("%s=%q is not 1, 0, true or false", name, getenv(name))
 	}
 	return b, nil
+}
+
+// logLevelSetting is the flag's level when set, else the variable's, else
+// info.
+func logLevelSetting(flagValue string, getenv func(string) string) (slog.Level, error) {
+	name, value := "--log-level", flagValue
+	if value == "" {
+		name, value = "LIGHTFIELD_LOG_LEVEL", getenv("LIGHTFIELD_LOG_LEVEL")
+	}
+	switch strings.ToLower(value) {
+	case "debug":
+		return slog.LevelDebug, nil
+	case "", "info":
+		return slog.LevelInfo, nil
+	case "warn", "warning":
+		return slog.LevelWarn, nil
+	case "error":
+		return slog.LevelError, nil
+	}
+	return 0, fmt.Errorf("%s=%q is not one of debug, info, warn, error", name, value)
 }
