@@ -1,6 +1,6 @@
 module github.com/lightfield-mcp/lightfield-mcp
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/invopop/jsonschema v0.14.0
@@ -8,6 +8,7 @@ require (
 	github.com/modelcontextprotocol/go-sdk v1.8.0
 	github.com/pb33f/ordered-map/v2 v2.3.1
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
+	golang.org/x/crypto/x509roots/fallback v0.0.0-20261030153154-30a33513ff6d
 )
 
 require (

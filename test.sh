@@ -1,25 +1,48 @@
 #!/usr/bin/env bash
-# Runs every test of the project: formatting and vet, unit tests, fuzz seeds,
-# the end-to-end tests that drive the real binary over stdio with the Go SDK
-# and the TypeScript SDK clients, all under the race detector, then the soak
-# test and short fuzzing runs. Needs Go 1.26, Node 20+ and npm; installs the pinned npm
-# packages itself.
+# Runs every test of the project: formatting, vet and staticcheck; a snapshot
+# release (GoReleaser builds every binary, archive, MCP Bundle, checksum and
+# container image, published nowhere); unit tests, fuzz seeds, the end-to-end
+# tests that drive the real binary over stdio and HTTP with the Go SDK and the
+# TypeScript SDK clients, and the tests of the release's artifacts, all under
+# the race detector; then the soak test and short fuzzing runs.
+# Needs Go 1.26, Node 20+ with npm, and podman or a Docker engine; installs
+# the pinned npm packages and Go tools itself.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-echo "== npm ci (e2e/ts)"
-(cd e2e/ts && npm ci --no-audit --no-fund --loglevel=error)
+goreleaser="go run github.com/goreleaser/goreleaser/v2@v2.15.1"
 
-echo "== gofmt, go vet, staticcheck"
+echo "== npm ci (e2e/ts, release)"
+(cd e2e/ts && npm ci --no-audit --no-fund --loglevel=error)
+npm ci --prefix release --no-audit --no-fund --loglevel=error
+
+echo "== gofmt, go vet, staticcheck, goreleaser check"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './e2e/*'))
 if [ -n "$unformatted" ]; then
   echo "gofmt would change:"; echo "$unformatted"; exit 1
 fi
 go vet ./...
 go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+$goreleaser check
 
-echo "== go test -race (unit, fuzz seeds, end-to-end)"
-LFMCP_REQUIRE_NODE=1 go test -race -count=1 ./...
+echo "== snapshot release: binaries, archives, bundles, checksums, images (dist/)"
+# GoReleaser's open-source edition builds images with the docker command.
+# Where no Docker engine answers, podman builds them in its place, in the
+# docker image format, which keeps the HEALTHCHECK (OCI images have none).
+if ! docker info >/dev/null 2>&1; then
+  if ! command -v podman >/dev/null; then
+    echo "building the container image needs podman (Debian: apt-get install podman) or a Docker engine"; exit 1
+  fi
+  shim=$(mktemp -d)
+  trap 'rm -rf "$shim"' EXIT
+  printf '#!/bin/sh\nexec podman "$@"\n' > "$shim/docker" && chmod +x "$shim/docker"
+  export PATH="$shim:$PATH" BUILDAH_FORMAT=docker
+fi
+$goreleaser release --snapshot --clean
+go run ./release serverjson -dist dist
+
+echo "== go test -race (unit, fuzz seeds, end-to-end, release)"
+LFMCP_REQUIRE_NODE=1 LFMCP_REQUIRE_RELEASE=1 go test -race -count=1 ./...
 
 echo "== soak: 10,000 mixed calls, memory and goroutines must stay flat"
 LFMCP_SOAK=1 go test -run '^TestSoak$' -count=1 -v ./tools | grep -E '^(---|ok|FAIL|\s+soak_test)'
