@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -56,7 +57,7 @@ func shellCommands(block string) []string {
 func TestReadmeCommands(t *testing.T) {
 	root, _ := filepath.Abs("../..")
 	tmp := t.TempDir()
-	built := filepath.Join(tmp, "bin", "mcp-server")
+	built := filepath.Join(tmp, "bin", "lightfield-mcp")
 	covered := 0
 	for _, block := range readmeBlocks(t) {
 		switch block.lang {
@@ -80,7 +81,10 @@ func TestReadmeCommands(t *testing.T) {
 
 func runReadmeCommand(t *testing.T, root, tmp, built, cmd string) {
 	t.Helper()
-	local := strings.ReplaceAll(cmd, "bin/mcp-server", built)
+	local := strings.ReplaceAll(cmd, "bin/lightfield-mcp", built)
+	// The download recipe runs in a folder of its own, with the release's
+	// files taken from the snapshot release in dist/ instead of GitHub.
+	downloads := filepath.Join(tmp, "downloads")
 	switch {
 	case strings.HasPrefix(cmd, "go build "):
 		build := exec.Command("bash", "-c", local)
@@ -89,9 +93,7 @@ func runReadmeCommand(t *testing.T, root, tmp, built, cmd string) {
 		if err != nil {
 			t.Fatalf("%s: %v\n%s", cmd, err, out)
 		}
-	case cmd == "bin/mcp-server --sandbox":
-		listTools(t, cmd, exec.Command(built, "--sandbox"))
-	case strings.HasPrefix(cmd, "mcp-server --http "):
+	case strings.HasPrefix(cmd, "lightfield-mcp --http "):
 		// Served on a free loopback port, in the sandbox so that no key is needed.
 		base, _, _ := startHTTP(t, "LIGHTFIELD_SANDBOX=1")
 		if resp := post(t, base+"/mcp", "", "", listRequest); resp.StatusCode != 200 {
@@ -101,22 +103,63 @@ func runReadmeCommand(t *testing.T, root, tmp, built, cmd string) {
 		if info, err := os.Stat(filepath.Join(root, "test.sh")); err != nil || info.Mode()&0o111 == 0 {
 			t.Errorf("%s: not an executable file", cmd)
 		}
+	case strings.HasPrefix(cmd, "curl -fsSLO https://github.com/lightfield-mcp/lightfield-mcp/releases/latest/download/"):
+		snapshot(t)
+		name := path.Base(cmd)
+		data, err := os.ReadFile(filepath.Join(root, "dist", name))
+		if err != nil {
+			t.Fatalf("%s: the release has no %s: %v", cmd, name, err)
+		}
+		os.MkdirAll(downloads, 0o755)
+		if err := os.WriteFile(filepath.Join(downloads, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	case strings.HasPrefix(cmd, "sha256sum "), strings.HasPrefix(cmd, "tar "):
+		run := exec.Command("bash", "-c", cmd)
+		run.Dir = downloads
+		if out, err := run.CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", cmd, err, out)
+		}
+	case cmd == "./lightfield-mcp --version":
+		run := exec.Command("./lightfield-mcp", "--version")
+		run.Dir = downloads
+		if out, err := run.Output(); err != nil || !strings.HasPrefix(string(out), "lightfield-mcp ") {
+			t.Fatalf("%s: %q %v", cmd, out, err)
+		}
+		listTools(t, cmd, exec.Command(filepath.Join(downloads, "lightfield-mcp"), "--sandbox"))
 	case strings.HasPrefix(cmd, "go install "):
 		// The module is installed from this checkout: @latest would fetch the
-		// published one, which is not what is under test.
+		// published one, which is not what is under test. GOPATH is a folder
+		// of the test's, so that the README's own mv runs as written.
 		mod, _ := os.ReadFile(filepath.Join(root, "go.mod"))
-		path := strings.Fields(strings.TrimPrefix(cmd, "go install "))[0]
+		pkg := strings.Fields(strings.TrimPrefix(cmd, "go install "))[0]
 		modulePath := strings.Fields(string(mod))[1]
-		if !strings.HasPrefix(path, modulePath+"/cmd/mcp-server@") {
+		if !strings.HasPrefix(pkg, modulePath+"/cmd/mcp-server@") {
 			t.Fatalf("%s does not name this module (%s)", cmd, modulePath)
 		}
 		install := exec.Command("go", "install", "./cmd/mcp-server")
 		install.Dir = root
-		install.Env = append(os.Environ(), "GOBIN="+filepath.Join(tmp, "gobin"))
+		install.Env = goPathEnv(tmp)
 		if out, err := install.CombinedOutput(); err != nil {
 			t.Fatalf("%s: %v\n%s", cmd, err, out)
 		}
-		listTools(t, cmd, exec.Command(filepath.Join(tmp, "gobin", "mcp-server"), "--sandbox"))
+	case strings.HasPrefix(cmd, "mv \"$(go env GOPATH)/bin/mcp-server\" "):
+		run := exec.Command("bash", "-c", cmd)
+		run.Env = goPathEnv(tmp)
+		if out, err := run.CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", cmd, err, out)
+		}
+		listTools(t, cmd, exec.Command(filepath.Join(tmp, "gopath", "bin", "lightfield-mcp"), "--sandbox"))
+	case strings.HasPrefix(cmd, "docker run "):
+		// No container runs on the test machines: TestReleaseImages runs the
+		// image's binary. Here the command must name the image the release
+		// pushes and publish the port the image serves.
+		config, _ := os.ReadFile(filepath.Join(root, ".goreleaser.yaml"))
+		dockerfile, _ := os.ReadFile(filepath.Join(root, "release", "Dockerfile"))
+		image := strings.Fields(cmd)[len(strings.Fields(cmd))-1]
+		if !strings.Contains(string(config), `name_template: "`+image+`"`) || !strings.Contains(cmd, " -p 8080:8080 ") || !strings.Contains(string(dockerfile), "\nEXPOSE 8080\n") {
+			t.Errorf("%s: not the image the release pushes, or not its port", cmd)
+		}
 	case strings.HasPrefix(cmd, "npx -y @modelcontextprotocol/inspector@"):
 		runInspector(t, cmd, local)
 	case strings.HasPrefix(cmd, "claude mcp add "):
@@ -140,13 +183,20 @@ func runReadmeCommand(t *testing.T, root, tmp, built, cmd string) {
 	}
 }
 
+// goPathEnv is the environment with GOPATH in a folder of the test's and the
+// module cache where it is, so that nothing is downloaded again.
+func goPathEnv(tmp string) []string {
+	cache, _ := exec.Command("go", "env", "GOMODCACHE").Output()
+	return append(os.Environ(), "GOPATH="+filepath.Join(tmp, "gopath"), "GOBIN=", "GOMODCACHE="+strings.TrimSpace(string(cache)))
+}
+
 // clientCommand starts a server as an MCP client would from its
 // configuration, with the sandbox forced on: the README's placeholder key
 // opens nothing.
 func clientCommand(t *testing.T, command string, args, env []string) *exec.Cmd {
 	t.Helper()
-	if command != "mcp-server" {
-		t.Fatalf("configuration runs %q, want mcp-server", command)
+	if command != "lightfield-mcp" {
+		t.Fatalf("configuration runs %q, want lightfield-mcp", command)
 	}
 	for _, kv := range env {
 		if !strings.HasPrefix(kv, "LIGHTFIELD_") {
