@@ -339,3 +339,22 @@ func TestHTTPRefusesAClearTextBaseURL(t *testing.T) {
 		t.Fatalf("exit %v: %s", err, out)
 	}
 }
+
+// TestHealthcheck: --healthcheck, the image's health check, passes against a
+// serving server and fails, saying why, when nothing answers.
+func TestHealthcheck(t *testing.T) {
+	base, _, _ := startHTTP(t, "LIGHTFIELD_SANDBOX=1")
+	if out, err := exec.Command(binary, "--healthcheck", base+"/healthz").CombinedOutput(); err != nil {
+		t.Errorf("against a serving server: %v %s", err, out)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + l.Addr().String() + "/healthz"
+	l.Close()
+	out, err := exec.Command(binary, "--healthcheck", closed).CombinedOutput()
+	if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 1 || !strings.Contains(string(out), "health check") {
+		t.Errorf("against nothing: %v %s", err, out)
+	}
+}

@@ -124,11 +124,18 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 
 	// A host that starts the server from a template (an MCP Bundle's
 	// ${user_config.api_key}, say) may pass a placeholder it did not fill
-	// in. Such a value is never used as if it were set.
+	// in. Such a value is never used as if it were set: an unfilled key
+	// counts as no key (fine where none is needed), any other setting stops
+	// the server.
+	apiKey := getenv("LIGHTFIELD_API_KEY")
+	keyUnfilled := isPlaceholder(apiKey)
+	if keyUnfilled {
+		apiKey = ""
+	}
 	var unfilled []string
 	env := func(name string) string {
 		v := getenv(name)
-		if !strings.Contains(v, "${") {
+		if !isPlaceholder(v) {
 			return v
 		}
 		if entry := fmt.Sprintf("%s=%q", name, v); !slices.Contains(unfilled, entry) {
@@ -136,9 +143,6 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 		}
 		return ""
 	}
-	apiKey := env("LIGHTFIELD_API_KEY")
-	keyUnfilled := len(unfilled) > 0
-	unfilled = nil
 	if *baseURL == "" {
 		*baseURL = env("LIGHTFIELD_BASE_URL")
 	}
@@ -265,6 +269,12 @@ func boolSetting(flagValue bool, name string, getenv func(string) string) (bool,
 		return false, fmt.Errorf("%s=%q is not 1, 0, true or false", name, getenv(name))
 	}
 	return b, nil
+}
+
+// isPlaceholder says whether a host passed a setting's template, such as
+// ${user_config.api_key}, instead of its value.
+func isPlaceholder(value string) bool {
+	return strings.Contains(value, "${")
 }
 
 // logLevelSetting is the flag's level when set, else the variable's, else

@@ -39,6 +39,15 @@ import (
 // archive and bundle names (darwin ships one universal binary).
 var releasePlatforms = []string{"darwin_universal", "linux_amd64", "linux_arm64", "windows_amd64", "windows_arm64"}
 
+// releaseBundles are the file names of the release's bundles, sorted.
+func releaseBundles() []string {
+	var names []string
+	for _, p := range releasePlatforms {
+		names = append(names, "lightfield-mcp_"+p+".mcpb")
+	}
+	return names
+}
+
 // artifact is an entry of GoReleaser's dist/artifacts.json.
 type artifact struct {
 	Name   string `json:"name"`
@@ -56,8 +65,8 @@ type snapshotRelease struct {
 	artifacts []artifact
 }
 
-// file is an artifact's path from this package's folder.
-func (artifact) file(p string) string { return filepath.Join("../..", p) }
+// file is the artifact's path from this package's folder.
+func (a artifact) file() string { return filepath.Join("../..", a.Path) }
 
 func (r snapshotRelease) find(t *testing.T, typ, id, goos, goarch string) artifact {
 	t.Helper()
@@ -198,13 +207,13 @@ func TestReleaseBinaries(t *testing.T) {
 	r := snapshot(t)
 	for _, target := range [][2]string{{"linux", "amd64"}, {"linux", "arm64"}, {"windows", "amd64"}, {"windows", "arm64"}} {
 		b := r.find(t, "Binary", "lightfield-mcp", target[0], target[1])
-		checkBuild(t, b.file(b.Path), r.version)
+		checkBuild(t, b.file(), r.version)
 		if target[0] == "linux" {
-			checkStaticELF(t, b.file(b.Path), target[1])
+			checkStaticELF(t, b.file(), target[1])
 		}
 	}
 	universal := r.find(t, "Binary", "darwin-universal", "darwin", "all")
-	fat, err := macho.OpenFat(universal.file(universal.Path))
+	fat, err := macho.OpenFat(universal.file())
 	if err != nil {
 		t.Fatalf("darwin binary: %v", err)
 	}
@@ -218,7 +227,7 @@ func TestReleaseBinaries(t *testing.T) {
 	}
 	if runtime.GOOS == "linux" {
 		host := r.find(t, "Binary", "lightfield-mcp", "linux", runtime.GOARCH)
-		out, err := exec.Command(host.file(host.Path), "--version").Output()
+		out, err := exec.Command(host.file(), "--version").Output()
 		if err != nil || strings.TrimSpace(string(out)) != "lightfield-mcp "+r.version {
 			t.Errorf("--version printed %q, %v; want lightfield-mcp %s", out, err, r.version)
 		}
@@ -532,12 +541,8 @@ func TestReleaseServerJSON(t *testing.T) {
 			}
 		}
 	}
-	var want []string
-	for _, p := range releasePlatforms {
-		want = append(want, "lightfield-mcp_"+p+".mcpb")
-	}
 	slices.Sort(bundles)
-	if !slices.Equal(bundles, want) {
-		t.Errorf("dist/server.json lists the bundles %v, want %v", bundles, want)
+	if !slices.Equal(bundles, releaseBundles()) {
+		t.Errorf("dist/server.json lists the bundles %v, want %v", bundles, releaseBundles())
 	}
 }

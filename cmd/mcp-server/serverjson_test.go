@@ -71,12 +71,8 @@ func TestServerJSON(t *testing.T) {
 			t.Errorf("%s declares %v; --help documents %v", p.Identifier, names, want)
 		}
 	}
-	var want []string
-	for _, p := range releasePlatforms {
-		want = append(want, "lightfield-mcp_"+p+".mcpb")
-	}
 	slices.Sort(bundles)
-	if !slices.Equal(bundles, want) {
-		t.Errorf("server.json lists the bundles %v; the release builds %v", bundles, want)
+	if !slices.Equal(bundles, releaseBundles()) {
+		t.Errorf("server.json lists the bundles %v; the release builds %v", bundles, releaseBundles())
 	}
 }
