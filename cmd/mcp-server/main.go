@@ -89,13 +89,9 @@ func main() {
 func run(args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
 	flags := flag.NewFlagSet("lightfield-mcp", flag.ContinueOnError)
 	flags.SetOutput(stderr)
-	printUsage := func(w io.Writer) {
-		fmt.Fprintf(w, usage, lfclient.DefaultBaseURL, tools.DefaultDefinitionsTTL, tools.DefaultCallTimeout)
-		flags.SetOutput(w)
-		flags.PrintDefaults()
-	}
-	// Parse reports a bad flag on stderr; the usage follows it there, or
-	// goes to stdout when it was asked for.
+	// Parse reports a wrong flag on stderr, followed by a pointer to
+	// --help rather than the whole usage, which would bury it in a host's
+	// log; asked for, the usage goes to stdout.
 	flags.Usage = func() {}
 	showVersion := flags.Bool("version", false, "print the version and exit")
 	sandboxFlag := flags.Bool("sandbox", false, "run against a simulated Lightfield inside the process: no key needed, nothing leaves the machine")
@@ -108,10 +104,19 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 	healthcheck := flags.String("healthcheck", "", "GET this URL (e.g. http://127.0.0.1:8080/healthz), exit 0 if it answers 200, 1 otherwise; for container health checks")
 	if err := flags.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			printUsage(stdout)
+			fmt.Fprintf(stdout, usage, lfclient.DefaultBaseURL, tools.DefaultDefinitionsTTL, tools.DefaultCallTimeout)
+			flags.SetOutput(stdout)
+			flags.PrintDefaults()
 			return 0
 		}
-		printUsage(stderr)
+		fmt.Fprintln(stderr, "Run lightfield-mcp --help for the flags and variables.")
+		return 2
+	}
+	// Parsing stops at the first word that is not a flag, so whatever
+	// follows it would be dropped without a word (--sandbox true
+	// --log-level warn).
+	if flags.NArg() > 0 {
+		fmt.Fprintf(stderr, "lightfield-mcp: unexpected argument %q: the server takes flags only, and a switch takes no value after a space (write --sandbox, or --sandbox=true). Run lightfield-mcp --help for the flags.\n", flags.Arg(0))
 		return 2
 	}
 	if *showVersion {
@@ -184,7 +189,7 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 			fmt.Fprintln(stderr, "lightfield-mcp: LIGHTFIELD_API_KEY holds a placeholder, not a key: the program that started this server did not fill in the API key setting (in Claude Desktop: Settings, Extensions, Lightfield CRM, Configure). Enter your Lightfield API key there, or switch Sandbox on to try the server without one.")
 			return 2
 		}
-		fmt.Fprintln(stderr, "lightfield-mcp: LIGHTFIELD_API_KEY is not set. Create a Lightfield API key (sk_lf_…) with the scopes opportunities:create and opportunities:read (plus accounts:read, members:read and contacts:read to use names), and give it to the server in your MCP client's env settings. To try the server without a key, run it with --sandbox.")
+		fmt.Fprintln(stderr, "lightfield-mcp: LIGHTFIELD_API_KEY is not set. Create a Lightfield API key (sk_lf_…) with the scopes opportunities:create and opportunities:read (plus accounts:read, members:read and contacts:read to use names), and give it to the server: in your MCP client's configuration, as LIGHTFIELD_API_KEY in its env settings; in Claude Desktop's extension, under Settings, Extensions, Lightfield CRM, Configure. To try the server without a key, run it with --sandbox (in the extension: switch Sandbox on).")
 		return 2
 	}
 	// The operator's key (or the sandbox) serves every call over stdio, and

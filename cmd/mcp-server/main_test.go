@@ -283,8 +283,9 @@ func TestVersion(t *testing.T) {
 	}
 }
 
-// TestHelp: asked for, the usage goes to stdout and the exit is 0; after a
-// wrong flag it goes to stderr, after the error, and the exit is 2.
+// TestHelp: asked for, the usage goes to stdout and the exit is 0; a wrong
+// flag or a stray word is named on stderr with a pointer to --help, and the
+// exit is 2.
 func TestHelp(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	cmd := exec.Command(binary, "--help")
@@ -297,8 +298,14 @@ func TestHelp(t *testing.T) {
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
 	if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 2 || stdout.Len() > 0 ||
-		!strings.HasPrefix(stderr.String(), "flag provided but not defined: -no-such-flag") || !strings.Contains(stderr.String(), "Usage:") {
+		stderr.String() != "flag provided but not defined: -no-such-flag\nRun lightfield-mcp --help for the flags and variables.\n" {
 		t.Fatalf("a wrong flag: %v\nstdout %q\nstderr %q", err, stdout.String(), stderr.String())
+	}
+	// A configuration that writes "args": ["--sandbox", "true", "--log-level", "warn"]
+	// would otherwise lose everything after "true".
+	out, err := exec.Command(binary, "--sandbox", "true", "--log-level", "warn").CombinedOutput()
+	if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 2 || !strings.Contains(string(out), `unexpected argument "true"`) {
+		t.Fatalf("a stray word: %v %s", err, out)
 	}
 }
 
