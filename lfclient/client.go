@@ -19,6 +19,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // APIVersion is the Lightfield-Version header sent on every request.
@@ -64,9 +66,15 @@ type Config struct {
 	// MinBackoff is the first retry's base delay (default 200ms); it doubles
 	// per attempt up to MaxBackoff (default 5s), with full jitter.
 	MinBackoff, MaxBackoff time.Duration
-	// RequestsPerSecond is the client-side limit per category (default 24,
-	// under Lightfield's 25).
+	// RequestsPerSecond is Lightfield's limit per category (default 25):
+	// the client never sends more than this in any one second. Reads and
+	// searches may go ReadBurst at once, so that one call's look-ups run in
+	// parallel, and are then paced at RequestsPerSecond-ReadBurst per
+	// second; writes, one per call, go one at a time at
+	// RequestsPerSecond-1 per second.
 	RequestsPerSecond float64
+	// ReadBurst is how many reads or searches may start at once (default 4).
+	ReadBurst int
 	// AllowInsecureHTTP permits a plain-HTTP base URL that is not loopback.
 	// Without it such a URL is refused: the key would cross the network in
 	// clear text.
@@ -77,7 +85,7 @@ type Config struct {
 type Client struct {
 	cfg         Config
 	base        *url.URL
-	limiters    [numCategories]*pacer
+	limiters    [numCategories]*rate.Limiter
 	fingerprint string
 }
 
@@ -109,10 +117,16 @@ func New(cfg Config) (*Client, error) {
 	setDefault(&cfg.AttemptTimeout, 15*time.Second)
 	setDefault(&cfg.MinBackoff, 200*time.Millisecond)
 	setDefault(&cfg.MaxBackoff, 5*time.Second)
-	setDefault(&cfg.RequestsPerSecond, 24)
+	setDefault(&cfg.RequestsPerSecond, 25)
+	setDefault(&cfg.ReadBurst, 4)
 	c := &Client{cfg: cfg, base: base, fingerprint: KeyFingerprint(cfg.APIKey)}
 	for i := range c.limiters {
-		c.limiters[i] = newPacer(cfg.RequestsPerSecond)
+		burst := cfg.ReadBurst
+		if Category(i) == Write {
+			burst = 1
+		}
+		// A token bucket sends at most burst + rate in any one second.
+		c.limiters[i] = rate.NewLimiter(rate.Limit(max(1, cfg.RequestsPerSecond-float64(burst))), burst)
 	}
 	return c, nil
 }
@@ -232,7 +246,9 @@ type request struct {
 func (c *Client) do(ctx context.Context, req request) error {
 	start := time.Now()
 	for attempt := 1; ; attempt++ {
-		if err := c.limiters[req.cat].wait(ctx); err != nil {
+		// Wait gives the reservation back when ctx ends first, so a call
+		// that gave up does not slow the others.
+		if err := c.limiters[req.cat].Wait(ctx); err != nil {
 			return err
 		}
 		raw, err := c.attempt(ctx, req, attempt)

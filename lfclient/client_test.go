@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -209,16 +212,87 @@ func TestAmbiguousStageCandidatesKept(t *testing.T) {
 	}
 }
 
-func TestPacerSpacesRequests(t *testing.T) {
-	p := newPacer(100)
-	start := time.Now()
-	for range 11 {
-		if err := p.wait(context.Background()); err != nil {
+// arrivals serves empty lists and records when each request arrived.
+func arrivals(t *testing.T) (*httptest.Server, func() []time.Time) {
+	var mu sync.Mutex
+	var times []time.Time
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		times = append(times, time.Now())
+		mu.Unlock()
+		io.WriteString(w, `{"object":"list","data":[],"totalCount":0}`)
+	}))
+	t.Cleanup(ts.Close)
+	return ts, func() []time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(times)
+	}
+}
+
+func TestParallelReadsAreNotSpacedOut(t *testing.T) {
+	ts, times := arrivals(t)
+	c := newClient(t, ts.URL)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			if _, err := c.List(context.Background(), "account", nil, 5, 0); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	got := times()
+	slices.SortFunc(got, time.Time.Compare)
+	if spread := got[len(got)-1].Sub(got[0]); spread > 80*time.Millisecond {
+		t.Fatalf("4 parallel look-ups arrived over %v; a call's reads must go out together", spread)
+	}
+}
+
+func TestNeverMoreThanTheLimitInOneSecond(t *testing.T) {
+	ts, times := arrivals(t)
+	c := newClient(t, ts.URL, func(cfg *Config) { cfg.RequestsPerSecond = 10 })
+	for range 16 {
+		if _, err := c.List(context.Background(), "account", nil, 5, 0); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if elapsed := time.Since(start); elapsed < 95*time.Millisecond {
-		t.Fatalf("11 requests at 100/s took %v, want ≥ 100ms", elapsed)
+	got := times()
+	for i := range got {
+		inWindow := 0
+		for _, u := range got[i:] {
+			if u.Sub(got[i]) < time.Second {
+				inWindow++
+			}
+		}
+		if inWindow > 10 {
+			t.Fatalf("%d requests within one second of request %d; the limit is 10", inWindow, i)
+		}
+	}
+}
+
+func TestAbandonedWaitIsGivenBack(t *testing.T) {
+	ts, times := arrivals(t)
+	c := newClient(t, ts.URL, func(cfg *Config) { cfg.RequestsPerSecond = 5; cfg.ReadBurst = 1 })
+	if _, err := c.List(context.Background(), "account", nil, 5, 0); err != nil {
+		t.Fatal(err)
+	}
+	// The next slot is 250 ms away: callers that give up first must not
+	// push the one after them back.
+	for range 5 {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+		c.List(ctx, "account", nil, 5, 0)
+		cancel()
+	}
+	if _, err := c.List(context.Background(), "account", nil, 5, 0); err != nil {
+		t.Fatal(err)
+	}
+	got := times()
+	if len(got) != 2 {
+		t.Fatalf("%d requests reached the server, want 2", len(got))
+	}
+	if gap := got[1].Sub(got[0]); gap > 400*time.Millisecond {
+		t.Fatalf("the second request waited %v: abandoned reservations were kept", gap)
 	}
 }
 
@@ -348,4 +422,21 @@ func FuzzParseError(f *testing.F) {
 			t.Fatalf("got %#v", e)
 		}
 	})
+}
+
+func TestRetrieve(t *testing.T) {
+	_, ts := newFake(t)
+	c := newClient(t, ts.URL)
+	rec, err := c.Retrieve(context.Background(), "contact", "con_01samo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Name() != "Sam Ortiz" || !slices.Equal(rec.Relationships["$account"].Values, []string{"acc_01acme"}) {
+		t.Errorf("got %s with accounts %v", rec.Name(), rec.Relationships["$account"].Values)
+	}
+	_, err = c.Retrieve(context.Background(), "account", "acc_missing")
+	var apiErr *Error
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 404 {
+		t.Errorf("a missing account gave %v, want a 404 Error", err)
+	}
 }

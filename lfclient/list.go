@@ -3,6 +3,7 @@ package lfclient
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -55,6 +56,32 @@ func (c *Client) List(ctx context.Context, objectType string, filters []Filter, 
 		return nil, fmt.Errorf("list %s: %w", objectType, err)
 	}
 	return &page, nil
+}
+
+// Retrieve fetches one record by ID with GET /v1/{objectType}s/{id}
+// (accounts, contacts, members, opportunities). Unlike a list, it sees a
+// record as soon as it is written.
+func (c *Client) Retrieve(ctx context.Context, objectType, id string) (*Record, error) {
+	path, err := listPath(objectType)
+	if err != nil {
+		return nil, err
+	}
+	var rec Record
+	err = c.do(ctx, request{cat: Read, method: http.MethodGet, path: path + "/" + url.PathEscape(id),
+		decode: func(raw []byte) error {
+			rec = Record{}
+			if err := json.Unmarshal(raw, &rec); err != nil {
+				return err
+			}
+			if rec.ID == "" {
+				return errors.New("the answer has no id")
+			}
+			return nil
+		}})
+	if err != nil {
+		return nil, fmt.Errorf("retrieve %s %s: %w", objectType, id, err)
+	}
+	return &rec, nil
 }
 
 var listPaths = map[string]string{

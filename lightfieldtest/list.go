@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -110,11 +111,52 @@ func (s *Server) records(objectType string) []map[string]any {
 	default:
 		for _, e := range s.entityOrder {
 			if e.objectType == objectType {
-				out = append(out, e.record(s.linkBase))
+				out = append(out, s.entityRecord(e))
 			}
 		}
 	}
 	return out
+}
+
+// retrieve answers GET /v1/{type}s/{id}; unlike lists it has no lag.
+func (s *Server) retrieve(w http.ResponseWriter, objectType, id string, fault Fault) {
+	s.mu.Lock()
+	var rec map[string]any
+	if e, ok := s.entities[id]; ok && e.objectType == objectType {
+		rec = s.entityRecord(e)
+	}
+	for _, o := range s.opportunities {
+		if objectType == "opportunity" && o.record["id"] == id {
+			rec = o.record
+		}
+	}
+	s.mu.Unlock()
+	if rec == nil {
+		writeError(w, http.StatusNotFound, "not_found", "", "id", fmt.Sprintf("No %s with ID %q.", objectType, id))
+		return
+	}
+	body, _ := json.Marshal(rec)
+	s.answer(w, fault, http.StatusOK, body)
+}
+
+// entityRecord shows an account, contact or member as reads do. Callers
+// hold s.mu.
+func (s *Server) entityRecord(e entity) map[string]any {
+	rec := e.record(s.linkBase)
+	rels := rec["relationships"].(map[string]any)
+	switch e.objectType {
+	case "contact":
+		rels["$account"] = map[string]any{"cardinality": "HAS_MANY", "objectType": "account", "values": append([]string{}, e.Accounts...)}
+	case "account":
+		contacts := []string{}
+		for _, c := range s.entityOrder {
+			if c.objectType == "contact" && slices.Contains(c.Accounts, e.ID) {
+				contacts = append(contacts, c.ID)
+			}
+		}
+		rels["$contact"] = map[string]any{"cardinality": "HAS_MANY", "objectType": "contact", "values": contacts}
+	}
+	return rec
 }
 
 func (e entity) record(linkBase string) map[string]any {

@@ -27,6 +27,9 @@ type Entity struct {
 	Name    string `json:"name"`
 	Email   string `json:"email,omitempty"`
 	Website string `json:"website,omitempty"`
+	// Accounts are a contact's accounts; each account lists its contacts
+	// in its $contact relationship.
+	Accounts []string `json:"accounts,omitempty"`
 }
 
 // LoadOrg reads an Org from a JSON file such as testdata/org.json.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -245,6 +246,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if s.requireScope(w, c.scope) && s.sleep(r, fault.Delay) {
 			s.list(w, r, c.objectType, fault)
 		}
+	case r.Method == http.MethodGet && collections[path.Dir(r.URL.Path)].objectType != "":
+		c := collections[path.Dir(r.URL.Path)]
+		if s.requireScope(w, c.scope) && s.sleep(r, fault.Delay) {
+			s.retrieve(w, c.objectType, path.Base(r.URL.Path), fault)
+		}
 	default:
 		writeError(w, http.StatusNotFound, "not_found", "", "", fmt.Sprintf("no route for %s %s", r.Method, r.URL.Path))
 	}
@@ -402,6 +408,8 @@ func rateCategory(r *http.Request) string {
 		return "write"
 	case r.URL.Path == "/v1/opportunities/definitions":
 		return "read"
+	case collections[path.Dir(r.URL.Path)].objectType != "":
+		return "read" // retrieve by ID
 	}
 	return "search"
 }

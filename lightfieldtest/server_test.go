@@ -87,6 +87,11 @@ func TestContractResponses(t *testing.T) {
 		{"contacts", call{method: "GET", path: "/v1/contacts?$email[contains]=initech"}, nil, 200, "ContactListResponse"},
 		{"members", call{method: "GET", path: "/v1/members?limit=25"}, nil, 200, "MemberListResponse"},
 		{"opportunities", call{method: "GET", path: "/v1/opportunities?$name[equal]=x"}, nil, 200, "OpportunityListResponse"},
+		{"account by ID", call{method: "GET", path: "/v1/accounts/acc_01acme"}, nil, 200, "AccountRetrieveResponse"},
+		{"contact by ID", call{method: "GET", path: "/v1/contacts/con_01samo"}, nil, 200, "ContactRetrieveResponse"},
+		{"member by ID", call{method: "GET", path: "/v1/members/mem_01dana"}, nil, 200, "MemberRetrieveResponse"},
+		{"no such account", call{method: "GET", path: "/v1/accounts/acc_nothing"}, nil, 404, "NotFoundError"},
+		{"a contact is no account", call{method: "GET", path: "/v1/accounts/con_01samo"}, nil, 404, "NotFoundError"},
 		{"unknown field", call{method: "POST", path: "/v1/opportunities", body: `{"fields":{"$name":"x","$stage":"Discovery","nope":1},"relationships":{"$account":"acc_01acme"}}`}, nil, 400, "BadRequestError"},
 		{"missing version", call{method: "GET", path: "/v1/opportunities/definitions", header: map[string]string{"Lightfield-Version": ""}}, nil, 400, "BadRequestError"},
 		{"bad key", call{method: "GET", path: "/v1/opportunities/definitions", header: map[string]string{"Authorization": "Bearer sk_lf_wrong"}}, nil, 401, "UnauthorizedError"},
@@ -334,6 +339,10 @@ func TestSandboxMatchesContract(t *testing.T) {
 	get("GET", "/v1/accounts?$name[equal]=Globex", "", "AccountListResponse")
 	get("GET", "/v1/members", "", "MemberListResponse")
 	get("GET", "/v1/contacts", "", "ContactListResponse")
+	acme := get("GET", "/v1/accounts/acc_sbx_acme", "", "AccountRetrieveResponse")
+	if !strings.Contains(string(acme), "con_sbx_sam") {
+		t.Errorf("the sandbox's Acme lists no contacts: %s", acme)
+	}
 	created := get("POST", "/v1/opportunities", `{"fields":{"$name":"Sandbox deal","$stage":"Demo","products":["Analytics"]},"relationships":{"$account":"acc_sbx_acme","referralPartner":"acc_sbx_partner"}}`, "OpportunityCreateResponse")
 	if !strings.Contains(string(created), SandboxBaseURL+"/opportunities/") {
 		t.Errorf("sandbox link %s", created)
