@@ -73,7 +73,7 @@ type Config struct {
 	// second; writes, one per call, go one at a time at
 	// RequestsPerSecond-1 per second.
 	RequestsPerSecond float64
-	// ReadBurst is how many reads or searches may start at once (default 4).
+	// ReadBurst is how many reads or searches may start at once (default 6).
 	ReadBurst int
 	// AllowInsecureHTTP permits a plain-HTTP base URL that is not loopback.
 	// Without it such a URL is refused: the key would cross the network in
@@ -118,7 +118,7 @@ func New(cfg Config) (*Client, error) {
 	setDefault(&cfg.MinBackoff, 200*time.Millisecond)
 	setDefault(&cfg.MaxBackoff, 5*time.Second)
 	setDefault(&cfg.RequestsPerSecond, 25)
-	setDefault(&cfg.ReadBurst, 4)
+	setDefault(&cfg.ReadBurst, 6)
 	c := &Client{cfg: cfg, base: base, fingerprint: KeyFingerprint(cfg.APIKey)}
 	for i := range c.limiters {
 		burst := cfg.ReadBurst

@@ -138,19 +138,36 @@ func (r Record) Strings(key string) []string {
 
 // Name reads a record's $name, joining a FULL_NAME's parts.
 func (r Record) Name() string {
-	raw := r.Fields["$name"].Value
-	var full struct {
+	first, last, full := r.nameParts()
+	if !full {
+		return r.Text("$name")
+	}
+	return strings.TrimSpace(strings.Join(strings.Fields(first+" "+last), " "))
+}
+
+// NameParts reads a person's first and last name: a FULL_NAME's parts, or
+// for a plain name its first word and the rest.
+func (r Record) NameParts() (first, last string) {
+	first, last, full := r.nameParts()
+	if !full {
+		first, last, _ = strings.Cut(strings.TrimSpace(r.Text("$name")), " ")
+	}
+	return strings.TrimSpace(first), strings.TrimSpace(last)
+}
+
+func (r Record) nameParts() (first, last string, full bool) {
+	var parts struct {
 		FirstName *string `json:"firstName"`
 		LastName  *string `json:"lastName"`
 	}
-	if json.Unmarshal(raw, &full) == nil && (full.FirstName != nil || full.LastName != nil) {
-		var parts []string
-		for _, p := range []*string{full.FirstName, full.LastName} {
-			if p != nil && *p != "" {
-				parts = append(parts, *p)
-			}
-		}
-		return strings.Join(parts, " ")
+	if json.Unmarshal(r.Fields["$name"].Value, &parts) != nil || parts.FirstName == nil && parts.LastName == nil {
+		return "", "", false
 	}
-	return r.Text("$name")
+	if parts.FirstName != nil {
+		first = *parts.FirstName
+	}
+	if parts.LastName != nil {
+		last = *parts.LastName
+	}
+	return first, last, true
 }

@@ -27,6 +27,14 @@ func (s *Server) SetListLag(d time.Duration) {
 	s.listLag = d
 }
 
+// SetClock replaces the fake's clock, which stamps createdAt and ages
+// the list lag: a test can play a write made an hour ago.
+func (s *Server) SetClock(now func() time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.now = now
+}
+
 type listFilter struct {
 	key, op, value string
 	negate         bool

@@ -41,8 +41,30 @@ type Fault struct {
 // Request is what the fake received, for tests to inspect.
 type Request struct {
 	Method, Path string
+	Query        string
 	Header       http.Header
 	Body         []byte
+	// Start is when the request arrived, End when its answer was done
+	// (zero while it is under way).
+	Start, End time.Time
+}
+
+// CriticalPath is the longest chain of requests among reqs in which each
+// began after the one before had been answered: how many round trips one
+// after the other the work took.
+func CriticalPath(reqs []Request) int {
+	longest := make([]int, len(reqs))
+	best := 0
+	for i := range reqs {
+		longest[i] = 1
+		for j := range i {
+			if !reqs[j].End.IsZero() && !reqs[i].Start.Before(reqs[j].End) {
+				longest[i] = max(longest[i], longest[j]+1)
+			}
+		}
+		best = max(best, longest[i])
+	}
+	return best
 }
 
 // Server is the fake Lightfield API. Create it with New; the zero value is
@@ -197,7 +219,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	if s.recordRequests {
-		s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body})
+		i := len(s.requests)
+		s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Header: r.Header.Clone(), Body: body, Start: time.Now()})
+		defer func() {
+			s.mu.Lock()
+			s.requests[i].End = time.Now()
+			s.mu.Unlock()
+		}()
 	}
 	fault, faulted := s.takeFault(r)
 	latency := s.latency

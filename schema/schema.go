@@ -85,6 +85,16 @@ func FindAccountsOutput() *jsonschema.Schema {
 	return reflectSchema(FindAccountsResult{}, true)
 }
 
+// FindPeopleInput returns the input schema of find_people.
+func FindPeopleInput() *jsonschema.Schema {
+	return reflectSchema(FindPeopleArgs{}, false)
+}
+
+// FindPeopleOutput returns the output schema of find_people.
+func FindPeopleOutput() *jsonschema.Schema {
+	return reflectSchema(FindPeopleResult{}, true)
+}
+
 // JSON marshals a schema for publishing.
 func JSON(s *jsonschema.Schema) json.RawMessage {
 	raw, err := json.Marshal(s)

@@ -68,6 +68,8 @@ func TestSchemaSubset(t *testing.T) {
 		"output":               JSON(Output()),
 		"find_accounts":        JSON(FindAccountsInput()),
 		"find_accounts output": JSON(FindAccountsOutput()),
+		"find_people":          JSON(FindPeopleInput()),
+		"find_people output":   JSON(FindPeopleOutput()),
 	} {
 		t.Run(name, func(t *testing.T) {
 			var root map[string]any
@@ -153,6 +155,8 @@ func TestGolden(t *testing.T) {
 		"../testdata/create_opportunity.output.golden.json":  JSON(Output()),
 		"../testdata/find_accounts.input.golden.json":        JSON(FindAccountsInput()),
 		"../testdata/find_accounts.output.golden.json":       JSON(FindAccountsOutput()),
+		"../testdata/find_people.input.golden.json":          JSON(FindPeopleInput()),
+		"../testdata/find_people.output.golden.json":         JSON(FindPeopleOutput()),
 	} {
 		var pretty bytes.Buffer
 		json.Indent(&pretty, s, "", "  ")

@@ -56,6 +56,7 @@ type FullName struct {
 type CreateOpportunityResult struct {
 	Opportunity    json.RawMessage                   `json:"opportunity,omitempty" jsonschema:"description=The opportunity exactly as Lightfield returned it (absent on a dry run)."`
 	DryRun         bool                              `json:"dryRun,omitempty" jsonschema:"description=true when nothing was sent."`
+	Replayed       bool                              `json:"replayed,omitempty" jsonschema:"description=true when the opportunity existed before this call (an earlier call with the same Idempotency-Key created it): nothing new was written."`
 	Request        *lfclient.OpportunityCreateParams `json:"request,omitempty" jsonschema:"description=On a dry run: the exact JSON body that would be sent to POST /v1/opportunities."`
 	IdempotencyKey string                            `json:"idempotencyKey" jsonschema:"description=The Idempotency-Key used (or that would be used). Repeating the call with it is safe."`
 	Resolved       []Resolution                      `json:"resolved,omitempty" jsonschema:"description=Each relationship value given by name or email and the record it was resolved to."`
@@ -63,13 +64,16 @@ type CreateOpportunityResult struct {
 	Warnings       []string                          `json:"warnings,omitempty" jsonschema:"description=Values Lightfield did not store as sent (or a likely duplicate on a dry run); check them."`
 }
 
-// Resolution records a relationship value given by name or email and the
-// record it was resolved to.
+// Resolution records a relationship value and the record it names: given
+// by name or email and resolved, or given by ID and looked up.
 type Resolution struct {
 	Relationship string `json:"relationship" jsonschema:"description=The relationship key such as $account."`
 	Input        string `json:"input" jsonschema:"description=The value as given."`
 	ID           string `json:"id" jsonschema:"description=The ID sent."`
 	Name         string `json:"name" jsonschema:"description=The record's display name."`
+	Email        string `json:"email,omitempty" jsonschema:"description=A person's email."`
+	Website      string `json:"website,omitempty" jsonschema:"description=An account's website."`
+	MatchedBy    string `json:"matchedBy" jsonschema:"description=How the value named the record: ID; exact name; email; full name; first name; last name; or email name (the part before the @). It ends in at the deal's account when the person was found among that account's contacts."`
 }
 
 // FieldKey records a field or relationship given by its label.
@@ -95,6 +99,36 @@ type Account struct {
 	Name     string `json:"name"`
 	HTTPLink string `json:"httpLink"`
 	Website  string `json:"website,omitempty"`
+}
+
+// FindPeopleArgs is the input of find_people.
+type FindPeopleArgs struct {
+	Query   string `json:"query" jsonschema:"minLength=1,description=A name as people say it (full name; or first or last name alone) or an email."`
+	Kind    string `json:"kind,omitempty" jsonschema:"enum=contact,enum=member,description=Optional. contact: people at customers (champions and evaluators). member: people of your own workspace (owners). Both when left out."`
+	Account string `json:"account,omitempty" jsonschema:"description=Optional. Only contacts of this account: its ID (acc_…) or exact name."`
+	Limit   int    `json:"limit,omitempty" jsonschema:"minimum=1,maximum=25,description=Optional. How many people at most (default 10)."`
+}
+
+// FindPeopleResult is the structuredContent of find_people.
+type FindPeopleResult struct {
+	People []Person `json:"people" jsonschema:"description=Exact matches first (email or full name); then first or last name alone; then names that start the same or are close."`
+}
+
+// Person is a contact or member as find_people returns them.
+type Person struct {
+	ID        string       `json:"id"`
+	Kind      string       `json:"kind" jsonschema:"enum=contact,enum=member"`
+	Name      string       `json:"name"`
+	Email     string       `json:"email,omitempty"`
+	Accounts  []AccountRef `json:"accounts,omitempty" jsonschema:"description=A contact's accounts."`
+	HTTPLink  string       `json:"httpLink"`
+	MatchedBy string       `json:"matchedBy" jsonschema:"description=How the person matched the query: email; full name; first name; last name; email name (the part before the @); or similar name."`
+}
+
+// AccountRef names an account a contact belongs to.
+type AccountRef struct {
+	ID   string `json:"id"`
+	Name string `json:"name,omitempty" jsonschema:"description=Absent when the account could not be read."`
 }
 
 // opportunityShape is what the output schema promises about an opportunity;

@@ -26,6 +26,9 @@ type checkedCall struct {
 	allowDuplicate bool
 	// refs are relationship values given by name or email, to resolve.
 	refs []reference
+	// ids are relationship values given as IDs of accounts, contacts or
+	// members, to name in the result.
+	ids []reference
 	// fieldKeys are fields and relationships given by label.
 	fieldKeys []schema.FieldKey
 }
@@ -646,8 +649,13 @@ func checkRelationships(rels map[string]any, defs *lfclient.Definitions, call *c
 			}
 			isRef, ok := checkReference(p, v, def, ps)
 			valid = valid && ok
-			if isRef {
-				call.refs = append(call.refs, reference{key: key, index: i, path: p, input: v, objectType: def.ObjectType, manyValues: many})
+			switch ref := (reference{key: key, index: i, path: p, input: v, manyValues: many}); {
+			case isRef:
+				ref.objectType = def.ObjectType
+				call.refs = append(call.refs, ref)
+			case ok && def != nil && resolvable(def.ObjectType):
+				ref.objectType = def.ObjectType
+				call.ids = append(call.ids, ref)
 			}
 		}
 		if !valid {

@@ -7,7 +7,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
@@ -20,11 +23,11 @@ const CreateOpportunityName = "create_opportunity"
 
 const createDescription = `Create one opportunity (deal) in Lightfield CRM.
 
-Send fields (at least $name and $stage) and relationships (at least $account). Use the field keys (or their labels), stage labels and option labels listed in this schema; amounts are plain numbers, dates YYYY-MM-DD or ISO 8601 with offset. Relationships take IDs, or names and emails: an account by its exact name, a member or contact by email or full name. A name that matches several records is refused with the candidates (or the person is asked to pick); no guessing.
+Send fields (at least $name and $stage) and relationships (at least $account). Use the field keys (or their labels), stage labels and option labels listed in this schema; amounts are plain numbers, dates YYYY-MM-DD or ISO 8601 with offset. Relationships take IDs, or names and emails: an account by its exact name; a member or contact by email, full name, or first or last name alone (the deal's account's contacts are matched first). A name that matches several records is refused with the candidates (or the person is asked to pick); no guessing. find_accounts and find_people look records up when unsure. The result names every related record, IDs included, and says how each name matched.
 
 Every call is checked against the organisation's current field definitions before anything is written; a refused call creates nothing and says exactly which argument to fix.
 
-Duplicates: an opportunity with the same name on the same account is refused, naming the existing one; pass allowDuplicate: true if it really is another deal. Repeats are safe: the same arguments within 24 hours return the opportunity already created (the Idempotency-Key is derived from the request); pass a new idempotencyKey only to create a deliberate second copy. Use dryRun: true to see the exact request without creating anything.`
+Duplicates: an opportunity with the same name on the same account is refused, naming the existing one; pass allowDuplicate: true if it really is another deal. Repeats are safe: the same arguments within 24 hours return the opportunity already created, and the result says "Already created" with replayed: true (the Idempotency-Key is derived from the request); pass a new idempotencyKey only to create a deliberate second copy. Use dryRun: true to see the exact request without creating anything.`
 
 func (s *Server) registerCreate() {
 	tool := mcp.Tool{
@@ -66,7 +69,17 @@ func (s *Server) createOpportunity(ctx context.Context, req mcp.CallToolRequest)
 		return mcp.NewToolResultError(ps.text(CreateOpportunityName) + staleNote(defs, defsErr)), nil
 	}
 
+	// Every look-up runs at once: the names in the call and the search for
+	// a duplicate, which needs only the deal's name.
+	name, _ := call.params.Fields["$name"].(string)
+	var sameName []lfclient.Record
+	var dupErr error
+	var wg sync.WaitGroup
+	if !call.allowDuplicate {
+		wg.Go(func() { sameName, dupErr = o.opportunitiesNamed(ctx, name) })
+	}
 	resolved, ps, ask := o.resolveReferences(ctx, req, &call)
+	wg.Wait()
 	if ask != nil {
 		return ask, nil
 	}
@@ -85,18 +98,17 @@ func (s *Server) createOpportunity(ctx context.Context, req mcp.CallToolRequest)
 	result := schema.CreateOpportunityResult{IdempotencyKey: key, Resolved: resolved, FieldKeys: call.fieldKeys}
 
 	var notes []string
-	if !call.allowDuplicate {
-		dup, err := o.findDuplicate(ctx, call.params)
-		switch {
-		case err != nil:
-			notes = append(notes, fmt.Sprintf("Existing opportunities could not be checked for a duplicate (%v); the Idempotency-Key still prevents a repeat of this call.", err))
-		case dup != nil && !o.created.replays(key, dup):
-			text := duplicateText(dup, defs)
-			if !call.dryRun {
-				return mcp.NewToolResultError(text + " Nothing was created. If this is a different deal, call again with allowDuplicate: true (a top-level argument beside fields); otherwise use the existing opportunity."), nil
-			}
-			result.Warnings = append(result.Warnings, text+" Creating this would be refused unless allowDuplicate is true.")
+	account, _ := call.params.Relationships["$account"].(string)
+	switch dup := duplicateOn(sameName, account); {
+	case call.allowDuplicate:
+	case dupErr != nil:
+		notes = append(notes, fmt.Sprintf("Existing opportunities could not be checked for a duplicate (%v); the Idempotency-Key still prevents a repeat of this call.", dupErr))
+	case dup != nil && !o.created.replays(key, dup):
+		text := duplicateText(dup, defs)
+		if !call.dryRun {
+			return mcp.NewToolResultError(text + " Nothing was created. If this is a different deal, call again with allowDuplicate: true (a top-level argument beside fields); otherwise use the existing opportunity."), nil
 		}
+		result.Warnings = append(result.Warnings, text+" Creating this would be refused unless allowDuplicate is true.")
 	}
 
 	if call.dryRun {
@@ -106,19 +118,36 @@ func (s *Server) createOpportunity(ctx context.Context, req mcp.CallToolRequest)
 		return mcp.NewToolResultStructured(result, text), nil
 	}
 
+	earlier := o.created.created(key)
 	o.created.attempted(key)
+	sent := time.Now()
 	opp, err := o.client.CreateOpportunity(ctx, call.params, key)
 	if err != nil {
 		return mcp.NewToolResultError(s.createFailureText(ctx, o, err, raw, key)), nil
 	}
 	o.created.remember(key, opp.ID)
 	result.Opportunity = opp.Raw
+	result.Replayed = replayed(opp, earlier, sameName, sent)
 	result.Warnings = append(result.Warnings, verify(opp, call.params, defs)...)
-	text := createdText(opp, call.params, defs, resolved, key) + interpretationText(result) + warningsText(result.Warnings)
+	text := createdText(opp, call.params, defs, result) + interpretationText(result) + warningsText(result.Warnings)
 	for _, n := range notes {
 		text += "\n" + n
 	}
 	return mcp.NewToolResultStructured(result, text+staleNote(defs, defsErr)), nil
+}
+
+// clockSkew is how far Lightfield's clock may be from this machine's.
+const clockSkew = 30 * time.Second
+
+// replayed reports whether the opportunity Lightfield returned existed
+// before this call: this process saw its key create it, the duplicate
+// look-up listed it, or it was created well before the request was sent.
+func replayed(opp *lfclient.Opportunity, earlier string, listed []lfclient.Record, sent time.Time) bool {
+	if earlier == opp.ID || slices.ContainsFunc(listed, func(r lfclient.Record) bool { return r.ID == opp.ID }) {
+		return true
+	}
+	created, err := time.Parse(time.RFC3339Nano, opp.CreatedAt)
+	return err == nil && created.Before(sent.Add(-clockSkew))
 }
 
 // defaultIdempotencyKey makes the same request from the same organisation
@@ -160,18 +189,27 @@ func staleNote(defs *lfclient.Definitions, defsErr error) string {
 	return fmt.Sprintf("\n(Note: the organisation's field definitions could not be loaded: %s. Only $name, $stage and $account were checked here; Lightfield checks the rest.)", reason)
 }
 
-func createdText(opp *lfclient.Opportunity, sent lfclient.OpportunityCreateParams, defs *lfclient.Definitions, resolved []schema.Resolution, key string) string {
+func createdText(opp *lfclient.Opportunity, sent lfclient.OpportunityCreateParams, defs *lfclient.Definitions, r schema.CreateOpportunityResult) string {
 	var b strings.Builder
+	if r.Replayed {
+		fmt.Fprintf(&b, "Already created at %s — nothing new was written: an earlier call with the same Idempotency-Key created it, and Lightfield returned that opportunity. ", token(opp.CreatedAt))
+		b.WriteString("Opportunity")
+	} else {
+		b.WriteString("Created opportunity")
+	}
 	name, _ := sent.Fields["$name"].(string)
-	fmt.Fprintf(&b, "Created opportunity %s (%s)", quote(name), token(opp.ID))
+	if stored := (lfclient.Record{Fields: opp.Fields}).Name(); stored != "" {
+		name = stored
+	}
+	fmt.Fprintf(&b, " %s (%s)", quote(name), token(opp.ID))
 	if stage := stageLabelOf(opp.Fields, defs); stage != "" {
 		fmt.Fprintf(&b, " at stage %s", quote(stage))
 	}
 	if account, ok := sent.Relationships["$account"].(string); ok {
 		shown := token(account)
-		for _, r := range resolved {
-			if r.Relationship == "$account" {
-				shown = fmt.Sprintf("%s (%s)", quote(r.Name), token(account))
+		for _, res := range r.Resolved {
+			if res.Relationship == "$account" {
+				shown = named(res)
 			}
 		}
 		fmt.Fprintf(&b, " for account %s", shown)
@@ -180,15 +218,34 @@ func createdText(opp *lfclient.Opportunity, sent lfclient.OpportunityCreateParam
 	if opp.HTTPLink != nil && *opp.HTTPLink != "" {
 		fmt.Fprintf(&b, "\nOpen it in Lightfield: %s", token(*opp.HTTPLink))
 	}
-	fmt.Fprintf(&b, "\nIdempotency-Key %s: repeating this exact call within 24 hours returns this opportunity instead of creating another.", key)
+	fmt.Fprintf(&b, "\nIdempotency-Key %s: repeating this exact call within 24 hours returns this opportunity instead of creating another.", r.IdempotencyKey)
 	return b.String()
 }
 
-// interpretationText says how names and labels in the call were read.
+// named shows a resolved record: its name, then its ID and website or email.
+func named(res schema.Resolution) string {
+	about := []string{token(res.ID)}
+	for _, s := range []string{res.Website, res.Email} {
+		if s != "" {
+			about = append(about, token(s))
+		}
+	}
+	return fmt.Sprintf("%s (%s)", quote(res.Name), strings.Join(about, ", "))
+}
+
+// interpretationText says how names, IDs and labels in the call were read.
 func interpretationText(r schema.CreateOpportunityResult) string {
 	var b strings.Builder
 	for _, res := range r.Resolved {
-		fmt.Fprintf(&b, "\nrelationships.%s %s → %s (%s).", res.Relationship, quote(res.Input), quote(res.Name), token(res.ID))
+		if res.MatchedBy == "ID" {
+			fmt.Fprintf(&b, "\nrelationships.%s %s is %s", res.Relationship, token(res.Input), quote(res.Name))
+			if detail := res.Website + res.Email; detail != "" {
+				fmt.Fprintf(&b, " (%s)", token(detail))
+			}
+			b.WriteString(".")
+		} else {
+			fmt.Fprintf(&b, "\nrelationships.%s %s → %s, matched by %s.", res.Relationship, quote(res.Input), named(res), res.MatchedBy)
+		}
 	}
 	for _, fk := range r.FieldKeys {
 		fmt.Fprintf(&b, "\n%s was read as the key %s.", quote(fk.Input), fk.Key)

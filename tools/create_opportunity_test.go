@@ -261,7 +261,7 @@ func TestCreateFromASentence(t *testing.T) {
 		t.Errorf("Idempotency-Key %q", key)
 	}
 	msg := text(res)
-	for _, want := range []string{`"Acme expansion"`, `"Discovery"`, "for account acc_01acme.", "https://app.lightfield.app/opportunities/opp_"} {
+	for _, want := range []string{`"Acme expansion"`, `"Discovery"`, `for account "Acme Corp" (acc_01acme, https://acme.example).`, `relationships.$owner mem_01dana is "Dana Scully" (dana@ourco.example).`, "https://app.lightfield.app/opportunities/opp_"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("result text lacks %s:\n%s", want, msg)
 		}
@@ -424,7 +424,8 @@ func TestAPIErrorsAreToolErrors(t *testing.T) {
 		posted int
 	}{
 		{"missing scope", func(h *harness) { h.fake.SetScopes("opportunities:read") }, valid, []string{"403", "opportunities:create", "Nothing was created"}, 1},
-		{"missing account", nil, `{"fields":{"$name":"x","$stage":"Discovery"},"relationships":{"$account":"acc_nothere"}}`, []string{"422", "relationship_entity_missing", "relationships.$account", "check the ID"}, 1},
+		{"missing owner", nil, `{"fields":{"$name":"x","$stage":"Discovery"},"relationships":{"$account":"acc_01acme","$owner":"mem_nothere"}}`, []string{"422", "relationship_entity_missing", "relationships.$owner", "check the ID"}, 1},
+		{"missing account", nil, `{"fields":{"$name":"x","$stage":"Discovery"},"relationships":{"$account":"acc_nothere"}}`, []string{"relationships.$account", `no account has the ID "acc_nothere"`, "Nothing was created"}, 0},
 		{"server down", func(h *harness) {
 			for range 4 {
 				h.fake.Inject(lightfieldtest.Fault{Method: "POST", Status: 503})

@@ -13,31 +13,39 @@ import (
 // maxDuplicatePages bounds the search for an existing opportunity.
 const maxDuplicatePages = 4
 
-// findDuplicate looks for an opportunity with the same name (case-insensitive)
-// on the same account. Lists lag behind writes by seconds; the
+// opportunitiesNamed returns the opportunities with the given name
+// (case-insensitive) on any account: the duplicate look-up needs only the
+// name, so it runs beside the account's resolution, and duplicateOn then
+// filters by account. Lists lag behind writes by seconds; the
 // Idempotency-Key covers that window.
-func (o *org) findDuplicate(ctx context.Context, params lfclient.OpportunityCreateParams) (*lfclient.Record, error) {
-	name, _ := params.Fields["$name"].(string)
-	account, _ := params.Relationships["$account"].(string)
-	if name == "" || account == "" {
-		return nil, nil
-	}
+func (o *org) opportunitiesNamed(ctx context.Context, name string) ([]lfclient.Record, error) {
+	var same []lfclient.Record
 	filter := []lfclient.Filter{{Key: "$name", Operator: "equal", Value: name}}
 	for page := 0; page < maxDuplicatePages; page++ {
 		p, err := o.client.List(ctx, "opportunity", filter, lfclient.MaxPageSize, page*lfclient.MaxPageSize)
 		if err != nil {
 			return nil, err
 		}
-		for i, rec := range p.Data {
-			if foldLabel(rec.Name()) == foldLabel(name) && slices.Contains(rec.Relationships["$account"].Values, account) {
-				return &p.Data[i], nil
+		for _, rec := range p.Data {
+			if foldLabel(rec.Name()) == foldLabel(name) {
+				same = append(same, rec)
 			}
 		}
 		if len(p.Data) < lfclient.MaxPageSize {
 			break
 		}
 	}
-	return nil, nil
+	return same, nil
+}
+
+// duplicateOn returns the first of same that is on account, or nil.
+func duplicateOn(same []lfclient.Record, account string) *lfclient.Record {
+	for i, rec := range same {
+		if account != "" && slices.Contains(rec.Relationships["$account"].Values, account) {
+			return &same[i]
+		}
+	}
+	return nil
 }
 
 func duplicateText(dup *lfclient.Record, defs *lfclient.Definitions) string {
@@ -98,6 +106,17 @@ func (c *createdKeys) set(key string, o keyOutcome) {
 		return // a known outcome stays known
 	}
 	c.byKey[key] = o
+}
+
+// created returns the opportunity key is known to have created, "" if
+// none is known.
+func (c *createdKeys) created(key string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if o, ok := c.byKey[key]; ok && time.Since(o.at) <= idempotencyWindow {
+		return o.opportunityID
+	}
+	return ""
 }
 
 // replays reports whether sending key again would replay the write that

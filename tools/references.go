@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -19,16 +21,74 @@ type ambiguity struct {
 	matches []candidate
 }
 
+// search is what round one found for one reference: an account's lookup,
+// or the contacts or members its name or email may refer to.
+type search struct {
+	l    lookup
+	pool []candidate
+	err  error
+}
+
+// echo is a record given by ID, retrieved to name it in the result.
+type echo struct {
+	rec *lfclient.Record
+	err error
+}
+
+// maxAccountContacts bounds how many of the deal's account's contacts are
+// read one by one when a name is not found among those the list showed.
+const maxAccountContacts = 25
+
+// atTheAccount is how a contact of the deal's account is described.
+const atTheAccount = "at the deal's account"
+
 // resolveReferences turns every name or email in call's relationships into
-// an ID. A name that matches several records is put to the person when the
-// client can elicit (the returned result asks for it); otherwise, like a name
-// that matches nothing, it becomes a problem listing the candidates.
+// an ID, and names every account, contact or member given by ID. All
+// look-ups run at once, so that they cost one round trip; a contact named
+// by a part of their name that the list did not show costs a second, among
+// the deal's account's contacts. A name that matches several records is put
+// to the person when the client can elicit (the returned result asks for
+// it); otherwise, like a name that matches nothing, it becomes a problem
+// listing the candidates.
 func (o *org) resolveReferences(ctx context.Context, req mcp.CallToolRequest, call *checkedCall) ([]schema.Resolution, problems, *mcp.CallToolResult) {
+	found := make([]search, len(call.refs))
+	echoes := make([]echo, len(call.ids))
+	var members []lfclient.Record
+	var membersErr error
+	var wg sync.WaitGroup
+	if slices.ContainsFunc(append(slices.Clone(call.refs), call.ids...), func(r reference) bool { return r.objectType == "member" }) {
+		wg.Go(func() { members, membersErr = o.resolve.members.all(ctx, o.client) })
+	}
+	for i, ref := range call.refs {
+		switch ref.objectType {
+		case "account":
+			wg.Go(func() { found[i].l, found[i].err = o.resolve.findAccount(ctx, ref.input) })
+		case "contact":
+			wg.Go(func() { found[i].pool, found[i].err = o.resolve.contactsFor(ctx, ref.input) })
+		}
+	}
+	for i, id := range call.ids {
+		if id.objectType != "member" {
+			wg.Go(func() { echoes[i].rec, echoes[i].err = o.client.Retrieve(ctx, id.objectType, id.input) })
+		}
+	}
+	wg.Wait()
+
+	account := dealAccount(call, found, echoes)
+	scopes := []scope{{}}
+	if account != nil {
+		scopes = []scope{{where: atTheAccount, in: func(c candidate) bool {
+			return slices.Contains(c.related, account.ID) || slices.Contains(account.related, c.ID)
+		}}, {}}
+	}
+	o.chooseContacts(ctx, call, found, account, scopes)
+	o.chooseMembers(ctx, call, found, members, membersErr)
+
 	var resolved []schema.Resolution
 	var ps problems
 	var ask []ambiguity
-	for _, ref := range call.refs {
-		l, err := o.resolve.find(ctx, ref.objectType, ref.input)
+	for i, ref := range call.refs {
+		l, err := found[i].l, found[i].err
 		if err != nil {
 			ps.add(ref.path, "%s", lookupFailure(ref, err))
 			continue
@@ -38,7 +98,7 @@ func (o *org) resolveReferences(ctx context.Context, req mcp.CallToolRequest, ca
 		case 1:
 			chosen = &l.matches[0]
 		case 0:
-			ps.add(ref.path, "%s", noMatchText(ref, l.near))
+			ps.add(ref.path, "%s", noMatchText(ref, l, account != nil))
 		default:
 			answer := server.ElicitationResponse(req.Params.InputResponses, ref.path)
 			switch {
@@ -56,7 +116,27 @@ func (o *org) resolveReferences(ctx context.Context, req mcp.CallToolRequest, ca
 		}
 		if chosen != nil {
 			setReference(call, ref, chosen.ID)
-			resolved = append(resolved, schema.Resolution{Relationship: ref.key, Input: ref.input, ID: chosen.ID, Name: chosen.Name})
+			resolved = append(resolved, resolution(ref, *chosen, l.how))
+		}
+	}
+	for i, id := range call.ids {
+		var rec *lfclient.Record
+		switch {
+		case id.objectType == "member":
+			if j := slices.IndexFunc(members, func(m lfclient.Record) bool { return m.ID == id.input }); j >= 0 {
+				rec = &members[j]
+			}
+		case isNotFound(echoes[i].err):
+			ps.add(id.path, "no %s has the ID %s. Check the ID, or give the %s by %s instead.", id.objectType, quote(id.input), id.objectType, map[string]string{"account": "its exact name", "contact": "email or name"}[id.objectType])
+		default:
+			rec = echoes[i].rec // nil when it could not be read: the ID is sent unnamed
+		}
+		if rec != nil {
+			c := personCandidate(*rec)
+			if id.objectType == "account" {
+				c = accountCandidate(*rec)
+			}
+			resolved = append(resolved, resolution(id, c, "ID"))
 		}
 	}
 	if len(ask) > 0 {
@@ -74,6 +154,149 @@ func (o *org) resolveReferences(ctx context.Context, req mcp.CallToolRequest, ca
 		return nil, nil, builder.ToolResult()
 	}
 	return resolved, ps, nil
+}
+
+func resolution(ref reference, c candidate, how string) schema.Resolution {
+	r := schema.Resolution{Relationship: ref.key, Input: ref.input, ID: c.ID, Name: c.Name, MatchedBy: how}
+	if ref.objectType == "account" {
+		r.Website = c.Detail
+	} else {
+		r.Email = c.Detail
+	}
+	return r
+}
+
+// dealAccount is the account the deal is for, as far as round one knows
+// it: nil when it is not known (yet).
+func dealAccount(call *checkedCall, found []search, echoes []echo) *candidate {
+	for i, id := range call.ids {
+		if id.key == "$account" {
+			if echoes[i].rec != nil {
+				c := accountCandidate(*echoes[i].rec)
+				return &c
+			}
+			return &candidate{ID: id.input}
+		}
+	}
+	for i, ref := range call.refs {
+		if ref.key == "$account" && found[i].err == nil && len(found[i].l.matches) == 1 {
+			return &found[i].l.matches[0]
+		}
+	}
+	return nil
+}
+
+// chooseContacts picks each contact reference's match: at the deal's
+// account first, then anywhere. When a name matches nobody at the account
+// and the account has contacts the list did not show, those are read by
+// ID (all at once, for every such reference) and the choice is made again.
+func (o *org) chooseContacts(ctx context.Context, call *checkedCall, found []search, account *candidate, scopes []scope) {
+	choose := func() (missing []string) {
+		for i, ref := range call.refs {
+			if ref.objectType != "contact" || found[i].err != nil {
+				continue
+			}
+			s := &found[i]
+			s.l.matches, s.l.how = choosePeople(ref.input, s.pool, false, scopes)
+			if account == nil || isEmail(ref.input) || strings.HasSuffix(s.l.how, atTheAccount) {
+				continue
+			}
+			for _, id := range account.related {
+				if !slices.ContainsFunc(s.pool, func(c candidate) bool { return c.ID == id }) && !slices.Contains(missing, id) {
+					missing = append(missing, id)
+				}
+			}
+		}
+		return missing
+	}
+	if missing := choose(); len(missing) > 0 {
+		recs, err := o.resolve.retrieveAll(ctx, "contact", missing[:min(len(missing), maxAccountContacts)])
+		for i, ref := range call.refs {
+			if ref.objectType != "contact" || found[i].err != nil || isEmail(ref.input) {
+				continue
+			}
+			if err != nil {
+				found[i].err = err
+				continue
+			}
+			for _, rec := range recs {
+				found[i].pool = append(found[i].pool, personCandidate(rec))
+			}
+			found[i].pool = uniquePeople(found[i].pool)
+		}
+		choose()
+	}
+	for i, ref := range call.refs {
+		if ref.objectType != "contact" {
+			continue
+		}
+		s := &found[i]
+		if len(s.l.matches) == 0 {
+			s.l.near = nearPeople(ref.input, s.pool)
+		}
+		for _, list := range [][]candidate{s.l.matches, s.l.near} {
+			for j := range list {
+				list[j].Where = contactWhere(list[j], scopes)
+			}
+			// The deal's account's people first.
+			slices.SortStableFunc(list, func(a, b candidate) int {
+				return boolRank(b.Where == atTheAccount) - boolRank(a.Where == atTheAccount)
+			})
+		}
+	}
+}
+
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func contactWhere(c candidate, scopes []scope) string {
+	switch {
+	case len(scopes) > 1 && scopes[0].in(c):
+		return atTheAccount
+	case len(c.related) > 0:
+		return "at " + strings.Join(c.related, ", ")
+	}
+	return ""
+}
+
+// chooseMembers picks each member reference's match. A name that matches
+// nobody reloads the member list once, unless it was loaded seconds ago.
+func (o *org) chooseMembers(ctx context.Context, call *checkedCall, found []search, members []lfclient.Record, err error) {
+	reloaded := false
+	for i, ref := range call.refs {
+		if ref.objectType != "member" {
+			continue
+		}
+		for {
+			if err != nil {
+				found[i].err = err
+				break
+			}
+			pool := make([]candidate, len(members))
+			for j, rec := range members {
+				pool[j] = personCandidate(rec)
+			}
+			l := &found[i].l
+			if l.matches, l.how = choosePeople(ref.input, pool, true, []scope{{}}); len(l.matches) > 0 || reloaded {
+				if len(l.matches) == 0 {
+					l.near = nearPeople(ref.input, pool)
+				}
+				break
+			}
+			reloaded = true
+			members, err = o.resolve.members.reloadUnlessRecent(ctx, o.client)
+		}
+	}
+}
+
+// isNotFound reports whether Lightfield answered 404.
+func isNotFound(err error) bool {
+	var apiErr *lfclient.Error
+	return errors.As(err, &apiErr) && apiErr.StatusCode == 404
 }
 
 func setReference(call *checkedCall, ref reference, id string) {
@@ -97,24 +320,31 @@ func listFailure(objectType string, err error) string {
 	return err.Error()
 }
 
-func noMatchText(ref reference, near []candidate) string {
+func noMatchText(ref reference, l lookup, accountKnown bool) string {
+	near := l.near
+	switch {
+	case ref.objectType == "account" && len(near) > 0:
+		return fmt.Sprintf("no account is named %s. Accounts whose names start with %s: %s. Send the right one's ID (or its exact name); if none is meant, the account may not exist in Lightfield yet.", quote(ref.input), quote(l.prefix), describeAll(near))
+	case ref.objectType == "account":
+		return fmt.Sprintf("no account is named %s, and no account's name starts with it (find_accounts would find nothing more). Ask the person for the account's exact name, or send its ID; it may not exist in Lightfield yet.", quote(ref.input))
+	}
 	what := "named"
-	if strings.Contains(ref.input, "@") {
+	if isEmail(ref.input) {
 		what = "with the email"
 	}
-	text := fmt.Sprintf("no %s %s %s.", ref.objectType, what, quote(ref.input))
-	if len(near) > 0 {
-		text += " Close matches: " + describeAll(near) + ". Send the right one's ID (or its exact name)."
-	} else if ref.objectType == "account" {
-		text += " Check the name with find_accounts, or send the account's ID."
-	} else {
-		text += fmt.Sprintf(" Send the %s's ID, exact email or full name.", ref.objectType)
+	text := fmt.Sprintf("no %s %s %s", ref.objectType, what, quote(ref.input))
+	if ref.objectType == "contact" && accountKnown && !isEmail(ref.input) {
+		text += " at the deal's account or elsewhere"
 	}
-	return text
+	text += "."
+	if len(near) > 0 {
+		text += " Close matches: " + describeAll(near) + "."
+	}
+	return text + fmt.Sprintf(" Send the right %s's ID, email or full name; find_people looks people up by any part of their name.", ref.objectType)
 }
 
 func severalText(ref reference, matches []candidate) string {
-	return fmt.Sprintf("%s matches %d %ss: %s. Ask which one is meant, then send its ID.", quote(ref.input), len(matches), ref.objectType, describeAll(matches))
+	return fmt.Sprintf("%s matches %d %ss: %s. Ask the person which one is meant, then send its ID.", quote(ref.input), len(matches), ref.objectType, describeAll(matches))
 }
 
 func describeAll(cs []candidate) string {

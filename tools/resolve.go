@@ -3,6 +3,7 @@ package tools
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -10,15 +11,31 @@ import (
 	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
 )
 
-// candidate is a record a name or email may refer to.
+// candidate is a record a reference may name.
 type candidate struct {
-	ID, Name, Detail, Link string
+	ID, Name string
+	// Detail is an account's website or a person's email.
+	Detail, Link string
+	// Where says where a contact works, e.g. "at the deal's account".
+	Where string
+	// first and last are a person's name parts; emails all their emails.
+	first, last string
+	emails      []string
+	// related are an account's contact IDs or a contact's account IDs.
+	related []string
 }
 
 func (c candidate) describe() string {
 	s := fmt.Sprintf("%s %s", quote(c.Name), token(c.ID))
+	var about []string
 	if c.Detail != "" {
-		s += " (" + token(c.Detail) + ")"
+		about = append(about, token(c.Detail))
+	}
+	if c.Where != "" {
+		about = append(about, c.Where)
+	}
+	if len(about) > 0 {
+		s += " (" + strings.Join(about, ", ") + ")"
 	}
 	if c.Link != "" {
 		s += " " + token(c.Link)
@@ -26,11 +43,14 @@ func (c candidate) describe() string {
 	return s
 }
 
-// lookup is what a name or email matched: exact matches, or when there are
-// none, the nearest records for suggestions.
+// lookup is what a reference matched: the best matches and how they
+// matched, or when there are none, the nearest records for suggestions.
 type lookup struct {
 	matches []candidate
+	how     string
 	near    []candidate
+	// prefix is what the near accounts' names start with.
+	prefix string
 }
 
 // resolvable object types: others take IDs only.
@@ -49,24 +69,14 @@ const maxSuggestions = 5
 // maxListPages bounds every page-through of a list.
 const maxListPages = 40
 
-func (r *resolver) find(ctx context.Context, objectType, input string) (lookup, error) {
-	switch objectType {
-	case "account":
-		return r.findAccount(ctx, input)
-	case "member":
-		return r.findMember(ctx, input)
-	case "contact":
-		return r.findContact(ctx, input)
-	}
-	return lookup{}, fmt.Errorf("records of type %s can only be given by ID", objectType)
-}
-
 func accountCandidate(rec lfclient.Record) candidate {
-	return candidate{ID: rec.ID, Name: rec.Name(), Detail: rec.Text("$website"), Link: deref(rec.HTTPLink)}
+	return candidate{ID: rec.ID, Name: rec.Name(), Detail: rec.Text("$website"), Link: deref(rec.HTTPLink), related: rec.Relationships["$contact"].Values}
 }
 
 func personCandidate(rec lfclient.Record) candidate {
-	return candidate{ID: rec.ID, Name: rec.Name(), Detail: rec.Text("$email"), Link: deref(rec.HTTPLink)}
+	first, last := rec.NameParts()
+	return candidate{ID: rec.ID, Name: rec.Name(), Detail: rec.Text("$email"), Link: deref(rec.HTTPLink),
+		first: first, last: last, emails: rec.Strings("$email"), related: rec.Relationships["$account"].Values}
 }
 
 func deref(s *string) string {
@@ -86,11 +96,21 @@ func (r *resolver) accountsNamed(ctx context.Context, operator, query string, li
 	return page.Data, nil
 }
 
+// findAccount looks for accounts named input with one request: those whose
+// name starts with it include those named exactly so, and the rest are
+// suggestions when none is. Only when that page is full without an exact
+// match is the exact name asked for on its own.
 func (r *resolver) findAccount(ctx context.Context, input string) (lookup, error) {
 	var l lookup
-	exact, err := r.accountsNamed(ctx, "equal", input, lfclient.MaxPageSize)
+	prefix, err := r.accountsNamed(ctx, "startsWith", input, lfclient.MaxPageSize)
 	if err != nil {
 		return l, err
+	}
+	exact := prefix
+	if !slices.ContainsFunc(prefix, func(rec lfclient.Record) bool { return foldLabel(rec.Name()) == foldLabel(input) }) && len(prefix) == lfclient.MaxPageSize {
+		if exact, err = r.accountsNamed(ctx, "equal", input, lfclient.MaxPageSize); err != nil {
+			return l, err
+		}
 	}
 	for _, rec := range exact {
 		if foldLabel(rec.Name()) == foldLabel(input) {
@@ -98,108 +118,135 @@ func (r *resolver) findAccount(ctx context.Context, input string) (lookup, error
 		}
 	}
 	if len(l.matches) > 0 {
+		l.how = "exact name"
 		return l, nil
 	}
-	// No exact match: suggest accounts starting with the input, or failing
-	// that with its first word.
-	prefixes := []string{input}
-	if first, _, found := strings.Cut(strings.TrimSpace(input), " "); found && len(first) >= 2 {
-		prefixes = append(prefixes, first)
-	}
-	for _, prefix := range prefixes {
-		near, err := r.accountsNamed(ctx, "startsWith", prefix, maxSuggestions)
-		if err != nil {
+	l.prefix = input
+	// Nothing starts with the whole name: try its first word.
+	if first, _, found := strings.Cut(strings.TrimSpace(input), " "); len(prefix) == 0 && found && len(first) >= 2 {
+		if prefix, err = r.accountsNamed(ctx, "startsWith", first, maxSuggestions); err != nil {
 			return l, err
 		}
-		for _, rec := range near {
-			l.near = append(l.near, accountCandidate(rec))
-		}
-		if len(l.near) > 0 {
-			break
-		}
+		l.prefix = first
+	}
+	for _, rec := range prefix[:min(len(prefix), maxSuggestions)] {
+		l.near = append(l.near, accountCandidate(rec))
 	}
 	return l, nil
 }
 
-func (r *resolver) findContact(ctx context.Context, input string) (lookup, error) {
-	var l lookup
-	isEmail := strings.Contains(input, "@")
-	filter := lfclient.Filter{Key: "$name", Operator: "equal", Value: input}
-	if isEmail {
-		filter = lfclient.Filter{Key: "$email", Operator: "contains", Value: input}
+// contactsFor returns the contacts a name or email may refer to: for an
+// email those whose email contains it, for a name those whose name starts
+// with its first word (first names and full names; the deal's account's
+// own contacts are added once the account is known).
+func (r *resolver) contactsFor(ctx context.Context, input string) ([]candidate, error) {
+	filter := lfclient.Filter{Key: "$email", Operator: "contains", Value: strings.TrimSpace(input)}
+	if !isEmail(input) {
+		first, _, _ := strings.Cut(strings.TrimSpace(input), " ")
+		filter = lfclient.Filter{Key: "$name", Operator: "startsWith", Value: first}
 	}
 	page, err := r.client.List(ctx, "contact", []lfclient.Filter{filter}, lfclient.MaxPageSize, 0)
 	if err != nil {
-		return l, err
+		return nil, err
 	}
-	for _, rec := range page.Data {
-		if isEmail && hasEmail(rec, input) || !isEmail && foldLabel(rec.Name()) == foldLabel(input) {
-			l.matches = append(l.matches, personCandidate(rec))
-		} else if len(l.near) < maxSuggestions {
-			l.near = append(l.near, personCandidate(rec))
-		}
+	pool := make([]candidate, len(page.Data))
+	for i, rec := range page.Data {
+		pool[i] = personCandidate(rec)
 	}
-	return l, nil
+	return pool, nil
 }
 
-func hasEmail(rec lfclient.Record, email string) bool {
-	for _, e := range rec.Strings("$email") {
-		if strings.EqualFold(strings.TrimSpace(e), strings.TrimSpace(email)) {
-			return true
+// retrieveAll reads records by ID at once. Records that do not exist are
+// left out; any other failure is returned.
+func (r *resolver) retrieveAll(ctx context.Context, objectType string, ids []string) ([]lfclient.Record, error) {
+	recs := make([]*lfclient.Record, len(ids))
+	errs := make([]error, len(ids))
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Go(func() { recs[i], errs[i] = r.client.Retrieve(ctx, objectType, id) })
+	}
+	wg.Wait()
+	var out []lfclient.Record
+	for i, rec := range recs {
+		switch {
+		case rec != nil:
+			out = append(out, *rec)
+		case !isNotFound(errs[i]):
+			return nil, errs[i]
 		}
 	}
-	return false
+	return out, nil
 }
 
-func (r *resolver) findMember(ctx context.Context, input string) (lookup, error) {
-	var l lookup
-	members, err := r.members.all(ctx, r.client)
-	if err != nil {
-		return l, err
-	}
-	names := map[string][]string{}
-	byID := map[string]candidate{}
-	for _, rec := range members {
-		if hasEmail(rec, input) || foldLabel(rec.Name()) == foldLabel(input) {
-			l.matches = append(l.matches, personCandidate(rec))
-		}
-		names[rec.ID] = []string{rec.Name(), rec.Text("$email")}
-		byID[rec.ID] = personCandidate(rec)
-	}
-	if len(l.matches) == 0 {
-		for _, id := range closest(input, names, maxSuggestions) {
-			l.near = append(l.near, byID[id])
-		}
-	}
-	return l, nil
+func isEmail(input string) bool {
+	return strings.Contains(input, "@")
 }
 
 // memberCache holds the workspace's members: they cannot be filtered, so
-// they are paged through once and kept for ttl.
+// they are paged through with the definitions and kept until the next
+// refresh.
 type memberCache struct {
-	ttl       time.Duration
 	mu        sync.Mutex
 	members   []lfclient.Record
 	fetchedAt time.Time
 }
 
+// all returns the members held, loading them first when none are.
 func (m *memberCache) all(ctx context.Context, client *lfclient.Client) ([]lfclient.Record, error) {
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.members != nil && time.Since(m.fetchedAt) < m.ttl {
-		return m.members, nil
+	held := m.members
+	m.mu.Unlock()
+	if held != nil {
+		return held, nil
 	}
-	var all []lfclient.Record
-	for page := 0; page < maxListPages; page++ {
-		p, err := client.List(ctx, "member", nil, lfclient.MaxPageSize, page*lfclient.MaxPageSize)
-		if err != nil {
-			return nil, err
+	return m.load(ctx, client)
+}
+
+// reloadUnlessRecent loads the members again unless those held are younger
+// than recheckAfter: a person who joined since may be the one asked for.
+func (m *memberCache) reloadUnlessRecent(ctx context.Context, client *lfclient.Client) ([]lfclient.Record, error) {
+	m.mu.Lock()
+	held, recent := m.members, time.Since(m.fetchedAt) < recheckAfter
+	m.mu.Unlock()
+	if held != nil && recent {
+		return held, nil
+	}
+	return m.load(ctx, client)
+}
+
+// load pages through the members: the first page says how many there are,
+// and the other pages are then fetched at once.
+func (m *memberCache) load(ctx context.Context, client *lfclient.Client) ([]lfclient.Record, error) {
+	first, err := client.List(ctx, "member", nil, lfclient.MaxPageSize, 0)
+	if err != nil {
+		return nil, err
+	}
+	pages := min(maxListPages, (first.TotalCount+lfclient.MaxPageSize-1)/lfclient.MaxPageSize)
+	rest := make([]*lfclient.ListPage, max(0, pages-1))
+	errs := make([]error, len(rest))
+	if len(first.Data) == lfclient.MaxPageSize {
+		var wg sync.WaitGroup
+		for i := range rest {
+			wg.Go(func() {
+				rest[i], errs[i] = client.List(ctx, "member", nil, lfclient.MaxPageSize, (i+1)*lfclient.MaxPageSize)
+			})
 		}
-		all = append(all, p.Data...)
-		if len(p.Data) < lfclient.MaxPageSize {
-			break
+		wg.Wait()
+	}
+	all := slices.Clone(first.Data)
+	for i, p := range rest {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		if p != nil {
+			all = append(all, p.Data...)
 		}
 	}
+	if all == nil {
+		all = []lfclient.Record{}
+	}
+	m.mu.Lock()
 	m.members, m.fetchedAt = all, time.Now()
+	m.mu.Unlock()
 	return all, nil
 }

@@ -51,16 +51,26 @@ func TestNamesAndEmailsBecomeIDs(t *testing.T) {
 		t.Errorf("stakeholders sent as %s", got)
 	}
 	resolved, _ := json.Marshal(sc["resolved"])
-	for _, w := range []string{`{"id":"acc_01acme","input":"acme corp","name":"Acme Corp","relationship":"$account"}`, `{"id":"con_01wile","input":"Wile E. Coyote","name":"Wile E. Coyote","relationship":"stakeholders"}`} {
+	for _, w := range []string{
+		`{"id":"acc_01acme","input":"acme corp","matchedBy":"exact name","name":"Acme Corp","relationship":"$account","website":"https://acme.example"}`,
+		`{"email":"wile@acme.example","id":"con_01wile","input":"Wile E. Coyote","matchedBy":"full name, at the deal's account","name":"Wile E. Coyote","relationship":"stakeholders"}`,
+		`{"email":"peter@initech.example","id":"con_01peter","input":"con_01peter","matchedBy":"ID","name":"Peter Gibbons","relationship":"stakeholders"}`,
+	} {
 		if !strings.Contains(string(resolved), w) {
 			t.Errorf("resolved lacks %s: %s", w, resolved)
 		}
 	}
-	if n := len(sc["resolved"].([]any)); n != 5 {
-		t.Errorf("%d resolutions, want 5 (IDs given as IDs are not resolutions): %s", n, resolved)
+	if n := len(sc["resolved"].([]any)); n != 6 {
+		t.Errorf("%d resolutions, want 6 (one per value, IDs included): %s", n, resolved)
 	}
-	if !strings.Contains(text(res), `for account "Acme Corp" (acc_01acme)`) || !strings.Contains(text(res), `relationships.$account "acme corp" → "Acme Corp" (acc_01acme)`) {
-		t.Errorf("text does not say how the account was read: %s", text(res))
+	for _, w := range []string{
+		`for account "Acme Corp" (acc_01acme, https://acme.example)`,
+		`relationships.$account "acme corp" → "Acme Corp" (acc_01acme, https://acme.example), matched by exact name.`,
+		`relationships.stakeholders con_01peter is "Peter Gibbons" (peter@initech.example).`,
+	} {
+		if !strings.Contains(text(res), w) {
+			t.Errorf("text lacks %s: %s", w, text(res))
+		}
 	}
 }
 
@@ -71,7 +81,7 @@ func TestNameMatchingTwoAccountsIsRefusedWithBoth(t *testing.T) {
 		t.Fatalf("accepted an ambiguous name: %s", text(res))
 	}
 	msg := text(res)
-	for _, w := range []string{"relationships.$account", `"Globex" matches 2 accounts`, "acc_01globex", "acc_02globex", "https://globex-holdings.example", "https://app.lightfield.app/accounts/acc_02globex", "Ask which one"} {
+	for _, w := range []string{"relationships.$account", `"Globex" matches 2 accounts`, "acc_01globex", "acc_02globex", "https://globex-holdings.example", "https://app.lightfield.app/accounts/acc_02globex", "Ask the person which one"} {
 		if !strings.Contains(msg, w) {
 			t.Errorf("lacks %q: %s", w, msg)
 		}
@@ -120,9 +130,9 @@ func TestDeclinedChoiceWritesNothing(t *testing.T) {
 func TestUnknownNameSuggestsCandidates(t *testing.T) {
 	h := newHarness(t, true)
 	cases := map[string][]string{
-		`"$account":"Acme"`:                                         {`no account named "Acme"`, `"Acme Corp" acc_01acme`},
-		`"$account":"Initech Holdings"`:                             {`no account named "Initech Holdings"`, `"Initech" acc_01initech`},
-		`"$account":"Zzyzx"`:                                        {`no account named "Zzyzx"`, "find_accounts"},
+		`"$account":"Acme"`:                                         {`no account is named "Acme"`, `"Acme Corp" acc_01acme`},
+		`"$account":"Initech Holdings"`:                             {`no account is named "Initech Holdings"`, `start with "Initech"`, `"Initech" acc_01initech`},
+		`"$account":"Zzyzx"`:                                        {`no account is named "Zzyzx", and no account's name starts with it`, "find_accounts would find nothing more"},
 		`"$account":"acc_01acme","$owner":"Dana Skully"`:            {`no member named "Dana Skully"`, `"Dana Scully" mem_01dana`},
 		`"$account":"acc_01acme","$champion":"nobody@acme.example"`: {`no contact with the email "nobody@acme.example"`},
 	}

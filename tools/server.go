@@ -93,8 +93,20 @@ func New(client *lfclient.Client, mcpServer *server.MCPServer, logger *slog.Logg
 }
 
 func (s *Server) newOrg(client *lfclient.Client) *org {
-	o := &org{client: client, resolve: &resolver{client: client, members: memberCache{ttl: s.ttl}}, lastUsed: time.Now()}
-	o.defs = &definitions{fetch: client.OpportunityDefinitions, ttl: s.ttl, onChange: func(defs *lfclient.Definitions) {
+	o := &org{client: client, resolve: &resolver{client: client}, lastUsed: time.Now()}
+	// The member list is loaded beside the definitions, so that an owner
+	// named in a call costs no request.
+	fetch := func(ctx context.Context) (*lfclient.Definitions, error) {
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			if _, err := o.resolve.members.load(ctx, client); err != nil && ctx.Err() == nil {
+				s.log.Warn("members could not be loaded; they will be looked up when a call names one", "error", err)
+			}
+		})
+		defer wg.Wait()
+		return client.OpportunityDefinitions(ctx)
+	}
+	o.defs = &definitions{fetch: fetch, ttl: s.ttl, onChange: func(defs *lfclient.Definitions) {
 		o.schemaMu.Lock()
 		o.schema = schema.JSON(schema.Input(defs))
 		o.schemaMu.Unlock()

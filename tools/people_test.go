@@ -1,0 +1,181 @@
+package tools
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/lightfield-mcp/lightfield-mcp/lightfieldtest"
+)
+
+func dealWith(account, rels string) string {
+	return `{"fields":{"$name":"People deal","$stage":"Discovery"},"relationships":{"$account":"` + account + `",` + rels + `}}`
+}
+
+// resolvedAs returns how the call's one resolution of key matched, and the ID.
+func resolvedAs(t *testing.T, res *mcp.CallToolResult, key string) (id, how string) {
+	t.Helper()
+	sc := mustSucceed(t, res)
+	for _, r := range sc["resolved"].([]any) {
+		r := r.(map[string]any)
+		if r["relationship"] == key {
+			return r["id"].(string), r["matchedBy"].(string)
+		}
+	}
+	t.Fatalf("no resolution of %s in %v", key, sc["resolved"])
+	return "", ""
+}
+
+func TestPeopleByTheNamesPeopleUse(t *testing.T) {
+	cases := []struct {
+		name, account, rel, input string
+		id, how                   string
+	}{
+		{"first name at the account beats one elsewhere", "Acme Corp", "$evaluator", "Sam", "con_01samo", "first name, at the deal's account"},
+		{"the same first name at the other account", "Initech", "$evaluator", "sam", "con_01saml", "first name, at the deal's account"},
+		{"last name, found among the account's own contacts", "acc_01acme", "$champion", "Ortiz", "con_01samo", "last name, at the deal's account"},
+		{"full name elsewhere", "Acme Corp", "$champion", "Peter Gibbons", "con_01peter", "full name"},
+		{"first name elsewhere, when only one has it", "Acme Corp", "$champion", "Peter", "con_01peter", "first name"},
+		{"member by first name, accents aside", "Acme Corp", "$owner", "Zoe", "mem_01zoe", "first name"},
+		{"member by last name", "Acme Corp", "$owner", "ANGSTROM", "mem_01zoe", "last name"},
+		{"member by the part of the email before the @", "Acme Corp", "$owner", "walt", "mem_01walt", "email name"},
+		{"member by full name", "Acme Corp", "$owner", "walter bishop", "mem_02walt", "full name"},
+	}
+	h := newHarness(t, true)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res := h.call(t, dealWithOptions(tc.account, `"`+tc.rel+`":"`+tc.input+`"`))
+			if res.IsError {
+				t.Fatalf("refused: %s", text(res))
+			}
+			id, how := resolvedAs(t, res, tc.rel)
+			if id != tc.id || how != tc.how {
+				t.Fatalf("%q resolved to %s by %q, want %s by %q", tc.input, id, how, tc.id, tc.how)
+			}
+			if !strings.Contains(text(res), "matched by "+tc.how) {
+				t.Errorf("the text does not say how %q matched: %s", tc.input, text(res))
+			}
+		})
+	}
+}
+
+func dealWithOptions(account, rels string) string {
+	return `{"fields":{"$name":"People deal","$stage":"Discovery"},"relationships":{"$account":"` + account + `",` + rels + `},"allowDuplicate":true}`
+}
+
+func TestAmbiguousPeopleAreNeverGuessed(t *testing.T) {
+	cases := []struct {
+		name, args string
+		wants      []string
+	}{
+		{"a first name two contacts of the account share", dealWithOptions("acc_01globex", `"$evaluator":"Jo"`),
+			[]string{`"Jo" matches 2 contacts`, "con_01jop", "jo.park@globex.example", "con_01jor", "at the deal's account", "Ask the person which one"}},
+		{"a first name shared elsewhere, nobody at the account", dealWithOptions("acc_01globex", `"$evaluator":"Sam"`),
+			[]string{`"Sam" matches 2 contacts`, "con_01samo", "at acc_01acme", "con_01saml", "at acc_01initech"}},
+		{"a member's first name two share", dealWithOptions("acc_01acme", `"$owner":"Walter"`),
+			[]string{`"Walter" matches 2 members`, "mem_01walt", "walt@ourco.example", "mem_02walt"}},
+		{"nobody of that name", dealWithOptions("acc_01acme", `"$owner":"Priya"`),
+			[]string{`no member named "Priya"`, "find_people"}},
+		{"a contact's misspelt name", dealWithOptions("acc_01acme", `"$champion":"Sam Ortis"`),
+			[]string{`no contact named "Sam Ortis" at the deal's account or elsewhere`, `Close matches: "Sam Ortiz" con_01samo (sam.ortiz@acme.example, at the deal's account)`, "find_people"}},
+	}
+	h := newHarness(t, true)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res := h.call(t, tc.args)
+			if !res.IsError {
+				t.Fatalf("accepted: %s", text(res))
+			}
+			for _, w := range tc.wants {
+				if !strings.Contains(text(res), w) {
+					t.Errorf("lacks %q: %s", w, text(res))
+				}
+			}
+		})
+	}
+	if n := len(h.posts()); n != 0 {
+		t.Fatalf("%d POSTs after refusals", n)
+	}
+}
+
+func TestAmbiguousContactIsPutToThePerson(t *testing.T) {
+	var asked string
+	h := startHarness(t, harnessOptions{load: true, elicit: func(req mcp.ElicitationRequest) *mcp.ElicitationResult {
+		asked = req.Params.Message
+		choices := req.Params.RequestedSchema.(map[string]any)["properties"].(map[string]any)["choice"].(map[string]any)["enum"].([]any)
+		for _, c := range choices {
+			if strings.Contains(c.(string), "con_01jor") {
+				return &mcp.ElicitationResult{ElicitationResponse: mcp.ElicitationResponse{Action: mcp.ElicitationResponseActionAccept, Content: map[string]any{"choice": c}}}
+			}
+		}
+		t.Fatalf("choices %v", choices)
+		return nil
+	}})
+	res := h.call(t, dealWithOptions("acc_01globex", `"$evaluator":"jo"`))
+	if id, _ := resolvedAs(t, res, "$evaluator"); id != "con_01jor" || !strings.Contains(asked, `"jo"`) {
+		t.Fatalf("sent %s after asking %q", id, asked)
+	}
+}
+
+func TestUnknownIDIsRefusedBeforeWriting(t *testing.T) {
+	h := newHarness(t, true)
+	res := h.call(t, dealWithOptions("acc_01acme", `"$champion":"con_nobody"`))
+	if !res.IsError || !strings.Contains(text(res), `no contact has the ID "con_nobody"`) || len(h.posts()) != 0 {
+		t.Fatalf("error=%v posts=%d: %s", res.IsError, len(h.posts()), text(res))
+	}
+}
+
+func TestRepeatSaysNothingNewWasWritten(t *testing.T) {
+	h := newHarness(t, true)
+	args := dealWith("Acme Corp", `"$owner":"dana@ourco.example"`)
+	first := mustSucceed(t, h.call(t, args))
+	if first["replayed"] != nil {
+		t.Fatalf("a new deal reported as replayed: %v", first)
+	}
+	res := h.call(t, args)
+	second := mustSucceed(t, res)
+	if second["replayed"] != true || !strings.HasPrefix(text(res), "Already created at ") || !strings.Contains(text(res), "nothing new was written") {
+		t.Fatalf("replayed=%v: %s", second["replayed"], text(res))
+	}
+	validateOutput(t, res)
+	if n := len(h.fake.Created()); n != 1 {
+		t.Fatalf("%d stored", n)
+	}
+}
+
+// A replay of a write another process sent (the list does not show the deal
+// yet, and this process never saw the key) is known by its creation time.
+func TestReplayFromAnotherProcessSaysSo(t *testing.T) {
+	h := newHarness(t, true)
+	h.fake.SetListLag(2 * time.Hour)
+	h.fake.SetClock(func() time.Time { return time.Now().Add(-time.Hour) })
+	args := dealWith("Acme Corp", `"$owner":"dana@ourco.example"`)
+	mustSucceed(t, h.call(t, args))
+	h.fake.SetClock(time.Now)
+	h.srv.fallback.created = createdKeys{}
+	res := h.call(t, args)
+	if sc := mustSucceed(t, res); sc["replayed"] != true || !strings.HasPrefix(text(res), "Already created at ") {
+		t.Fatalf("replayed=%v: %s", sc["replayed"], text(res))
+	}
+}
+
+// The look-ups a create needs go out together: with latency on every
+// request, a create that names its account, owner and two contacts takes
+// two round trips one after the other (look-ups, then the POST).
+func TestTwoRoundTrips(t *testing.T) {
+	h := newHarness(t, true)
+	h.fake.SetLatency(60 * time.Millisecond)
+	before := len(h.fake.Requests())
+	res := h.call(t, dealWith("Acme Corp", `"$owner":"dana@ourco.example","$champion":"wile@acme.example","$evaluator":"sam.ortiz@acme.example"`))
+	mustSucceed(t, res)
+	reqs := h.fake.Requests()[before:]
+	if n := lightfieldtest.CriticalPath(reqs); n != 2 {
+		var lines []string
+		for _, r := range reqs {
+			lines = append(lines, r.Method+" "+r.Path+"?"+r.Query)
+		}
+		t.Fatalf("%d round trips one after the other, want 2:\n%s", n, strings.Join(lines, "\n"))
+	}
+}
