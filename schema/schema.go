@@ -229,15 +229,27 @@ const (
 	maxDescriptionLength = 300
 )
 
+// describe joins a field's label, Lightfield's description of it and the
+// server's hint as whole sentences, each ending with a stop, so that they
+// never run into each other.
 func describe(label string, description *string, hint string) string {
-	parts := []string{clip(label, maxLabelLength) + "."}
+	parts := []string{sentence(clip(label, maxLabelLength))}
 	if description != nil && strings.TrimSpace(*description) != "" {
-		parts = append(parts, clip(*description, maxDescriptionLength))
+		parts = append(parts, sentence(clip(*description, maxDescriptionLength)))
 	}
 	if hint != "" {
-		parts = append(parts, hint)
+		parts = append(parts, sentence(hint))
 	}
 	return strings.Join(parts, " ")
+}
+
+// sentence ends s with a full stop unless it already ends a sentence.
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" || strings.ContainsAny(s[len(s)-1:], ".!?…") {
+		return s
+	}
+	return s + "."
 }
 
 // clip folds s onto one line and cuts it to at most n characters.

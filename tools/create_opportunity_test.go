@@ -526,14 +526,28 @@ func TestDefinitionsScopeIsNamed(t *testing.T) {
 	}
 }
 
+// TestAnnotationsAreExplicit: mcp-go defaults every tool to destructive, so
+// every tool must set every hint, a title and an output schema.
 func TestAnnotationsAreExplicit(t *testing.T) {
 	h := newHarness(t, true)
-	a := h.tool(t, CreateOpportunityName).Annotations
-	if a.ReadOnlyHint == nil || *a.ReadOnlyHint || a.DestructiveHint == nil || *a.DestructiveHint ||
-		a.IdempotentHint == nil || !*a.IdempotentHint || a.OpenWorldHint == nil || !*a.OpenWorldHint || a.Title == "" {
-		t.Fatalf("annotations %+v", a)
+	list, err := h.client.ListTools(context.Background(), mcp.ListToolsRequest{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if h.tool(t, CreateOpportunityName).OutputSchema.Type != "object" {
-		t.Fatalf("no output schema")
+	if len(list.Tools) != 3 {
+		t.Fatalf("%d tools", len(list.Tools))
+	}
+	for _, tool := range list.Tools {
+		a := tool.Annotations
+		if a.ReadOnlyHint == nil || a.DestructiveHint == nil || *a.DestructiveHint || a.IdempotentHint == nil || !*a.IdempotentHint ||
+			a.OpenWorldHint == nil || !*a.OpenWorldHint || a.Title == "" || tool.Title == "" {
+			t.Errorf("%s: annotations %+v", tool.Name, a)
+		}
+		if readOnly := tool.Name != CreateOpportunityName; *a.ReadOnlyHint != readOnly {
+			t.Errorf("%s: readOnlyHint %v", tool.Name, *a.ReadOnlyHint)
+		}
+		if len(tool.RawOutputSchema) == 0 && tool.OutputSchema.Type != "object" {
+			t.Errorf("%s: no output schema", tool.Name)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -75,36 +76,44 @@ func (s *Server) findAccounts(ctx context.Context, req mcp.CallToolRequest) (*mc
 }
 
 func checkFindArgs(raw json.RawMessage) (string, int, problems) {
+	args, _, ps := checkQueryArgs(raw, []string{"query", "limit"}, `{"query": "Acme"}`)
+	return args.query, args.limit, ps
+}
+
+// checkQueryArgs reads the arguments every find tool has (query, limit),
+// refusing keys not in allowed; it returns the decoded object for the
+// tool's own arguments, nil when it could not be read.
+func checkQueryArgs(raw json.RawMessage, allowed []string, example string) (findPeopleArgs, map[string]any, problems) {
 	var ps problems
-	args, err := decodeObject(raw)
+	args := findPeopleArgs{limit: defaultFindLimit}
+	obj, err := decodeObject(raw)
 	if err != nil {
-		ps.add("arguments", "must be a JSON object like {\"query\": \"Acme\"} (%v)", err)
-		return "", 0, ps
+		ps.add("arguments", "must be a JSON object like %s (%v)", example, err)
+		return args, nil, ps
 	}
-	for _, key := range sortedKeys(args) {
-		if key != "query" && key != "limit" {
-			ps.add(key, "unknown argument. The arguments are query and limit.")
+	for _, key := range sortedKeys(obj) {
+		if !slices.Contains(allowed, key) {
+			ps.add(key, "unknown argument. The arguments are %s.", strings.Join(allowed, ", "))
 		}
 	}
-	query, ok := args["query"].(string)
-	query = strings.TrimSpace(query)
+	query, ok := obj["query"].(string)
+	args.query = strings.TrimSpace(query)
 	switch {
-	case !ok || query == "":
-		ps.add("query", "is required: the account name or its beginning.")
-	case len(query) > maxQueryLength:
+	case !ok || args.query == "":
+		ps.add("query", "is required: %s.", map[bool]string{true: "a name, part of a name, or an email", false: "the account name or its beginning"}[slices.Contains(allowed, "kind")])
+	case len(args.query) > maxQueryLength:
 		ps.add("query", "is longer than %d characters.", maxQueryLength)
 	}
-	limit := defaultFindLimit
-	switch v := args["limit"].(type) {
+	switch v := obj["limit"].(type) {
 	case nil:
 	case json.Number:
 		n, err := v.Int64()
 		if err != nil || n < 1 || n > 25 {
 			ps.add("limit", "must be a whole number from 1 to 25.")
 		}
-		limit = int(n)
+		args.limit = int(n)
 	default:
 		ps.add("limit", "must be a whole number from 1 to 25.")
 	}
-	return query, limit, ps
+	return args, obj, ps
 }

@@ -106,8 +106,14 @@ func choosePeople(query string, pool []candidate, member bool, scopes []scope) (
 func nearPeople(query string, pool []candidate) []candidate {
 	names := map[string][]string{}
 	byID := map[string]candidate{}
+	oneWord := !strings.Contains(strings.TrimSpace(query), " ")
 	for _, c := range pool {
-		names[c.ID] = append([]string{c.Name, c.first, c.last}, c.emails...)
+		// A name's parts are compared only with a one-word query: "Sam
+		// Ortis" is close to "Sam Ortiz", not to every Sam.
+		names[c.ID] = append([]string{c.Name}, c.emails...)
+		if oneWord {
+			names[c.ID] = append(names[c.ID], c.first, c.last)
+		}
 		byID[c.ID] = c
 	}
 	var near []candidate

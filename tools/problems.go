@@ -41,6 +41,7 @@ func (ps problems) text(tool string) string {
 	var b strings.Builder
 	outcome := "Nothing was created"
 	if tool != CreateOpportunityName {
+		// The find tools only read.
 		outcome = "Nothing was looked up"
 	}
 	if len(ps) == 1 {

@@ -172,6 +172,7 @@ func (o *org) inputSchema() json.RawMessage {
 func (s *Server) Register() {
 	s.registerCreate()
 	s.registerFindAccounts()
+	s.registerFindPeople()
 	server.WithToolFilter(s.filterTools)(s.mcp)
 }
 

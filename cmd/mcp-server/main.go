@@ -47,18 +47,18 @@ func serverVersion() string {
 // beside the handshake and never delays it.
 const startupDefinitionsTimeout = 10 * time.Second
 
-const instructions = `Lightfield CRM. create_opportunity creates one deal from fields ($name, $stage, amounts, dates, custom fields) and relationships ($account, owner, contacts); find_accounts looks accounts up by name.
-- Give related records as the person named them: an account by its exact name, a member or contact by email or full name, or any of them by ID. The server resolves them; if a name matches several records it lists them (or asks the person), and you should ask which one is meant rather than guess.
+const instructions = `Lightfield CRM. create_opportunity creates one deal from fields ($name, $stage, amounts, dates, custom fields) and relationships ($account, owner, contacts); find_accounts looks accounts up by name, find_people contacts and members by any part of their name or email.
+- Give related records as the person named them: an account by its exact name, a member or contact by email, full name, or first or last name alone, or any of them by ID. The server resolves them (a contact at the deal's account first) and says how each matched; if a name matches several records it lists them (or asks the person), and you should ask which one is meant rather than guess.
 - Use the stage and option labels the tool schema lists; a refused call creates nothing and names each argument to fix, so fix those and call again.
 - When unsure of a value, call with dryRun: true to see the exact request first.
-- Repeating the same call is safe: it returns the deal already created. An existing deal with the same name on the same account is refused as a duplicate; pass allowDuplicate: true only when the person confirms it is another deal.`
+- Repeating the same call is safe: it returns the deal already created, and says "Already created" (replayed: true). An existing deal with the same name on the same account is refused as a duplicate; pass allowDuplicate: true only when the person confirms it is another deal.`
 
 const sandboxInstructions = `SANDBOX: this server runs against a simulated Lightfield inside its own process. Nothing reaches a real CRM, and records vanish when it stops. Say so when you report what you created.
 `
 
 const usage = `Usage: lightfield-mcp [flags]
 
-Serves the Lightfield MCP tools (create_opportunity, find_accounts) over stdio, or over
+Serves the Lightfield MCP tools (create_opportunity, find_accounts, find_people) over stdio, or over
 Streamable HTTP with --http, where each request's Authorization: Bearer token is the caller's
 Lightfield key (LIGHTFIELD_API_KEY, when set, serves requests without one).
 

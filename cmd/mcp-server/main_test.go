@@ -85,7 +85,7 @@ func refinedTool(t *testing.T, session *mcp.ClientSession) *mcp.Tool {
 				create = tool
 			}
 		}
-		if len(list.Tools) != 2 || create == nil {
+		if len(list.Tools) != 3 || create == nil {
 			t.Fatalf("tools %v", list.Tools)
 		}
 		raw, _ := json.Marshal(create.InputSchema)

@@ -242,7 +242,7 @@ func runClientConfig(t *testing.T, text string) {
 	}
 }
 
-// listTools connects to the server cmd starts and checks both tools are listed.
+// listTools connects to the server cmd starts and checks every tool is listed.
 func listTools(t *testing.T, what string, cmd *exec.Cmd) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -254,7 +254,7 @@ func listTools(t *testing.T, what string, cmd *exec.Cmd) {
 	}
 	defer session.Close()
 	list, err := session.ListTools(ctx, nil)
-	if err != nil || len(list.Tools) != 2 {
+	if err != nil || len(list.Tools) != 3 {
 		t.Fatalf("%s: tools %v, %v", what, list, err)
 	}
 }
