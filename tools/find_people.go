@@ -218,6 +218,10 @@ func (o *org) accountNames(ctx context.Context, people []found) map[string]strin
 
 func peopleText(args findPeopleArgs, people []schema.Person) string {
 	what := map[string]string{"": "contact or member", "contact": "contact", "member": "member"}[args.kind]
+	many := map[string]string{"": "people", "contact": "contacts", "member": "members"}[args.kind]
+	if len(people) == 1 {
+		many = map[string]string{"": "person", "contact": "contact", "member": "member"}[args.kind]
+	}
 	where := ""
 	if args.account != "" {
 		where = " at " + quote(args.account)
@@ -226,7 +230,7 @@ func peopleText(args findPeopleArgs, people []schema.Person) string {
 		return fmt.Sprintf("No %s%s matches %s or has a similar name. Ask the person for the email, or check the spelling.", what, where, quote(args.query))
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d %s(s)%s for %s, best first:", len(people), what, where, quote(args.query))
+	fmt.Fprintf(&b, "%d %s%s for %s, best first:", len(people), many, where, quote(args.query))
 	for _, p := range people {
 		about := []string{p.Kind}
 		if p.Email != "" {

@@ -101,9 +101,16 @@ func choosePeople(query string, pool []candidate, member bool, scopes []scope) (
 	return nil, ""
 }
 
+// minTypoLength is the shortest query typos are looked for in: two letters
+// off a three-letter name is any other three-letter name.
+const minTypoLength = 5
+
 // nearPeople returns up to maxSuggestions people of pool whose names or
 // emails are close to query.
 func nearPeople(query string, pool []candidate) []candidate {
+	if len([]rune(normalize(query))) < minTypoLength {
+		return nil
+	}
 	names := map[string][]string{}
 	byID := map[string]candidate{}
 	oneWord := !strings.Contains(strings.TrimSpace(query), " ")
