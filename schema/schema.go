@@ -309,9 +309,9 @@ func ReferenceForms(objectType string) string {
 	case "account":
 		return "its ID (acc_…) or its exact name"
 	case "member":
-		return "their ID (mem_…), email or full name"
+		return "their ID (mem_…), email, full name, or first or last name alone"
 	case "contact":
-		return "their ID (con_…), email or full name"
+		return "their ID (con_…), email, full name, or first or last name alone (the deal's account's contacts are matched first)"
 	}
 	return "its Lightfield ID"
 }

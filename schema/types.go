@@ -14,7 +14,7 @@ import (
 // type is the source of the published schema.
 type CreateOpportunityArgs struct {
 	Fields         Fields        `json:"fields" jsonschema:"description=Field values by key. System keys start with $; custom keys are bare slugs."`
-	Relationships  Relationships `json:"relationships" jsonschema:"description=Related records by key: one Lightfield ID per HAS_ONE relationship or an array of IDs for HAS_MANY."`
+	Relationships  Relationships `json:"relationships" jsonschema:"description=Related records by key: one record per HAS_ONE relationship or an array for HAS_MANY. Each is given by Lightfield ID or as its property says (an account by exact name; a person by email or name)."`
 	IdempotencyKey string        `json:"idempotencyKey,omitempty" jsonschema:"maxLength=255,description=Optional. Replaces the default key (derived from the request) that makes repeating this exact call within 24 hours return the first opportunity instead of creating another. Send a new value only to create a deliberate second copy."`
 	DryRun         bool          `json:"dryRun,omitempty" jsonschema:"description=Optional. true checks the arguments and returns the exact request body without creating anything."`
 	AllowDuplicate bool          `json:"allowDuplicate,omitempty" jsonschema:"description=Optional. An opportunity with the same name on the same account is refused as a likely duplicate; true creates it anyway."`

@@ -202,7 +202,7 @@ func objectArgument(args map[string]any, key string, ps *problems) map[string]an
 		}
 		ps.add(key, "must be a JSON object, got a string that is not one.")
 	case nil:
-		ps.add(key, "is required: an object of %s.", map[string]string{"fields": "field values ($name, $stage, …)", "relationships": "related record IDs ($account, …)"}[key])
+		ps.add(key, "is required: an object of %s.", map[string]string{"fields": "field values ($name, $stage, …)", "relationships": "related records ($account, …) by ID, name or email"}[key])
 	default:
 		ps.add(key, "must be a JSON object, got %s.", jsonKind(v))
 	}
@@ -229,6 +229,10 @@ func checkFields(fields map[string]any, defs *lfclient.Definitions, call *checke
 		def, ok := defs.FieldDefinitions[key]
 		if !ok {
 			byLabel, unknown := call.readLabel(path, key, fieldNames(defs), fields, ps)
+			if _, isRelationship := keyOrLabel(key, relationshipNames(defs)); unknown && isRelationship {
+				ps.add(path, "is a relationship, not a field: send it inside relationships (beside $account), not inside fields.")
+				continue
+			}
 			if unknown {
 				ps.addUnknown(path, "unknown field.%s Known writable fields: %s.", suggestion(key, fieldNames(defs)), quoteList(sortedKeys(fieldNames(defs)), 40))
 			}
@@ -319,6 +323,22 @@ func (call *checkedCall) readLabel(path, key string, names map[string][]string, 
 	return byLabel, false
 }
 
+// keyOrLabel finds the key input names, as a key or as a label.
+func keyOrLabel(input string, names map[string][]string) (string, bool) {
+	if _, ok := names[input]; ok {
+		return input, true
+	}
+	return keyByLabel(input, names)
+}
+
+// article is "an" before a vowel, else "a".
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an"
+	}
+	return "a"
+}
+
 // keyByLabel finds the one key whose label is input (case-insensitive,
 // spaces collapsed).
 func keyByLabel(input string, names map[string][]string) (string, bool) {
@@ -364,8 +384,12 @@ func checkValue(path string, def lfclient.FieldDefinition, value any, ps *proble
 		if !ok {
 			return bad("must be a string, got %s.", jsonKind(value))
 		}
-		if path == "fields.$name" && strings.TrimSpace(s) == "" {
-			return bad("must not be empty.")
+		if path == "fields.$name" {
+			// Spaces around a deal's name are never meant, and would hide
+			// a duplicate from Lightfield's exact-name filter.
+			if s = strings.TrimSpace(s); s == "" {
+				return bad("must not be empty.")
+			}
 		}
 		return s, true
 	case lfclient.TypeNumber, lfclient.TypeCurrency:
@@ -731,7 +755,7 @@ func checkReference(path, value string, def *lfclient.RelationshipDefinition, ps
 		}
 		return false, true
 	case prefix != "" && schema.ObjectTypeOfID(value) != "" && lightfieldID.MatchString(value):
-		ps.add(path, "%s is the ID of another kind of record; %s takes a %s (%s…).", quote(value), path, def.ObjectType, prefix)
+		ps.add(path, "%s is the ID of another kind of record; %s takes the ID of %s %s (%s…).", quote(value), path, article(def.ObjectType), def.ObjectType, prefix)
 		return false, false
 	case resolvable(def.ObjectType):
 		return true, true

@@ -114,7 +114,7 @@ func (s *Server) createOpportunity(ctx context.Context, req mcp.CallToolRequest)
 	if call.dryRun {
 		result.DryRun, result.Request = true, &call.params
 		text := fmt.Sprintf("Dry run: nothing was sent. create_opportunity would POST this body to /v1/opportunities with Idempotency-Key %s:\n%s", key, body)
-		text += interpretationText(result) + "\nCall again without dryRun to create it." + staleNote(defs, defsErr)
+		text += interpretationText(result) + warningsText(result.Warnings) + "\nCall again without dryRun to create it." + staleNote(defs, defsErr)
 		return mcp.NewToolResultStructured(result, text), nil
 	}
 

@@ -302,7 +302,7 @@ func TestEveryProblemAtOnceAndNothingSent(t *testing.T) {
 		`fields.productLines[1]: "Mobile" is not an option of "Product Lines"`,
 		`fields.billingAddress.town: unknown key`,
 		`relationships.$task: is read-only`,
-		`relationships.$owner: "acc_01acme" is the ID of another kind of record; relationships.$owner takes a member (mem_…)`,
+		`relationships.$owner: "acc_01acme" is the ID of another kind of record; relationships.$owner takes the ID of a member (mem_…)`,
 		`relationships.partnr: unknown relationship. Did you mean "partner" ("Reseller Partner")?`,
 		"relationships.$account: is required",
 		`dryrun: unknown argument. Did you mean "dryRun"?`,
@@ -424,7 +424,10 @@ func TestAPIErrorsAreToolErrors(t *testing.T) {
 		posted int
 	}{
 		{"missing scope", func(h *harness) { h.fake.SetScopes("opportunities:read") }, valid, []string{"403", "opportunities:create", "Nothing was created"}, 1},
-		{"missing owner", nil, `{"fields":{"$name":"x","$stage":"Discovery"},"relationships":{"$account":"acc_01acme","$owner":"mem_nothere"}}`, []string{"422", "relationship_entity_missing", "relationships.$owner", "check the ID"}, 1},
+		{"owner gone since the look-up", func(h *harness) {
+			h.fake.Inject(lightfieldtest.Fault{Method: "POST", Status: 422, Body: `{"error":{"type":"unprocessable_content","code":"relationship_entity_missing","param":"relationships.$owner","message":"No member with ID \"mem_01dana\"."}}`})
+		}, `{"fields":{"$name":"x","$stage":"Discovery"},"relationships":{"$account":"acc_01acme","$owner":"mem_01dana"}}`, []string{"422", "relationship_entity_missing", "relationships.$owner", "check the ID"}, 1},
+		{"missing owner", nil, `{"fields":{"$name":"x","$stage":"Discovery"},"relationships":{"$account":"acc_01acme","$owner":"mem_nothere"}}`, []string{"relationships.$owner", `no member has the ID "mem_nothere"`}, 0},
 		{"missing account", nil, `{"fields":{"$name":"x","$stage":"Discovery"},"relationships":{"$account":"acc_nothere"}}`, []string{"relationships.$account", `no account has the ID "acc_nothere"`, "Nothing was created"}, 0},
 		{"server down", func(h *harness) {
 			for range 4 {

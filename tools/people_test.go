@@ -36,8 +36,8 @@ func TestPeopleByTheNamesPeopleUse(t *testing.T) {
 		{"first name at the account beats one elsewhere", "Acme Corp", "$evaluator", "Sam", "con_01samo", "first name, at the deal's account"},
 		{"the same first name at the other account", "Initech", "$evaluator", "sam", "con_01saml", "first name, at the deal's account"},
 		{"last name, found among the account's own contacts", "acc_01acme", "$champion", "Ortiz", "con_01samo", "last name, at the deal's account"},
-		{"full name elsewhere", "Acme Corp", "$champion", "Peter Gibbons", "con_01peter", "full name"},
-		{"first name elsewhere, when only one has it", "Acme Corp", "$champion", "Peter", "con_01peter", "first name"},
+		{"full name elsewhere", "Acme Corp", "$champion", "Peter Gibbons", "con_01peter", "full name, not a contact of the deal's account"},
+		{"email elsewhere", "Acme Corp", "$champion", "peter@initech.example", "con_01peter", "email, not a contact of the deal's account"},
 		{"member by first name, accents aside", "Acme Corp", "$owner", "Zoe", "mem_01zoe", "first name"},
 		{"member by last name", "Acme Corp", "$owner", "ANGSTROM", "mem_01zoe", "last name"},
 		{"member by the part of the email before the @", "Acme Corp", "$owner", "walt", "mem_01walt", "email name"},
@@ -73,11 +73,13 @@ func TestAmbiguousPeopleAreNeverGuessed(t *testing.T) {
 		{"a first name two contacts of the account share", dealWithOptions("acc_01globex", `"$evaluator":"Jo"`),
 			[]string{`"Jo" matches 2 contacts`, "con_01jop", "jo.park@globex.example", "con_01jor", "at the deal's account", "Ask the person which one"}},
 		{"a first name shared elsewhere, nobody at the account", dealWithOptions("acc_01globex", `"$evaluator":"Sam"`),
-			[]string{`"Sam" matches 2 contacts`, "con_01samo", "at acc_01acme", "con_01saml", "at acc_01initech"}},
+			[]string{`no contact of the deal's account is named "Sam"`, "con_01samo", "at acc_01acme", "con_01saml", "at acc_01initech", "send their ID or full name"}},
+		{"a first name only someone elsewhere has is offered, not used", dealWithOptions("Acme Corp", `"$champion":"Peter"`),
+			[]string{`no contact of the deal's account is named "Peter"`, `"Peter Gibbons" con_01peter (peter@initech.example, at acc_01initech)`}},
 		{"a member's first name two share", dealWithOptions("acc_01acme", `"$owner":"Walter"`),
 			[]string{`"Walter" matches 2 members`, "mem_01walt", "walt@ourco.example", "mem_02walt"}},
 		{"nobody of that name", dealWithOptions("acc_01acme", `"$owner":"Priya"`),
-			[]string{`no member named "Priya"`, "find_people"}},
+			[]string{`no member named "Priya"`, "ask the person for the member's email"}},
 		{"a contact's misspelt name", dealWithOptions("acc_01acme", `"$champion":"Sam Ortis"`),
 			[]string{`no contact named "Sam Ortis" at the deal's account or elsewhere`, `Close matches: "Sam Ortiz" con_01samo (sam.ortiz@acme.example, at the deal's account)`, "find_people"}},
 	}
@@ -177,5 +179,21 @@ func TestTwoRoundTrips(t *testing.T) {
 			lines = append(lines, r.Method+" "+r.Path+"?"+r.Query)
 		}
 		t.Fatalf("%d round trips one after the other, want 2:\n%s", n, strings.Join(lines, "\n"))
+	}
+}
+
+func TestSlipsSayWhatToDo(t *testing.T) {
+	h := newHarness(t, true)
+	res := h.call(t, `{"fields":{"$name":"x","$stage":"Discovery","$account":"Acme Corp"},"relationships":{"$account":"Acme Corp"}}`)
+	if !res.IsError || !strings.Contains(text(res), "fields.$account: is a relationship, not a field: send it inside relationships") {
+		t.Errorf("a relationship among fields: %s", text(res))
+	}
+	mustSucceed(t, h.call(t, `{"fields":{"$name":"  Acme platform ","$stage":"Discovery"},"relationships":{"$account":"Acme Corp"}}`))
+	if name := sentBody(t, h).Fields["$name"]; name != "Acme platform" {
+		t.Errorf("name sent as %q", name)
+	}
+	res = h.call(t, `{"fields":{"$name":"acme platform","$stage":"Qualified"},"relationships":{"$account":"Acme Corp"},"dryRun":true}`)
+	if res.IsError || !strings.Contains(text(res), "Warning: An opportunity named \"Acme platform\" already exists") {
+		t.Errorf("a dry run of a duplicate does not warn in its text: %s", text(res))
 	}
 }

@@ -39,8 +39,12 @@ type echo struct {
 // read one by one when a name is not found among those the list showed.
 const maxAccountContacts = 25
 
-// atTheAccount is how a contact of the deal's account is described.
-const atTheAccount = "at the deal's account"
+// atTheAccount is how a contact of the deal's account is described, and
+// elsewhere how one found anywhere else is.
+const (
+	atTheAccount = "at the deal's account"
+	elsewhere    = "not a contact of the deal's account"
+)
 
 // resolveReferences turns every name or email in call's relationships into
 // an ID, and names every account, contact or member given by ID. All
@@ -79,7 +83,7 @@ func (o *org) resolveReferences(ctx context.Context, req mcp.CallToolRequest, ca
 	if account != nil {
 		scopes = []scope{{where: atTheAccount, in: func(c candidate) bool {
 			return slices.Contains(c.related, account.ID) || slices.Contains(account.related, c.ID)
-		}}, {}}
+		}}, {where: elsewhere}}
 	}
 	o.chooseContacts(ctx, call, found, account, scopes)
 	o.chooseMembers(ctx, call, found, members, membersErr)
@@ -125,6 +129,8 @@ func (o *org) resolveReferences(ctx context.Context, req mcp.CallToolRequest, ca
 		case id.objectType == "member":
 			if j := slices.IndexFunc(members, func(m lfclient.Record) bool { return m.ID == id.input }); j >= 0 {
 				rec = &members[j]
+			} else if membersErr == nil && members != nil {
+				ps.add(id.path, "no member has the ID %s. Check the ID, or give the member by email or name instead.", quote(id.input))
 			}
 		case isNotFound(echoes[i].err):
 			ps.add(id.path, "no %s has the ID %s. Check the ID, or give the %s by %s instead.", id.objectType, quote(id.input), id.objectType, map[string]string{"account": "its exact name", "contact": "email or name"}[id.objectType])
@@ -231,10 +237,15 @@ func (o *org) chooseContacts(ctx context.Context, call *checkedCall, found []sea
 			continue
 		}
 		s := &found[i]
+		if strings.HasSuffix(s.l.how, elsewhere) && !strings.HasPrefix(s.l.how, "full name") && !strings.HasPrefix(s.l.how, "email") {
+			// A first or last name alone is a guess outside the deal's
+			// account: offer the match instead of using it.
+			s.l.elsewhere, s.l.matches, s.l.how = s.l.matches, nil, ""
+		}
 		if len(s.l.matches) == 0 {
 			s.l.near = nearPeople(ref.input, s.pool)
 		}
-		for _, list := range [][]candidate{s.l.matches, s.l.near} {
+		for _, list := range [][]candidate{s.l.matches, s.l.near, s.l.elsewhere} {
 			for j := range list {
 				list[j].Where = contactWhere(list[j], scopes)
 			}
@@ -332,6 +343,9 @@ func noMatchText(ref reference, l lookup, accountKnown bool) string {
 	case ref.objectType == "account":
 		return fmt.Sprintf("no account is named %s, and no account's name starts with it (find_accounts would find nothing more). Ask the person for the account's exact name, or send its ID; it may not exist in Lightfield yet.", quote(ref.input))
 	}
+	if len(l.elsewhere) > 0 {
+		return fmt.Sprintf("no contact of the deal's account is named %s; elsewhere in the organisation: %s. If one of them is the person meant, send their ID or full name; otherwise ask the person, or list the account's contacts with find_people.", quote(ref.input), describeAll(l.elsewhere))
+	}
 	what := "named"
 	if isEmail(ref.input) {
 		what = "with the email"
@@ -343,6 +357,8 @@ func noMatchText(ref reference, l lookup, accountKnown bool) string {
 	text += "."
 	if len(near) > 0 {
 		text += " Close matches: " + describeAll(near) + "."
+	} else if ref.objectType == "member" {
+		return text + " No member's name or email is like it: ask the person for the member's email (members are the people of your own workspace, such as deal owners)."
 	}
 	return text + fmt.Sprintf(" Send the right %s's ID, email or full name; find_people looks people up by any part of their name.", ref.objectType)
 }

@@ -51,6 +51,9 @@ type lookup struct {
 	near    []candidate
 	// prefix is what the near accounts' names start with.
 	prefix string
+	// elsewhere are contacts found by a first or last name alone outside
+	// the deal's account: offered, never used.
+	elsewhere []candidate
 }
 
 // resolvable object types: others take IDs only.
