@@ -311,7 +311,7 @@ func ReferenceForms(objectType string) string {
 	case "member":
 		return "their ID (mem_…), email, full name, or first or last name alone"
 	case "contact":
-		return "their ID (con_…), email, full name, or first or last name alone (the deal's account's contacts are matched first)"
+		return "their ID (con_…), email, full name, or first or last name alone"
 	}
 	return "its Lightfield ID"
 }

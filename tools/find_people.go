@@ -17,7 +17,7 @@ import (
 // FindPeopleName is the tool's name.
 const FindPeopleName = "find_people"
 
-const findPeopleDescription = `Find people in Lightfield CRM by the names people use: contacts (people at customers, such as champions and evaluators) and members (people of your own workspace, such as deal owners). The query may be an email, a full name, or a first or last name alone; accents and case do not matter. Exact matches come first, then first or last name alone, then names that start the same or are close. Give account to see only that account's contacts. Read-only. Use it to get a person's ID when create_opportunity could not tell who was meant.`
+const findPeopleDescription = `Find contacts (people at customers: champions, evaluators) and members (your workspace's people: owners) by email, full name, or first or last name alone; case and accents do not matter. Exact matches first, then one part of the name, then close names. account limits it to that account's contacts. Read-only.`
 
 // maxAccountNames bounds how many contacts' accounts are read to name them.
 const maxAccountNames = 10
