@@ -550,7 +550,7 @@ func (r *report) overhead(binary string, latency time.Duration, cfg config) erro
 }
 
 // readRefill is long enough for the client's bucket of reads and searches
-// (6, refilled at 19 a second) to be full again.
+// (6, refilled at 24 a second) to be full again.
 const readRefill = time.Second
 
 // createRoundTrips times a create that names its account, owner and two
@@ -996,8 +996,8 @@ func (r *report) missed(b *strings.Builder) {
 			r.fixtureListBytes, targetToolsListSize, r.fixtureListBytes-targetToolsListSize, strings.Join(parts, ", ")))
 	}
 	if ideal, efficiency := r.rateEfficiency(); efficiency < targetEfficiency {
-		reads := time.Duration(float64(max(0, r.rateCalls-6)) / 19 * float64(time.Second))
-		note := fmt.Sprintf("**Rate-limit efficiency**: %.0f %% of the allowed write rate, against 90 %%. Every create also reads its account back (`GET /v1/accounts/{id}`, in Lightfield's read category, which has its own 25 a second), and the client lets reads go 6 at once and then paces them at 19 a second, so that a call's look-ups go out together yet no second holds more than 25. The reads of %d creates thus take at least (%d − 6) ÷ 19 = %.1f s, their writes at 25 a second %.1f s; the run took %.1f s",
+		reads := time.Duration(float64(max(0, r.rateCalls-6)) / 24 * float64(time.Second))
+		note := fmt.Sprintf("**Rate-limit efficiency**: %.0f %% of the allowed write rate, against 90 %%. Every create also reads its account back (`GET /v1/accounts/{id}`, in Lightfield's read category, which has its own 25 a second), and the client lets reads go 6 at once and then paces them at 24 a second, like writes. The reads of %d creates thus take at least (%d − 6) ÷ 24 = %.1f s, their writes at 25 a second %.1f s; the run took %.1f s",
 			efficiency*100, r.rateCalls, r.rateCalls, reads.Seconds(), ideal.Seconds(), r.rateWall.Seconds())
 		if reads > ideal && r.rateWall <= reads*11/10 {
 			note += ", so it was the pacing of reads, not of writes, that set the rate"

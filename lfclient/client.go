@@ -66,14 +66,12 @@ type Config struct {
 	// MinBackoff is the first retry's base delay (default 200ms); it doubles
 	// per attempt up to MaxBackoff (default 5s), with full jitter.
 	MinBackoff, MaxBackoff time.Duration
-	// RequestsPerSecond is Lightfield's limit per category (default 25):
-	// the client never sends more than this in any one second. Reads and
-	// searches may go ReadBurst at once, so that one call's look-ups run in
-	// parallel, and are then paced at RequestsPerSecond-ReadBurst per
-	// second; writes, one per call, go one at a time at
-	// RequestsPerSecond-1 per second.
+	// RequestsPerSecond is the sustained client-side rate per category
+	// (default 24, under Lightfield's 25).
 	RequestsPerSecond float64
-	// ReadBurst is how many reads or searches may start at once (default 6).
+	// ReadBurst is how many reads or searches may start at once (default
+	// 6), so that one call's look-ups go out together; writes, one per
+	// call, go one at a time.
 	ReadBurst int
 	// AllowInsecureHTTP permits a plain-HTTP base URL that is not loopback.
 	// Without it such a URL is refused: the key would cross the network in
@@ -117,7 +115,7 @@ func New(cfg Config) (*Client, error) {
 	setDefault(&cfg.AttemptTimeout, 15*time.Second)
 	setDefault(&cfg.MinBackoff, 200*time.Millisecond)
 	setDefault(&cfg.MaxBackoff, 5*time.Second)
-	setDefault(&cfg.RequestsPerSecond, 25)
+	setDefault(&cfg.RequestsPerSecond, 24)
 	setDefault(&cfg.ReadBurst, 6)
 	c := &Client{cfg: cfg, base: base, fingerprint: KeyFingerprint(cfg.APIKey)}
 	for i := range c.limiters {
@@ -125,8 +123,11 @@ func New(cfg Config) (*Client, error) {
 		if Category(i) == Write {
 			burst = 1
 		}
-		// A token bucket sends at most burst + rate in any one second.
-		c.limiters[i] = rate.NewLimiter(rate.Limit(max(1, cfg.RequestsPerSecond-float64(burst))), burst)
+		// A token bucket: sustained at the rate, and after a pause up to
+		// burst at once. A burst can put a second over Lightfield's limit
+		// only when a category was idle and then saturated; the 429 is
+		// retried after Retry-After.
+		c.limiters[i] = rate.NewLimiter(rate.Limit(cfg.RequestsPerSecond), burst)
 	}
 	return c, nil
 }
