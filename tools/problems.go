@@ -52,7 +52,11 @@ func (ps problems) text(tool string) string {
 	for _, p := range ps {
 		fmt.Fprintf(&b, "- %s: %s\n", p.path, p.message)
 	}
-	fmt.Fprintf(&b, "Fix these and call %s again.", tool)
+	if len(ps) == 1 {
+		fmt.Fprintf(&b, "Fix it and call %s again.", tool)
+	} else {
+		fmt.Fprintf(&b, "Fix these and call %s again.", tool)
+	}
 	return b.String()
 }
 
