@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
@@ -68,17 +67,17 @@ func (s *Server) findPeople(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 	var contacts []candidate
 	var members []lfclient.Record
 	var contactsErr, membersErr, accountErr error
-	var wg sync.WaitGroup
+	var tasks []func()
 	if args.account != "" {
-		wg.Go(func() { account, accountProblem, accountErr = o.accountFor(ctx, args.account) })
+		tasks = append(tasks, func() { account, accountProblem, accountErr = o.accountFor(ctx, args.account) })
 	}
 	if args.kind != "member" {
-		wg.Go(func() { contacts, contactsErr = o.resolve.contactsFor(ctx, args.query) })
+		tasks = append(tasks, func() { contacts, contactsErr = o.resolve.contactsFor(ctx, args.query) })
 	}
 	if args.kind != "contact" {
-		wg.Go(func() { members, membersErr = o.resolve.members.all(ctx, o.client) })
+		tasks = append(tasks, func() { members, membersErr = o.resolve.members.all(ctx, o.client) })
 	}
-	wg.Wait()
+	parallel(tasks)
 	for _, failure := range []struct {
 		objectType string
 		err        error

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -59,24 +58,24 @@ func (o *org) resolveReferences(ctx context.Context, req mcp.CallToolRequest, ca
 	echoes := make([]echo, len(call.ids))
 	var members []lfclient.Record
 	var membersErr error
-	var wg sync.WaitGroup
+	var tasks []func()
 	if slices.ContainsFunc(append(slices.Clone(call.refs), call.ids...), func(r reference) bool { return r.objectType == "member" }) {
-		wg.Go(func() { members, membersErr = o.resolve.members.all(ctx, o.client) })
+		tasks = append(tasks, func() { members, membersErr = o.resolve.members.all(ctx, o.client) })
 	}
 	for i, ref := range call.refs {
 		switch ref.objectType {
 		case "account":
-			wg.Go(func() { found[i].l, found[i].err = o.resolve.findAccount(ctx, ref.input) })
+			tasks = append(tasks, func() { found[i].l, found[i].err = o.resolve.findAccount(ctx, ref.input) })
 		case "contact":
-			wg.Go(func() { found[i].pool, found[i].err = o.resolve.contactsFor(ctx, ref.input) })
+			tasks = append(tasks, func() { found[i].pool, found[i].err = o.resolve.contactsFor(ctx, ref.input) })
 		}
 	}
 	for i, id := range call.ids {
 		if id.objectType != "member" {
-			wg.Go(func() { echoes[i].rec, echoes[i].err = o.client.Retrieve(ctx, id.objectType, id.input) })
+			tasks = append(tasks, func() { echoes[i].rec, echoes[i].err = o.client.Retrieve(ctx, id.objectType, id.input) })
 		}
 	}
-	wg.Wait()
+	parallel(tasks)
 
 	account := dealAccount(call, found, echoes)
 	scopes := []scope{{}}

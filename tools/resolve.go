@@ -164,11 +164,11 @@ func (r *resolver) contactsFor(ctx context.Context, input string) ([]candidate, 
 func (r *resolver) retrieveAll(ctx context.Context, objectType string, ids []string) ([]lfclient.Record, error) {
 	recs := make([]*lfclient.Record, len(ids))
 	errs := make([]error, len(ids))
-	var wg sync.WaitGroup
+	tasks := make([]func(), len(ids))
 	for i, id := range ids {
-		wg.Go(func() { recs[i], errs[i] = r.client.Retrieve(ctx, objectType, id) })
+		tasks[i] = func() { recs[i], errs[i] = r.client.Retrieve(ctx, objectType, id) }
 	}
-	wg.Wait()
+	parallel(tasks)
 	var out []lfclient.Record
 	for i, rec := range recs {
 		switch {
@@ -179,6 +179,21 @@ func (r *resolver) retrieveAll(ctx context.Context, objectType string, ids []str
 		}
 	}
 	return out, nil
+}
+
+// parallel runs tasks at once and returns when all are done. The last runs
+// on the caller's goroutine: a call with one look-up pays for no hand-off
+// between threads.
+func parallel(tasks []func()) {
+	if len(tasks) == 0 {
+		return
+	}
+	var wg sync.WaitGroup
+	for _, task := range tasks[:len(tasks)-1] {
+		wg.Go(task)
+	}
+	tasks[len(tasks)-1]()
+	wg.Wait()
 }
 
 func isEmail(input string) bool {
@@ -228,13 +243,13 @@ func (m *memberCache) load(ctx context.Context, client *lfclient.Client) ([]lfcl
 	rest := make([]*lfclient.ListPage, max(0, pages-1))
 	errs := make([]error, len(rest))
 	if len(first.Data) == lfclient.MaxPageSize {
-		var wg sync.WaitGroup
+		tasks := make([]func(), len(rest))
 		for i := range rest {
-			wg.Go(func() {
+			tasks[i] = func() {
 				rest[i], errs[i] = client.List(ctx, "member", nil, lfclient.MaxPageSize, (i+1)*lfclient.MaxPageSize)
-			})
+			}
 		}
-		wg.Wait()
+		parallel(tasks)
 	}
 	all := slices.Clone(first.Data)
 	for i, p := range rest {
