@@ -57,8 +57,33 @@ test('the TypeScript SDK lists the tool and creates an opportunity', async () =>
     assert.match(text(created), /"Qualified"/);
     assert.deepEqual(created.structuredContent.resolved.map((r) => r.id), ['acc_01initech', 'mem_01dana']);
 
+    // The same call again writes nothing and says so.
+    const again = await client.callTool({
+      name: 'create_opportunity',
+      arguments: {
+        fields: { $name: 'Initech renewal', $stage: 'qualified', $amount: 40000, $closeDate: '2026-03-31', productLines: ['Platform'] },
+        relationships: { $account: 'Initech', $owner: 'dana@ourco.example' },
+      },
+    });
+    assert.equal(again.structuredContent.replayed, true, text(again));
+    assert.equal(again.structuredContent.opportunity.id, created.structuredContent.opportunity.id);
+    assert.match(text(again), /^Already created at /);
+
     const found = await client.callTool({ name: 'find_accounts', arguments: { query: 'Globex' } });
     assert.deepEqual(found.structuredContent.accounts.map((a) => a.id), ['acc_01globex', 'acc_02globex']);
+
+    const people = await client.callTool({ name: 'find_people', arguments: { query: 'sam', account: 'Acme Corp' } });
+    assert.equal(people.isError, undefined, text(people));
+    assert.deepEqual(people.structuredContent.people.map((p) => [p.id, p.matchedBy]), [['con_01samo', 'first name']]);
+    assert.deepEqual(people.structuredContent.people[0].accounts, [{ id: 'acc_01acme', name: 'Acme Corp' }]);
+
+    const byFirstName = await client.callTool({
+      name: 'create_opportunity',
+      arguments: { fields: { $name: 'Acme pilot', $stage: 'Discovery' }, relationships: { $account: 'Acme Corp', $evaluator: 'Sam' } },
+    });
+    assert.equal(byFirstName.isError, undefined, text(byFirstName));
+    assert.deepEqual(byFirstName.structuredContent.resolved.find((r) => r.relationship === '$evaluator'),
+      { relationship: '$evaluator', input: 'Sam', id: 'con_01samo', name: 'Sam Ortiz', email: 'sam.ortiz@acme.example', matchedBy: "first name, at the deal's account" });
 
     const ambiguous = await client.callTool({
       name: 'create_opportunity',
