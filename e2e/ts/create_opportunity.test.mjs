@@ -79,7 +79,7 @@ test('the TypeScript SDK lists the tool and creates an opportunity', async () =>
 
     const byFirstName = await client.callTool({
       name: 'create_opportunity',
-      arguments: { fields: { $name: 'Acme pilot', $stage: 'Discovery' }, relationships: { $account: 'Acme Corp', $evaluator: 'Sam' } },
+      arguments: { fields: { $name: 'Acme pilot', $stage: 'Discovery' }, relationships: { $account: 'Acme Corp', $evaluator: 'Sam' }, dryRun: true },
     });
     assert.equal(byFirstName.isError, undefined, text(byFirstName));
     assert.deepEqual(byFirstName.structuredContent.resolved.find((r) => r.relationship === '$evaluator'),
