@@ -82,7 +82,12 @@ func parseError(resp *http.Response, body []byte, apiKey string) *Error {
 		bare = *wrapped.Error
 	case json.Unmarshal(body, &bare) == nil && (bare.Type != "" || bare.Message != "" || bare.Code != ""):
 	default:
+		// Redacted again after the excerpt dropped invalid bytes, which
+		// could have split the key in the body and joined it again here.
 		e.Message = excerpt(body)
+		if apiKey != "" {
+			e.Message = strings.ReplaceAll(e.Message, apiKey, redacted)
+		}
 		return e
 	}
 	e.Type, e.Code, e.Param, e.Message = bare.Type, bare.Code, bare.Param, bare.Message
