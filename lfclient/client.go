@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -73,6 +74,11 @@ type Config struct {
 	// 6), so that one call's look-ups go out together; writes, one per
 	// call, go one at a time.
 	ReadBurst int
+	// Unverified, when set, is waited on (besides the category's own limit)
+	// by every request made before Lightfield first accepted the key: one
+	// limiter shared by all clients keeps made-up keys from sending an
+	// unbounded number of requests upstream.
+	Unverified *rate.Limiter
 	// AllowInsecureHTTP permits a plain-HTTP base URL that is not loopback.
 	// Without it such a URL is refused: the key would cross the network in
 	// clear text.
@@ -85,6 +91,19 @@ type Client struct {
 	base        *url.URL
 	limiters    [numCategories]*rate.Limiter
 	fingerprint string
+	// verified is set by the first answer that is not a 401; rejected by
+	// a 401 (until an answer says otherwise).
+	verified, rejected atomic.Bool
+}
+
+// Verified reports whether Lightfield has accepted the key at least once.
+func (c *Client) Verified() bool {
+	return c.verified.Load()
+}
+
+// Rejected reports whether Lightfield's latest verdict on the key was 401.
+func (c *Client) Rejected() bool {
+	return c.rejected.Load()
 }
 
 // New checks cfg and returns a Client.
@@ -252,6 +271,11 @@ func (c *Client) do(ctx context.Context, req request) error {
 		if err := c.limiters[req.cat].Wait(ctx); err != nil {
 			return err
 		}
+		if c.cfg.Unverified != nil && !c.verified.Load() {
+			if err := c.cfg.Unverified.Wait(ctx); err != nil {
+				return err
+			}
+		}
 		raw, err := c.attempt(ctx, req, attempt)
 		if err == nil {
 			if err = req.decode(raw); err == nil {
@@ -324,6 +348,10 @@ func (c *Client) attempt(ctx context.Context, r request, attempt int) ([]byte, e
 	c.cfg.Logger.Info("lightfield", "method", r.method, "path", r.path, "status", resp.StatusCode, "attempt", attempt, "elapsed", time.Since(began).Round(time.Millisecond))
 	if readErr != nil {
 		return nil, fmt.Errorf("read answer: %w", readErr)
+	}
+	c.rejected.Store(resp.StatusCode == http.StatusUnauthorized)
+	if resp.StatusCode != http.StatusUnauthorized && resp.StatusCode < 500 && resp.StatusCode != http.StatusTooManyRequests {
+		c.verified.Store(true)
 	}
 	if resp.StatusCode != http.StatusOK {
 		return nil, parseError(resp, raw, c.cfg.APIKey)

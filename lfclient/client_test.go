@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/lightfield-mcp/lightfield-mcp/lightfieldtest"
 )
 
@@ -431,5 +433,41 @@ func TestRetrieve(t *testing.T) {
 	var apiErr *Error
 	if !errors.As(err, &apiErr) || apiErr.StatusCode != 404 {
 		t.Errorf("a missing account gave %v, want a 404 Error", err)
+	}
+}
+
+func TestVerifiedAndRejected(t *testing.T) {
+	_, ts := newFake(t)
+	shared := rate.NewLimiter(rate.Every(time.Hour), 1) // one request, then none for an hour
+	wrong := newClient(t, ts.URL, func(cfg *Config) { cfg.APIKey = "sk_lf_wrong"; cfg.Unverified = shared })
+	if _, err := wrong.OpportunityDefinitions(context.Background()); err == nil || !wrong.Rejected() || wrong.Verified() {
+		t.Fatalf("a wrong key: err=%v rejected=%v verified=%v", err, wrong.Rejected(), wrong.Verified())
+	}
+	// The shared budget for keys Lightfield never accepted is spent.
+	another := newClient(t, ts.URL, func(cfg *Config) { cfg.APIKey = "sk_lf_another"; cfg.Unverified = shared })
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := another.OpportunityDefinitions(ctx); err == nil {
+		t.Fatal("an unverified key went past the shared limit")
+	}
+	right := newClient(t, ts.URL, func(cfg *Config) { cfg.Unverified = rate.NewLimiter(rate.Every(time.Hour), 1) })
+	for range 3 { // after the first answer, the shared limit no longer applies
+		if _, err := right.OpportunityDefinitions(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !right.Verified() || right.Rejected() {
+		t.Fatal("a right key is not verified")
+	}
+}
+
+func TestPlausibleKey(t *testing.T) {
+	for key, want := range map[string]bool{
+		"sk_lf_abc123": true, "sk_lf_A-b_C": true, "sk_lf_": false, "Bearer sk_lf_x": false, "sk_lf_a b": false,
+		"sk_lf_ü": false, "pk_lf_abc": false, "sk_lf_" + strings.Repeat("a", 251): false, "sk_lf_" + strings.Repeat("a", 250): true,
+	} {
+		if PlausibleKey(key) != want {
+			t.Errorf("PlausibleKey(%.20q) = %v", key, !want)
+		}
 	}
 }

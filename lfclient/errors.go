@@ -105,6 +105,25 @@ func parseError(resp *http.Response, body []byte, apiKey string) *Error {
 	return e
 }
 
+// PlausibleKey reports whether s is shaped like a Lightfield API key
+// (sk_lf_ and up to 250 letters, digits, _ or -), so that a server can
+// refuse anything else before it keeps state or asks Lightfield.
+func PlausibleKey(s string) bool {
+	rest, ok := strings.CutPrefix(s, "sk_lf_")
+	if !ok || rest == "" || len(s) > MaxKeyLength {
+		return false
+	}
+	for _, r := range rest {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// MaxKeyLength bounds a plausible API key.
+const MaxKeyLength = 256
+
 // excerpt makes a non-JSON error body (an HTML page from a proxy, say) short
 // and printable.
 func excerpt(body []byte) string {

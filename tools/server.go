@@ -54,19 +54,17 @@ type Server struct {
 	newClient   func(string) (*lfclient.Client, error)
 	baseSchema  json.RawMessage
 
-	mu       sync.Mutex
-	orgs     map[string]*org // callers' organisations, by key fingerprint
-	fallback *org            // the Server's own client's; nil without one
+	orgs     *orgCache // callers' organisations, by key fingerprint
+	fallback *org      // the Server's own client's; nil without one
 }
 
 // org is what the server keeps per organisation: its client, definitions,
 // name lookups and the keys it sent.
 type org struct {
-	client   *lfclient.Client
-	defs     *definitions
-	resolve  *resolver
-	created  createdKeys
-	lastUsed time.Time
+	client  *lfclient.Client
+	defs    *definitions
+	resolve *resolver
+	created createdKeys
 
 	schemaMu sync.Mutex
 	schema   json.RawMessage // create_opportunity's input schema for these definitions
@@ -85,7 +83,7 @@ func New(client *lfclient.Client, mcpServer *server.MCPServer, logger *slog.Logg
 		callTimeout = DefaultCallTimeout
 	}
 	s := &Server{mcp: mcpServer, log: logger, ttl: ttl, callTimeout: callTimeout, sandbox: opts.Sandbox,
-		newClient: opts.NewClient, orgs: map[string]*org{}, baseSchema: schema.JSON(schema.Input(nil))}
+		newClient: opts.NewClient, orgs: newOrgCache(), baseSchema: schema.JSON(schema.Input(nil))}
 	if client != nil {
 		s.fallback = s.newOrg(client)
 	}
@@ -93,7 +91,7 @@ func New(client *lfclient.Client, mcpServer *server.MCPServer, logger *slog.Logg
 }
 
 func (s *Server) newOrg(client *lfclient.Client) *org {
-	o := &org{client: client, resolve: &resolver{client: client}, lastUsed: time.Now()}
+	o := &org{client: client, resolve: &resolver{client: client}}
 	// The member list is loaded beside the definitions, so that an owner
 	// named in a call costs no request.
 	fetch := func(ctx context.Context) (*lfclient.Definitions, error) {
@@ -119,13 +117,22 @@ func (s *Server) newOrg(client *lfclient.Client) *org {
 
 type apiKeyContext struct{}
 
+// callerKey reports whether the request brought its own key.
+func (s *Server) callerKey(ctx context.Context) bool {
+	key, _ := ctx.Value(apiKeyContext{}).(string)
+	return key != "" && s.newClient != nil
+}
+
 // WithAPIKey marks ctx as a request made with a caller's own Lightfield key.
 func WithAPIKey(ctx context.Context, apiKey string) context.Context {
 	return context.WithValue(ctx, apiKeyContext{}, apiKey)
 }
 
-// idleOrg is how long a caller's organisation is kept after its last call.
-const idleOrg = time.Hour
+// errRejected refuses a request whose key Lightfield refused.
+var errRejected = errors.New("Lightfield rejected the API key this request carries (401): it is wrong, revoked or expired. Nothing was done. Send a valid Lightfield API key (sk_lf_…) as Authorization: Bearer; retrying with this one will not help.")
+
+// errNotAKey refuses a Bearer token that cannot be a Lightfield key.
+var errNotAKey = errors.New("the Bearer token of this request is not a Lightfield API key: send your own key (sk_lf_…) as Authorization: Bearer.")
 
 // orgFor returns the organisation a request acts for.
 func (s *Server) orgFor(ctx context.Context) (*org, error) {
@@ -136,26 +143,31 @@ func (s *Server) orgFor(ctx context.Context) (*org, error) {
 		}
 		return s.fallback, nil
 	}
-	fingerprint := lfclient.KeyFingerprint(key)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := time.Now()
-	o, ok := s.orgs[fingerprint]
-	if !ok {
+	if problem := s.CallerKeyProblem(key); problem != nil {
+		return nil, problem
+	}
+	return s.orgs.get(lfclient.KeyFingerprint(key), func() (*org, error) {
 		client, err := s.newClient(key)
 		if err != nil {
 			return nil, err
 		}
-		for k, idle := range s.orgs {
-			if now.Sub(idle.lastUsed) > idleOrg {
-				delete(s.orgs, k)
-			}
-		}
-		o = s.newOrg(client)
-		s.orgs[fingerprint] = o
+		return s.newOrg(client), nil
+	})
+}
+
+// CallerKeyProblem says why a key a request carries is refused before any
+// state is kept or request sent: it is not shaped like a Lightfield key, or
+// Lightfield refused it in the last minutes. Nil when it may be tried.
+func (s *Server) CallerKeyProblem(key string) error {
+	switch {
+	case s.newClient == nil:
+		return nil // every request is served with the Server's own client
+	case !lfclient.PlausibleKey(key):
+		return errNotAKey
+	case s.orgs.rejectedKey(lfclient.KeyFingerprint(key)):
+		return errRejected
 	}
-	o.lastUsed = now
-	return o, nil
+	return nil
 }
 
 // inputSchema returns create_opportunity's schema for the organisation: its

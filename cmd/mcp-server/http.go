@@ -26,6 +26,9 @@ type httpConfig struct {
 	singleTenant   bool
 	callTimeout    time.Duration
 	allowedOrigins string
+	// keyProblem says why a caller's Bearer token is refused before the
+	// MCP handler sees it (tools.Server.CallerKeyProblem).
+	keyProblem func(string) error
 }
 
 // Limits of the HTTP transport.
@@ -121,10 +124,19 @@ func guard(next http.Handler, cfg httpConfig) http.Handler {
 			httpError(w, http.StatusForbidden, "forbidden_origin", fmt.Sprintf("Requests from the origin %q are not allowed; an operator can add it to LIGHTFIELD_ALLOWED_ORIGINS.", origin))
 			return
 		}
-		if bearer(r) == "" && !cfg.singleTenant {
+		token := bearer(r)
+		if token == "" && !cfg.singleTenant {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="lightfield-mcp", error="invalid_request", error_description="send your Lightfield API key as a Bearer token"`)
 			httpError(w, http.StatusUnauthorized, "unauthorized", "Send your Lightfield API key (sk_lf_…) as Authorization: Bearer <key>.")
 			return
+		}
+		if token != "" && cfg.keyProblem != nil {
+			// Refused before any state is kept or request sent upstream.
+			if err := cfg.keyProblem(token); err != nil {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="lightfield-mcp", error="invalid_token", error_description="not a Lightfield API key Lightfield accepts"`)
+				httpError(w, http.StatusUnauthorized, "invalid_token", err.Error())
+				return
+			}
 		}
 		if r.ContentLength > maxRequestBody {
 			httpError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("A request body may carry at most %d bytes.", maxRequestBody))

@@ -358,3 +358,43 @@ func TestHealthcheck(t *testing.T) {
 		t.Errorf("against nothing: %v %s", err, out)
 	}
 }
+
+// TestHTTPRefusesKeysBeforeAskingLightfield: a token that cannot be a key,
+// and a key Lightfield refused a moment ago, are refused at the door: no
+// state, no request upstream.
+func TestHTTPRefusesKeysBeforeAskingLightfield(t *testing.T) {
+	a, _, api := twoOrgs(t)
+	base, _, _ := startHTTP(t, "LIGHTFIELD_BASE_URL="+api)
+	upstream := func() int { return len(a.Requests()) }
+	for _, junk := range []string{"not-a-key", "sk_lf_" + strings.Repeat("x", 300), "sk_lf_with spaces"} {
+		before := upstream()
+		resp := post(t, base+"/mcp", junk, "", listRequest)
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 401 || !strings.Contains(resp.Header.Get("WWW-Authenticate"), `error="invalid_token"`) || !strings.Contains(string(body), "not a Lightfield API key") {
+			t.Errorf("%.20q: %d %q %s", junk, resp.StatusCode, resp.Header.Get("WWW-Authenticate"), body)
+		}
+		if upstream() != before {
+			t.Errorf("%.20q reached Lightfield", junk)
+		}
+	}
+	// A plausible key Lightfield refuses costs one look upstream, then none.
+	wrong := "sk_lf_revoked_HTTPTEST"
+	post(t, base+"/mcp", wrong, "", listRequest)
+	before := upstream()
+	if before == 0 {
+		t.Fatal("the wrong key was never tried upstream")
+	}
+	for range 5 {
+		resp := post(t, base+"/mcp", wrong, "", listRequest)
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 401 || !strings.Contains(string(body), "Lightfield rejected the API key this request carries") {
+			t.Fatalf("a refused key again: %d %s", resp.StatusCode, body)
+		}
+	}
+	if upstream() != before {
+		t.Errorf("a key Lightfield refused was sent upstream %d more times", upstream()-before)
+	}
+	if resp := post(t, base+"/mcp", keyA, "", listRequest); resp.StatusCode != 200 {
+		t.Errorf("a good key after them: %d", resp.StatusCode)
+	}
+}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/mark3labs/mcp-go/server"
+	"golang.org/x/time/rate"
 
 	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
 	"github.com/lightfield-mcp/lightfield-mcp/lightfieldtest"
@@ -42,6 +43,13 @@ func serverVersion() string {
 	}
 	return "dev"
 }
+
+// The budget upstream, for the whole process, of requests made with keys
+// Lightfield has not accepted yet.
+const (
+	unverifiedPerSecond = 10
+	unverifiedBurst     = 20
+)
 
 // startupDefinitionsTimeout bounds the first definitions fetch, which runs
 // beside the handshake and never delays it.
@@ -206,9 +214,13 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 	// Over HTTP a request's own key always wins; the operator's serves only
 	// requests without one. The sandbox has no keys to tell apart.
 	if *httpAddr != "" && !sandbox {
+		// Keys Lightfield has not accepted yet share one budget upstream,
+		// so that made-up keys cannot turn into a flood of requests.
+		unverified := rate.NewLimiter(unverifiedPerSecond, unverifiedBurst)
 		opts.NewClient = func(apiKey string) (*lfclient.Client, error) {
 			perCaller := cfg
 			perCaller.APIKey = apiKey
+			perCaller.Unverified = unverified
 			return lfclient.New(perCaller)
 		}
 		if err := cfg.CheckBaseURL(); err != nil {
@@ -237,7 +249,7 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 	}()
 
 	if *httpAddr != "" {
-		return serveHTTP(ctx, mcpServer, httpConfig{addr: *httpAddr, singleTenant: client != nil, callTimeout: callTimeout, allowedOrigins: allowedOrigins}, logger)
+		return serveHTTP(ctx, mcpServer, httpConfig{addr: *httpAddr, singleTenant: client != nil, callTimeout: callTimeout, allowedOrigins: allowedOrigins, keyProblem: lightfield.CallerKeyProblem}, logger)
 	}
 	stdio := server.NewStdioServer(mcpServer)
 	stdio.SetErrorLogger(slog.NewLogLogger(logger.Handler(), slog.LevelError))
