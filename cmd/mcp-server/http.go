@@ -120,9 +120,24 @@ func guard(next http.Handler, cfg httpConfig) http.Handler {
 		}
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if origin := r.Header.Get("Origin"); origin != "" && !originAllowed(origin, r.Host, allowed) {
-			httpError(w, http.StatusForbidden, "forbidden_origin", fmt.Sprintf("Requests from the origin %q are not allowed; an operator can add it to LIGHTFIELD_ALLOWED_ORIGINS.", origin))
-			return
+		if origin := r.Header.Get("Origin"); origin != "" {
+			if !originAllowed(origin, r.Host, allowed) {
+				httpError(w, http.StatusForbidden, "forbidden_origin", fmt.Sprintf("Requests from the origin %q are not allowed; an operator can add it to LIGHTFIELD_ALLOWED_ORIGINS.", origin))
+				return
+			}
+			// A browser client may read the answers (401s included) of an
+			// origin allowed here, and ask first with a preflight.
+			h := w.Header()
+			h.Set("Access-Control-Allow-Origin", origin)
+			h.Add("Vary", "Origin")
+			h.Set("Access-Control-Expose-Headers", "Mcp-Session-Id, WWW-Authenticate")
+			if r.Method == http.MethodOptions {
+				h.Set("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS")
+				h.Set("Access-Control-Allow-Headers", corsRequestHeaders)
+				h.Set("Access-Control-Max-Age", "600")
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
 		}
 		token := bearer(r)
 		if token == "" && !cfg.singleTenant {
@@ -146,6 +161,9 @@ func guard(next http.Handler, cfg httpConfig) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// corsRequestHeaders are the headers a browser MCP client sends.
+const corsRequestHeaders = "Authorization, Content-Type, Accept, Last-Event-ID, Mcp-Session-Id, Mcp-Protocol-Version, Mcp-Method, Mcp-Name"
 
 // originAllowed: the server's own origin, or one the operator listed.
 func originAllowed(origin, host string, allowed []string) bool {

@@ -398,3 +398,37 @@ func TestHTTPRefusesKeysBeforeAskingLightfield(t *testing.T) {
 		t.Errorf("a good key after them: %d", resp.StatusCode)
 	}
 }
+
+// TestCORS: a browser client at an allowed origin gets its preflight
+// answered and may read the answers; another origin may not.
+func TestCORS(t *testing.T) {
+	_, _, api := twoOrgs(t)
+	base, _, _ := startHTTP(t, "LIGHTFIELD_BASE_URL="+api, "LIGHTFIELD_ALLOWED_ORIGINS=https://app.example")
+	preflight := func(origin string) *http.Response {
+		req, _ := http.NewRequest("OPTIONS", base+"/mcp", nil)
+		req.Header.Set("Origin", origin)
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		req.Header.Set("Access-Control-Request-Headers", "authorization, content-type, mcp-protocol-version")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	resp := preflight("https://app.example")
+	h := resp.Header
+	if resp.StatusCode != 204 || h.Get("Access-Control-Allow-Origin") != "https://app.example" ||
+		!strings.Contains(h.Get("Access-Control-Allow-Headers"), "Authorization") || !strings.Contains(h.Get("Access-Control-Allow-Methods"), "POST") {
+		t.Errorf("allowed preflight: %d %v", resp.StatusCode, h)
+	}
+	if resp := preflight("https://evil.example"); resp.StatusCode != 403 || resp.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("foreign preflight: %d %v", resp.StatusCode, resp.Header)
+	}
+	for _, key := range []string{keyA, ""} { // the 401 too, so that the client can read WWW-Authenticate
+		resp := post(t, base+"/mcp", key, "https://app.example", listRequest)
+		if resp.Header.Get("Access-Control-Allow-Origin") != "https://app.example" || !strings.Contains(resp.Header.Get("Access-Control-Expose-Headers"), "WWW-Authenticate") {
+			t.Errorf("key %q: %d %v", key, resp.StatusCode, resp.Header)
+		}
+	}
+}
