@@ -155,6 +155,30 @@ func (s *Server) orgFor(ctx context.Context) (*org, error) {
 	})
 }
 
+// VerifyCaller makes sure Lightfield accepts key, asking it (the
+// organisation's definitions) when it has not yet; it says why not.
+func (s *Server) VerifyCaller(ctx context.Context, key string) error {
+	if s.newClient == nil {
+		return nil
+	}
+	o, err := s.orgFor(WithAPIKey(ctx, key))
+	if err != nil {
+		return err
+	}
+	if o.client.Verified() {
+		return nil
+	}
+	wait, cancel := context.WithTimeout(ctx, definitionsWait)
+	defer cancel()
+	if _, err := o.defs.get(wait); err != nil && !o.client.Verified() {
+		if o.client.Rejected() {
+			return errRejected
+		}
+		return fmt.Errorf("Lightfield could not confirm the API key this request carries (%v); try again shortly", err)
+	}
+	return nil
+}
+
 // CallerKeyProblem says why a key a request carries is refused before any
 // state is kept or request sent: it is not shaped like a Lightfield key, or
 // Lightfield refused it in the last minutes. Nil when it may be tried.

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/mark3labs/mcp-go/server"
@@ -29,12 +30,17 @@ type httpConfig struct {
 	// keyProblem says why a caller's Bearer token is refused before the
 	// MCP handler sees it (tools.Server.CallerKeyProblem).
 	keyProblem func(string) error
+	// verifyCaller makes sure Lightfield accepts the key before an event
+	// stream is opened for it (tools.Server.VerifyCaller).
+	verifyCaller func(context.Context, string) error
 }
 
 // Limits of the HTTP transport.
 const (
 	maxRequestBody  = 1 << 20
 	shutdownTimeout = time.Minute
+	// maxStreams bounds the event streams (GET /mcp) open at once.
+	maxStreams = 256
 )
 
 // loopbackDefault binds to loopback when ADDR names no host: exposing the
@@ -66,7 +72,7 @@ func serveHTTP(ctx context.Context, mcpServer *server.MCPServer, cfg httpConfig,
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte(`{"status":"ok"}`))
 	})
-	mux.Handle("/mcp", guard(streamable, cfg))
+	mux.Handle("/mcp", guard(streamable, cfg, &atomic.Int64{}))
 
 	addr := loopbackDefault(cfg.addr)
 	listener, err := net.Listen("tcp", addr)
@@ -94,11 +100,24 @@ func serveHTTP(ctx context.Context, mcpServer *server.MCPServer, cfg httpConfig,
 	logger.Info("shutting down; letting calls in flight finish")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		logger.Error("shutdown", "error", err)
-		return 1
+	// Event streams never end by themselves: they are closed, again and
+	// again until the server is down, since one may open meanwhile.
+	stopped := make(chan error, 1)
+	go func() { stopped <- srv.Shutdown(shutdownCtx) }()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		streamable.CloseSessions(shutdownCtx)
+		select {
+		case err := <-stopped:
+			if err != nil && !errors.Is(err, http.ErrServerClosed) {
+				logger.Error("shutdown", "error", err)
+				return 1
+			}
+			return 0
+		case <-tick.C:
+		}
 	}
-	return 0
 }
 
 func bearer(r *http.Request) string {
@@ -112,7 +131,7 @@ func bearer(r *http.Request) string {
 // guard checks what the MCP handler should never see: a request without a
 // key (when the server has none of its own), a body over the limit, and a
 // browser page from a foreign origin (DNS rebinding, cross-site requests).
-func guard(next http.Handler, cfg httpConfig) http.Handler {
+func guard(next http.Handler, cfg httpConfig, streams *atomic.Int64) http.Handler {
 	var allowed []string
 	for _, o := range strings.Split(cfg.allowedOrigins, ",") {
 		if o = strings.TrimSpace(o); o != "" {
@@ -152,6 +171,24 @@ func guard(next http.Handler, cfg httpConfig) http.Handler {
 				httpError(w, http.StatusUnauthorized, "invalid_token", err.Error())
 				return
 			}
+		}
+		if r.Method == http.MethodGet {
+			// An event stream stays open: only for a caller Lightfield
+			// accepts, and only so many at once.
+			if token != "" && cfg.verifyCaller != nil {
+				if err := cfg.verifyCaller(r.Context(), token); err != nil {
+					w.Header().Set("WWW-Authenticate", `Bearer realm="lightfield-mcp", error="invalid_token"`)
+					httpError(w, http.StatusUnauthorized, "invalid_token", err.Error())
+					return
+				}
+			}
+			if streams.Add(1) > maxStreams {
+				streams.Add(-1)
+				w.Header().Set("Retry-After", "30")
+				httpError(w, http.StatusServiceUnavailable, "too_many_streams", fmt.Sprintf("This server holds its limit of %d open event streams; try again later. Requests (POST) are still served.", maxStreams))
+				return
+			}
+			defer streams.Add(-1)
 		}
 		if r.ContentLength > maxRequestBody {
 			httpError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("A request body may carry at most %d bytes.", maxRequestBody))

@@ -432,3 +432,45 @@ func TestCORS(t *testing.T) {
 		}
 	}
 }
+
+func openStream(t *testing.T, base, key string) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest("GET", base+"/mcp", nil)
+	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set("Mcp-Protocol-Version", "2025-11-25")
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+// TestEventStreams: a stream opens only for a key Lightfield accepts, and
+// SIGTERM closes the streams open, so the server exits 0 at once rather
+// than after the shutdown timeout.
+func TestEventStreams(t *testing.T) {
+	_, _, api := twoOrgs(t)
+	base, cmd, _ := startHTTP(t, "LIGHTFIELD_BASE_URL="+api)
+	if resp := openStream(t, base, "sk_lf_wrong_HTTPTEST"); resp.StatusCode != 401 {
+		t.Errorf("a stream for a key Lightfield refuses: %d", resp.StatusCode)
+	}
+	resp := openStream(t, base, keyA)
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+		t.Fatalf("a stream for a good key: %d %v", resp.StatusCode, resp.Header)
+	}
+	began := time.Now()
+	cmd.Process.Signal(syscall.SIGTERM)
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("exit: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("an open stream held the server past SIGTERM")
+	}
+	t.Logf("exited %v after SIGTERM with a stream open", time.Since(began).Round(time.Millisecond))
+}
