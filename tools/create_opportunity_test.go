@@ -69,8 +69,9 @@ func startHarness(t testing.TB, o harnessOptions) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mcpServer := server.NewMCPServer("lightfield-test", "0.0.0", server.WithToolCapabilities(true))
-	h := &harness{fake: fake, srv: New(lf, mcpServer, slog.New(slog.DiscardHandler), Options{DefinitionsTTL: o.ttl, CallTimeout: o.callTimeout})}
+	hooks := &server.Hooks{}
+	mcpServer := server.NewMCPServer("lightfield-test", "0.0.0", server.WithToolCapabilities(true), server.WithHooks(hooks))
+	h := &harness{fake: fake, srv: New(lf, mcpServer, slog.New(slog.DiscardHandler), Options{DefinitionsTTL: o.ttl, CallTimeout: o.callTimeout, Hooks: hooks})}
 	h.srv.Register()
 	if o.load {
 		if err := h.srv.LoadDefinitions(context.Background()); err != nil {

@@ -41,6 +41,12 @@ type Options struct {
 	// NewClient makes a client for an API key a request carries (see
 	// WithAPIKey). Without it, every call uses the Server's own client.
 	NewClient func(apiKey string) (*lfclient.Client, error)
+	// Hooks are the MCP server's hooks (server.WithHooks). On them the
+	// Server follows which client session acts for which organisation (by
+	// the key in the context a session is registered with), so that a
+	// change of one organisation's definitions is announced to its own
+	// clients only. Without them every client is told.
+	Hooks *server.Hooks
 }
 
 // Server registers the Lightfield tools on an MCP server and serves them,
@@ -56,6 +62,11 @@ type Server struct {
 
 	orgs     *orgCache // callers' organisations, by key fingerprint
 	fallback *org      // the Server's own client's; nil without one
+
+	// sessions maps each client session to the fingerprint of the key it
+	// acts with ("" for the Server's own organisation); nil without Hooks.
+	sessionsMu sync.Mutex
+	sessions   map[string]string
 }
 
 // org is what the server keeps per organisation: its client, definitions,
@@ -85,12 +96,59 @@ func New(client *lfclient.Client, mcpServer *server.MCPServer, logger *slog.Logg
 	s := &Server{mcp: mcpServer, log: logger, ttl: ttl, callTimeout: callTimeout, sandbox: opts.Sandbox,
 		newClient: opts.NewClient, orgs: newOrgCache(), baseSchema: schema.JSON(schema.Input(nil))}
 	if client != nil {
-		s.fallback = s.newOrg(client)
+		s.fallback = s.newOrg(client, "")
+	}
+	if opts.Hooks != nil {
+		s.sessions = map[string]string{}
+		opts.Hooks.AddOnRegisterSession(func(ctx context.Context, session server.ClientSession) {
+			s.sessionsMu.Lock()
+			defer s.sessionsMu.Unlock()
+			s.sessions[session.SessionID()] = s.callerFingerprint(ctx)
+		})
+		opts.Hooks.AddOnUnregisterSession(func(_ context.Context, session server.ClientSession) {
+			s.sessionsMu.Lock()
+			defer s.sessionsMu.Unlock()
+			delete(s.sessions, session.SessionID())
+		})
 	}
 	return s
 }
 
-func (s *Server) newOrg(client *lfclient.Client) *org {
+// callerFingerprint is the fingerprint of the key a request acts with, ""
+// when it acts for the Server's own organisation.
+func (s *Server) callerFingerprint(ctx context.Context) string {
+	if !s.callerKey(ctx) {
+		return ""
+	}
+	key, _ := ctx.Value(apiKeyContext{}).(string)
+	return lfclient.KeyFingerprint(key)
+}
+
+// announceToolsChanged tells the clients of one organisation that its tool
+// list changed (each lists its own organisation's schema).
+func (s *Server) announceToolsChanged(fingerprint string) {
+	method := string(mcp.MethodNotificationToolsListChanged)
+	if s.sessions == nil {
+		s.mcp.SendNotificationToAllClients(method, nil)
+		return
+	}
+	s.sessionsMu.Lock()
+	var ids []string
+	for id, fp := range s.sessions {
+		if fp == fingerprint {
+			ids = append(ids, id)
+		}
+	}
+	s.sessionsMu.Unlock()
+	for _, id := range ids {
+		// A client not yet initialized is not told: it lists when it is.
+		s.mcp.SendNotificationToSpecificClient(id, method, nil)
+	}
+}
+
+// newOrg makes the organisation of client; fingerprint names its clients'
+// sessions ("" for the Server's own).
+func (s *Server) newOrg(client *lfclient.Client, fingerprint string) *org {
 	o := &org{client: client, resolve: &resolver{client: client}}
 	// The member list is loaded beside the definitions, so that an owner
 	// named in a call costs no request.
@@ -110,7 +168,7 @@ func (s *Server) newOrg(client *lfclient.Client) *org {
 		o.schemaMu.Unlock()
 		// Hosts that listen re-list; the list each caller gets is its
 		// own organisation's (filterTools).
-		s.mcp.SendNotificationToAllClients(string(mcp.MethodNotificationToolsListChanged), nil)
+		s.announceToolsChanged(fingerprint)
 	}}
 	return o
 }
@@ -151,7 +209,7 @@ func (s *Server) orgFor(ctx context.Context) (*org, error) {
 		if err != nil {
 			return nil, err
 		}
-		return s.newOrg(client), nil
+		return s.newOrg(client, client.KeyFingerprint()), nil
 	})
 }
 
@@ -222,13 +280,18 @@ func (s *Server) filterTools(ctx context.Context, tools []mcp.Tool) []mcp.Tool {
 		return tools
 	}
 	raw := o.inputSchema()
-	if raw == nil && o != s.fallback {
+	switch {
+	case raw == nil && o != s.fallback:
 		// A caller's first list: its host may keep this list, so it is
 		// worth a short wait for the organisation's own schema.
 		wait, cancel := context.WithTimeout(ctx, definitionsWait)
 		o.defs.get(wait)
 		cancel()
 		raw = o.inputSchema()
+	case o != s.fallback:
+		// Callers' organisations have no ticker: a list refreshes stale
+		// definitions in the background, and a change is announced.
+		o.defs.get(ctx)
 	}
 	if raw == nil {
 		return tools

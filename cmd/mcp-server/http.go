@@ -164,6 +164,11 @@ func guard(next http.Handler, cfg httpConfig, streams *atomic.Int64) http.Handle
 			httpError(w, http.StatusUnauthorized, "unauthorized", "Send your Lightfield API key (sk_lf_…) as Authorization: Bearer <key>.")
 			return
 		}
+		if token != "" {
+			// The session an event stream registers is filed under its
+			// caller's organisation (mcp-go registers it with this context).
+			r = r.WithContext(tools.WithAPIKey(r.Context(), token))
+		}
 		if token != "" && cfg.keyProblem != nil {
 			// Refused before any state is kept or request sent upstream.
 			if err := cfg.keyProblem(token); err != nil {

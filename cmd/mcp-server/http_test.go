@@ -474,3 +474,45 @@ func TestEventStreams(t *testing.T) {
 	}
 	t.Logf("exited %v after SIGTERM with a stream open", time.Since(began).Round(time.Millisecond))
 }
+
+// streamLines collects the lines an event stream sends.
+func streamLines(resp *http.Response) *syncBuffer {
+	var got syncBuffer
+	go io.Copy(&got, resp.Body)
+	return &got
+}
+
+// TestListChangedGoesToItsOwnOrganisation: when one organisation's
+// definitions change, only its own callers' streams are told.
+func TestListChangedGoesToItsOwnOrganisation(t *testing.T) {
+	a, _, api := twoOrgs(t)
+	base, _, _ := startHTTP(t, "LIGHTFIELD_BASE_URL="+api, "LIGHTFIELD_DEFINITIONS_TTL=100ms")
+	streamA, streamB := openStream(t, base, keyA), openStream(t, base, keyB)
+	if streamA.StatusCode != 200 || streamB.StatusCode != 200 {
+		t.Fatalf("streams: %d %d", streamA.StatusCode, streamB.StatusCode)
+	}
+	gotA, gotB := streamLines(streamA), streamLines(streamB)
+	raw, _ := os.ReadFile("../../testdata/org.json")
+	var org map[string]any
+	json.Unmarshal(raw, &org)
+	defs := org["definitions"].(map[string]any)
+	stage := defs["fieldDefinitions"].(map[string]any)["$stage"].(map[string]any)["typeConfiguration"].(map[string]any)
+	stage["options"] = append(stage["options"].([]any), map[string]any{"id": "opt_st_new", "label": "Verbal Commit"})
+	changed, _ := json.Marshal(defs)
+	if err := a.SetDefinitions(changed); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(gotA.String(), "notifications/tools/list_changed") {
+		if time.Now().After(deadline) {
+			t.Fatalf("organisation A's stream was not told: %q", gotA.String())
+		}
+		// A's calls refresh its definitions once they are older than the TTL.
+		post(t, base+"/mcp", keyA, "", listRequest)
+		post(t, base+"/mcp", keyB, "", listRequest)
+		time.Sleep(150 * time.Millisecond)
+	}
+	if strings.Contains(gotB.String(), "list_changed") {
+		t.Fatalf("organisation B's stream was told of A's change: %q", gotB.String())
+	}
+}

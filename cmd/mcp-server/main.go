@@ -229,7 +229,10 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 		}
 	}
 
+	hooks := &server.Hooks{}
+	opts.Hooks = hooks
 	mcpServer := server.NewMCPServer("lightfield-mcp", serverVersion(),
+		server.WithHooks(hooks),
 		server.WithToolCapabilities(true),
 		server.WithInstructions(serverInstructions),
 		server.WithRecovery(),
