@@ -8,10 +8,10 @@ import (
 
 // Bounds of what the server keeps for callers' organisations over HTTP.
 const (
-	// MaxOrgs is how many organisations whose key Lightfield accepted are
+	// maxOrgs is how many organisations whose key Lightfield accepted are
 	// kept (definitions, members, the keys of recent creates); the least
 	// recently used goes first.
-	MaxOrgs = 256
+	maxOrgs = 256
 	// maxUnverified is how many organisations are kept for keys Lightfield
 	// has not yet accepted: made-up keys churn only this small pool, never
 	// the callers whose keys work.
@@ -32,7 +32,7 @@ type orgCache struct {
 }
 
 func newOrgCache() *orgCache {
-	c := &orgCache{verified: newLRU[*org](MaxOrgs), unverified: newLRU[*org](maxUnverified), rejected: newLRU[time.Time](maxRejected)}
+	c := &orgCache{verified: newLRU[*org](maxOrgs), unverified: newLRU[*org](maxUnverified), rejected: newLRU[time.Time](maxRejected)}
 	// An organisation leaving the unverified pool goes where its key's
 	// verdict says: a key accepted meanwhile is kept, one refused is
 	// remembered.
