@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/lightfield-mcp/lightfield-mcp/lightfieldtest"
 )
 
 func TestFindPeople(t *testing.T) {
@@ -70,5 +72,16 @@ func TestFindPeople(t *testing.T) {
 	}
 	if n := len(h.posts()); n != 0 {
 		t.Fatalf("find_people wrote %d times", n)
+	}
+}
+
+func TestFindToolsSayWhenTheKeyIsRefused(t *testing.T) {
+	h := newHarness(t, true)
+	for _, tool := range []string{FindAccountsName, FindPeopleName} {
+		h.fake.Inject(lightfieldtest.Fault{Method: "GET", Status: 401})
+		res := h.callTool(t, tool, `{"query":"Acme"}`)
+		if !res.IsError || !strings.Contains(text(res), "Lightfield rejected the API key (401)") {
+			t.Errorf("%s: %s", tool, text(res))
+		}
 	}
 }

@@ -328,8 +328,11 @@ func lookupFailure(ref reference, err error) string {
 // listFailure says why a list of objectType records could not be read.
 func listFailure(objectType string, err error) string {
 	var apiErr *lfclient.Error
-	if errors.As(err, &apiErr) && apiErr.StatusCode == 403 {
+	switch {
+	case errors.As(err, &apiErr) && apiErr.StatusCode == 403:
 		return fmt.Sprintf("the API key lacks the scope %ss:read (403)", objectType)
+	case errors.As(err, &apiErr) && apiErr.StatusCode == 401:
+		return "Lightfield rejected the API key (401): it is wrong, revoked or expired, and retrying will not help"
 	}
 	return err.Error()
 }
