@@ -310,7 +310,7 @@ func (s *Server) createFailureText(ctx context.Context, o *org, err error, raw j
 	}
 	switch {
 	case apiErr.StatusCode == 401 && s.callerKey(ctx):
-		return errRejected.Error() + " Nothing was created." + said
+		return ErrKeyRejected.Error() + " Nothing was created." + said
 	case apiErr.StatusCode == 401:
 		return "Lightfield rejected the API key (401 unauthorized): LIGHTFIELD_API_KEY is wrong, revoked or expired. Nothing was created. A person must set a valid Lightfield API key (sk_lf_…) in the MCP client's configuration and restart this server; retrying will not help." + said
 	case apiErr.StatusCode == 403:

@@ -41,12 +41,12 @@ func newOrgCache() *orgCache {
 }
 
 // get returns the organisation held for fingerprint, creating it when
-// none is; errRejected when Lightfield refused its key.
+// none is; ErrKeyRejected when Lightfield refused its key.
 func (c *orgCache) get(fingerprint string, create func() (*org, error)) (*org, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.refused(fingerprint) {
-		return nil, errRejected
+		return nil, ErrKeyRejected
 	}
 	if o, ok := c.verified.get(fingerprint); ok {
 		return o, nil

@@ -153,6 +153,15 @@ func (s *Server) newOrg(client *lfclient.Client, fingerprint string) *org {
 	// The member list is loaded beside the definitions, so that an owner
 	// named in a call costs no request.
 	fetch := func(ctx context.Context) (*lfclient.Definitions, error) {
+		if !client.Verified() {
+			// A key not yet accepted costs one request upstream, not two:
+			// the members follow once the definitions came.
+			defs, err := client.OpportunityDefinitions(ctx)
+			if err == nil {
+				o.resolve.members.load(ctx, client)
+			}
+			return defs, err
+		}
 		var wg sync.WaitGroup
 		wg.Go(func() {
 			if _, err := o.resolve.members.load(ctx, client); err != nil && ctx.Err() == nil {
@@ -186,8 +195,8 @@ func WithAPIKey(ctx context.Context, apiKey string) context.Context {
 	return context.WithValue(ctx, apiKeyContext{}, apiKey)
 }
 
-// errRejected refuses a request whose key Lightfield refused.
-var errRejected = errors.New("Lightfield rejected the API key this request carries (401): it is wrong, revoked or expired. Nothing was done. Send a valid Lightfield API key (sk_lf_…) as Authorization: Bearer; retrying with this one will not help.")
+// ErrKeyRejected refuses a request whose key Lightfield refused.
+var ErrKeyRejected = errors.New("Lightfield rejected the API key this request carries (401): it is wrong, revoked or expired. Nothing was done. Send a valid Lightfield API key (sk_lf_…) as Authorization: Bearer; retrying with this one will not help.")
 
 // errNotAKey refuses a Bearer token that cannot be a Lightfield key.
 var errNotAKey = errors.New("the Bearer token of this request is not a Lightfield API key: send your own key (sk_lf_…) as Authorization: Bearer.")
@@ -230,7 +239,7 @@ func (s *Server) VerifyCaller(ctx context.Context, key string) error {
 	defer cancel()
 	if _, err := o.defs.get(wait); err != nil && !o.client.Verified() {
 		if o.client.Rejected() {
-			return errRejected
+			return ErrKeyRejected
 		}
 		return fmt.Errorf("Lightfield could not confirm the API key this request carries (%v); try again shortly", err)
 	}
@@ -247,7 +256,7 @@ func (s *Server) CallerKeyProblem(key string) error {
 	case !lfclient.PlausibleKey(key):
 		return errNotAKey
 	case s.orgs.rejectedKey(lfclient.KeyFingerprint(key)):
-		return errRejected
+		return ErrKeyRejected
 	}
 	return nil
 }

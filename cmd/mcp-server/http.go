@@ -41,6 +41,9 @@ const (
 	shutdownTimeout = time.Minute
 	// maxStreams bounds the event streams (GET /mcp) open at once.
 	maxStreams = 256
+	// maxHeaderBytes refuses (431) headers far larger than a key needs
+	// before they are read whole.
+	maxHeaderBytes = 16 << 10
 )
 
 // loopbackDefault binds to loopback when ADDR names no host: exposing the
@@ -83,6 +86,7 @@ func serveHTTP(ctx context.Context, mcpServer *server.MCPServer, cfg httpConfig,
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      cfg.callTimeout + 15*time.Second,
 		IdleTimeout:       2 * time.Minute,
@@ -177,16 +181,22 @@ func guard(next http.Handler, cfg httpConfig, streams *atomic.Int64) http.Handle
 				return
 			}
 		}
-		if r.Method == http.MethodGet {
-			// An event stream stays open: only for a caller Lightfield
-			// accepts, and only so many at once.
-			if token != "" && cfg.verifyCaller != nil {
-				if err := cfg.verifyCaller(r.Context(), token); err != nil {
-					w.Header().Set("WWW-Authenticate", `Bearer realm="lightfield-mcp", error="invalid_token"`)
-					httpError(w, http.StatusUnauthorized, "invalid_token", err.Error())
-					return
-				}
+		if token != "" && cfg.verifyCaller != nil {
+			// A key Lightfield has not accepted yet is asked about first
+			// (once; the answer is kept), so that a wrong key is a 401 the
+			// client can act on, not a tool list that fails later.
+			if err := cfg.verifyCaller(r.Context(), token); errors.Is(err, tools.ErrKeyRejected) {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="lightfield-mcp", error="invalid_token"`)
+				httpError(w, http.StatusUnauthorized, "invalid_token", err.Error())
+				return
+			} else if err != nil {
+				w.Header().Set("Retry-After", "5")
+				httpError(w, http.StatusServiceUnavailable, "unconfirmed", err.Error())
+				return
 			}
+		}
+		if r.Method == http.MethodGet {
+			// An event stream stays open: only so many at once.
 			if streams.Add(1) > maxStreams {
 				streams.Add(-1)
 				w.Header().Set("Retry-After", "30")

@@ -377,9 +377,12 @@ func TestHTTPRefusesKeysBeforeAskingLightfield(t *testing.T) {
 			t.Errorf("%.20q reached Lightfield", junk)
 		}
 	}
-	// A plausible key Lightfield refuses costs one look upstream, then none.
+	// A plausible key Lightfield refuses costs one look upstream, then none;
+	// the first request already learns it is refused.
 	wrong := "sk_lf_revoked_HTTPTEST"
-	post(t, base+"/mcp", wrong, "", listRequest)
+	if resp := post(t, base+"/mcp", wrong, "", listRequest); resp.StatusCode != 401 {
+		t.Errorf("a wrong key's first tools/list: %d, want 401", resp.StatusCode)
+	}
 	before := upstream()
 	if before == 0 {
 		t.Fatal("the wrong key was never tried upstream")
@@ -396,6 +399,11 @@ func TestHTTPRefusesKeysBeforeAskingLightfield(t *testing.T) {
 	}
 	if resp := post(t, base+"/mcp", keyA, "", listRequest); resp.StatusCode != 200 {
 		t.Errorf("a good key after them: %d", resp.StatusCode)
+	}
+	// A header far larger than any key is refused before it is read whole.
+	before = upstream()
+	if resp := post(t, base+"/mcp", "sk_lf_"+strings.Repeat("x", 1<<20), "", listRequest); resp.StatusCode != 431 || upstream() != before {
+		t.Errorf("a 1 MB token: %d", resp.StatusCode)
 	}
 }
 
