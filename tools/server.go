@@ -195,11 +195,17 @@ func WithAPIKey(ctx context.Context, apiKey string) context.Context {
 	return context.WithValue(ctx, apiKeyContext{}, apiKey)
 }
 
+// refusal is an error worded for the person who must act on it: whole
+// sentences, shown as they are.
+type refusal string
+
+func (r refusal) Error() string { return string(r) }
+
 // ErrKeyRejected refuses a request whose key Lightfield refused.
-var ErrKeyRejected = errors.New("Lightfield rejected the API key this request carries (401): it is wrong, revoked or expired. Nothing was done. Send a valid Lightfield API key (sk_lf_…) as Authorization: Bearer; retrying with this one will not help.")
+var ErrKeyRejected error = refusal("Lightfield rejected the API key this request carries (401): it is wrong, revoked or expired. Nothing was done. Send a valid Lightfield API key (sk_lf_…) as Authorization: Bearer; retrying with this one will not help.")
 
 // errNotAKey refuses a Bearer token that cannot be a Lightfield key.
-var errNotAKey = errors.New("the Bearer token of this request is not a Lightfield API key: send your own key (sk_lf_…) as Authorization: Bearer.")
+var errNotAKey error = refusal("the Bearer token of this request is not a Lightfield API key: send your own key (sk_lf_…) as Authorization: Bearer.")
 
 // orgFor returns the organisation a request acts for.
 func (s *Server) orgFor(ctx context.Context) (*org, error) {
@@ -241,7 +247,7 @@ func (s *Server) VerifyCaller(ctx context.Context, key string) error {
 		if o.client.Rejected() {
 			return ErrKeyRejected
 		}
-		return fmt.Errorf("Lightfield could not confirm the API key this request carries (%v); try again shortly", err)
+		return refusal(fmt.Sprintf("Lightfield could not confirm the API key this request carries (%v). Try again shortly.", err))
 	}
 	return nil
 }
