@@ -185,11 +185,15 @@ func guard(next http.Handler, cfg httpConfig, streams *atomic.Int64) http.Handle
 			// A key Lightfield has not accepted yet is asked about first
 			// (once; the answer is kept), so that a wrong key is a 401 the
 			// client can act on, not a tool list that fails later.
-			if err := cfg.verifyCaller(r.Context(), token); errors.Is(err, tools.ErrKeyRejected) {
+			// When Lightfield cannot be asked, a request is still served
+			// (its tools say what failed), but no stream is opened.
+			err := cfg.verifyCaller(r.Context(), token)
+			switch {
+			case errors.Is(err, tools.ErrKeyRejected):
 				w.Header().Set("WWW-Authenticate", `Bearer realm="lightfield-mcp", error="invalid_token"`)
 				httpError(w, http.StatusUnauthorized, "invalid_token", err.Error())
 				return
-			} else if err != nil {
+			case err != nil && r.Method == http.MethodGet:
 				w.Header().Set("Retry-After", "5")
 				httpError(w, http.StatusServiceUnavailable, "unconfirmed", err.Error())
 				return

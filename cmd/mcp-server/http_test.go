@@ -524,3 +524,21 @@ func TestListChangedGoesToItsOwnOrganisation(t *testing.T) {
 		t.Fatalf("organisation B's stream was told of A's change: %q", gotB.String())
 	}
 }
+
+// TestUnreachableLightfieldStillServes: when a new key cannot be checked,
+// its requests are served (the tools say what failed), but no stream opens.
+func TestUnreachableLightfieldStillServes(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + l.Addr().String()
+	l.Close()
+	base, _, _ := startHTTP(t, "LIGHTFIELD_BASE_URL="+closed)
+	if resp := post(t, base+"/mcp", keyA, "", listRequest); resp.StatusCode != 200 {
+		t.Errorf("tools/list while Lightfield is unreachable: %d", resp.StatusCode)
+	}
+	if resp := openStream(t, base, keyA); resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("a stream while Lightfield is unreachable: %d", resp.StatusCode)
+	}
+}
