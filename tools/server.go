@@ -205,7 +205,7 @@ func (r refusal) Error() string { return string(r) }
 var ErrKeyRejected error = refusal("Lightfield rejected the API key this request carries (401): it is wrong, revoked or expired. Nothing was done. Send a valid Lightfield API key (sk_lf_…) as Authorization: Bearer; retrying with this one will not help.")
 
 // errNotAKey refuses a Bearer token that cannot be a Lightfield key.
-var errNotAKey error = refusal("the Bearer token of this request is not a Lightfield API key: send your own key (sk_lf_…) as Authorization: Bearer.")
+var errNotAKey error = refusal("The Bearer token of this request is not a Lightfield API key. Send a valid Lightfield API key (sk_lf_…) as Authorization: Bearer.")
 
 // orgFor returns the organisation a request acts for.
 func (s *Server) orgFor(ctx context.Context) (*org, error) {

@@ -75,7 +75,15 @@ func serveHTTP(ctx context.Context, mcpServer *server.MCPServer, cfg httpConfig,
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte(`{"status":"ok"}`))
 	})
-	mux.Handle("/mcp", guard(streamable, cfg, &atomic.Int64{}))
+	mux.Handle("/mcp", guard(streamable, cfg, &atomic.Int64{}, logger))
+	// OAuth clients look for sign-in here on a 401; until this server
+	// offers it, they get a JSON answer that says what to send instead of
+	// a plain-text 404 they cannot parse.
+	for _, path := range []string{"/.well-known/", "/register", "/authorize", "/token"} {
+		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+			httpError(w, http.StatusNotFound, "oauth_not_offered", "This server does not offer OAuth sign-in: send your Lightfield API key (sk_lf_…) as Authorization: Bearer <key>.")
+		})
+	}
 
 	addr := loopbackDefault(cfg.addr)
 	listener, err := net.Listen("tcp", addr)
@@ -135,7 +143,7 @@ func bearer(r *http.Request) string {
 // guard checks what the MCP handler should never see: a request without a
 // key (when the server has none of its own), a body over the limit, and a
 // browser page from a foreign origin (DNS rebinding, cross-site requests).
-func guard(next http.Handler, cfg httpConfig, streams *atomic.Int64) http.Handler {
+func guard(next http.Handler, cfg httpConfig, streams *atomic.Int64, logger *slog.Logger) http.Handler {
 	var allowed []string
 	for _, o := range strings.Split(cfg.allowedOrigins, ",") {
 		if o = strings.TrimSpace(o); o != "" {
@@ -164,6 +172,7 @@ func guard(next http.Handler, cfg httpConfig, streams *atomic.Int64) http.Handle
 		}
 		token := bearer(r)
 		if token == "" && !cfg.singleTenant {
+			logger.Info("refused a request without a key", "path", r.URL.Path)
 			w.Header().Set("WWW-Authenticate", `Bearer realm="lightfield-mcp", error="invalid_request", error_description="send your Lightfield API key as a Bearer token"`)
 			httpError(w, http.StatusUnauthorized, "unauthorized", "Send your Lightfield API key (sk_lf_…) as Authorization: Bearer <key>.")
 			return
@@ -176,8 +185,7 @@ func guard(next http.Handler, cfg httpConfig, streams *atomic.Int64) http.Handle
 		if token != "" && cfg.keyProblem != nil {
 			// Refused before any state is kept or request sent upstream.
 			if err := cfg.keyProblem(token); err != nil {
-				w.Header().Set("WWW-Authenticate", `Bearer realm="lightfield-mcp", error="invalid_token", error_description="not a Lightfield API key Lightfield accepts"`)
-				httpError(w, http.StatusUnauthorized, "invalid_token", err.Error())
+				refuseToken(w, r, logger, err)
 				return
 			}
 		}
@@ -190,8 +198,7 @@ func guard(next http.Handler, cfg httpConfig, streams *atomic.Int64) http.Handle
 			err := cfg.verifyCaller(r.Context(), token)
 			switch {
 			case errors.Is(err, tools.ErrKeyRejected):
-				w.Header().Set("WWW-Authenticate", `Bearer realm="lightfield-mcp", error="invalid_token"`)
-				httpError(w, http.StatusUnauthorized, "invalid_token", err.Error())
+				refuseToken(w, r, logger, err)
 				return
 			case err != nil && r.Method == http.MethodGet:
 				w.Header().Set("Retry-After", "5")
@@ -233,7 +240,25 @@ func originAllowed(origin, host string, allowed []string) bool {
 func httpError(w http.ResponseWriter, status int, code, message string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": code, "message": message}})
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // "Bearer <key>" reads as written
+	enc.Encode(map[string]any{"error": map[string]string{"code": code, "message": message}})
+}
+
+// refuseToken answers 401 for a Bearer token that is refused, saying why
+// in the header clients read and in the body people read.
+func refuseToken(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
+	logger.Info("refused a request's token", "path", r.URL.Path, "reason", tokenReason(err))
+	w.Header().Set("WWW-Authenticate", `Bearer realm="lightfield-mcp", error="invalid_token", error_description="`+tokenReason(err)+`"`)
+	httpError(w, http.StatusUnauthorized, "invalid_token", err.Error())
+}
+
+// tokenReason names, for headers and logs, why a token was refused.
+func tokenReason(err error) string {
+	if errors.Is(err, tools.ErrKeyRejected) {
+		return "Lightfield rejected this API key"
+	}
+	return "not a Lightfield API key"
 }
 
 // checkHealth is the container's health check: a scratch image has no curl,

@@ -215,8 +215,24 @@ const listRequest = `{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{}}`
 func TestHTTPGuards(t *testing.T) {
 	_, _, api := twoOrgs(t)
 	base, _, _ := startHTTP(t, "LIGHTFIELD_BASE_URL="+api)
-	if resp := post(t, base+"/mcp", "", "", listRequest); resp.StatusCode != 401 || !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Bearer ") {
-		t.Errorf("no key: %d %q", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
+	resp := post(t, base+"/mcp", "", "", listRequest)
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 401 || !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Bearer ") || !strings.Contains(string(body), "Authorization: Bearer <key>") {
+		t.Errorf("no key: %d %q %s", resp.StatusCode, resp.Header.Get("WWW-Authenticate"), body)
+	}
+	// An OAuth client that looks for sign-in after the 401 reads JSON that
+	// says what to send, not a plain-text 404.
+	for _, path := range []string{"/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-authorization-server", "/register"} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var answer struct{ Error struct{ Message string } }
+		err = json.NewDecoder(resp.Body).Decode(&answer)
+		resp.Body.Close()
+		if resp.StatusCode != 404 || err != nil || !strings.Contains(answer.Error.Message, "send your Lightfield API key") {
+			t.Errorf("%s: %d %v %+v", path, resp.StatusCode, err, answer)
+		}
 	}
 	if resp := post(t, base+"/mcp", keyA, "https://evil.example", listRequest); resp.StatusCode != 403 {
 		t.Errorf("foreign origin: %d", resp.StatusCode)
@@ -390,8 +406,9 @@ func TestHTTPRefusesKeysBeforeAskingLightfield(t *testing.T) {
 	for range 5 {
 		resp := post(t, base+"/mcp", wrong, "", listRequest)
 		body, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != 401 || !strings.Contains(string(body), "Lightfield rejected the API key this request carries") {
-			t.Fatalf("a refused key again: %d %s", resp.StatusCode, body)
+		if resp.StatusCode != 401 || !strings.Contains(string(body), "Lightfield rejected the API key this request carries") ||
+			!strings.Contains(resp.Header.Get("WWW-Authenticate"), `error_description="Lightfield rejected this API key"`) {
+			t.Fatalf("a refused key again: %d %q %s", resp.StatusCode, resp.Header.Get("WWW-Authenticate"), body)
 		}
 	}
 	if upstream() != before {
