@@ -97,6 +97,17 @@ func (s *Server) createOpportunity(ctx context.Context, req mcp.CallToolRequest)
 	}
 	result := schema.CreateOpportunityResult{IdempotencyKey: key, Resolved: resolved, FieldKeys: call.fieldKeys}
 
+	var apiErr *lfclient.Error
+	if dupErr != nil && !errors.As(dupErr, &apiErr) && !call.dryRun {
+		// Lightfield did not answer the look-ups at all: a POST would not
+		// be answered either, so none is sent.
+		why := s.interrupted(ctx)
+		if why == "" {
+			why = fmt.Sprintf("Lightfield could not be reached or did not answer in time (%v).", dupErr)
+		}
+		return mcp.NewToolResultError(why + " Nothing was sent, so nothing was created. Call again in a few seconds; repeating is safe."), nil
+	}
+
 	var notes []string
 	account, _ := call.params.Relationships["$account"].(string)
 	switch dup := duplicateOn(sameName, account); {
