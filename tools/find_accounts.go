@@ -83,9 +83,9 @@ func checkFindArgs(raw json.RawMessage) (string, int, problems) {
 // checkQueryArgs reads the arguments every find tool has (query, limit),
 // refusing keys not in allowed; it returns the decoded object for the
 // tool's own arguments, nil when it could not be read.
-func checkQueryArgs(raw json.RawMessage, allowed []string, example string) (findPeopleArgs, map[string]any, problems) {
+func checkQueryArgs(raw json.RawMessage, allowed []string, example string) (findArgs, map[string]any, problems) {
 	var ps problems
-	args := findPeopleArgs{limit: defaultFindLimit}
+	args := findArgs{limit: defaultFindLimit}
 	obj, err := decodeObject(raw)
 	if err != nil {
 		ps.add("arguments", "must be a JSON object like %s (%v)", example, err)

@@ -32,7 +32,9 @@ func (s *Server) registerFindPeople() {
 	}, s.handler(s.findPeople))
 }
 
-type findPeopleArgs struct {
+// findArgs are the arguments of the find tools (find_accounts reads query
+// and limit).
+type findArgs struct {
 	query, kind, account string
 	limit                int
 }
@@ -215,7 +217,7 @@ func (o *org) accountNames(ctx context.Context, people []found) map[string]strin
 	return names
 }
 
-func peopleText(args findPeopleArgs, people []schema.Person) string {
+func peopleText(args findArgs, people []schema.Person) string {
 	what := map[string]string{"": "contact or member", "contact": "contact", "member": "member"}[args.kind]
 	many := map[string]string{"": "people", "contact": "contacts", "member": "members"}[args.kind]
 	if len(people) == 1 {
@@ -247,7 +249,7 @@ func peopleText(args findPeopleArgs, people []schema.Person) string {
 	return b.String()
 }
 
-func checkFindPeopleArgs(raw json.RawMessage) (findPeopleArgs, problems) {
+func checkFindPeopleArgs(raw json.RawMessage) (findArgs, problems) {
 	args, obj, ps := checkQueryArgs(raw, []string{"query", "kind", "account", "limit"}, `{"query": "Sam"}`)
 	if obj == nil {
 		return args, ps

@@ -102,13 +102,6 @@ func (c *orgCache) file(fingerprint string, o *org) {
 	}
 }
 
-// sizes reports how many organisations each pool holds.
-func (c *orgCache) sizes() (verified, unverified, rejected int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.verified.len(), c.unverified.len(), c.rejected.len()
-}
-
 // lru is a map bounded to its capacity that drops the least recently used
 // entry first. Callers hold the lock.
 type lru[V any] struct {
@@ -167,8 +160,4 @@ func (l *lru[V]) remove(key string) {
 		l.order.Remove(e)
 		delete(l.byKey, key)
 	}
-}
-
-func (l *lru[V]) len() int {
-	return l.order.Len()
 }

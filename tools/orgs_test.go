@@ -64,3 +64,14 @@ func TestMadeUpKeysAreBounded(t *testing.T) {
 		t.Error("no refused key is remembered")
 	}
 }
+
+// sizes reports how many organisations each pool holds.
+func (c *orgCache) sizes() (verified, unverified, rejected int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.verified.len(), c.unverified.len(), c.rejected.len()
+}
+
+func (l *lru[V]) len() int {
+	return l.order.Len()
+}
