@@ -39,8 +39,8 @@ type findArgs struct {
 	limit                int
 }
 
-// found is one person in find_people's ranking.
-type found struct {
+// rankedPerson is one person in find_people's ranking.
+type rankedPerson struct {
 	c    candidate
 	kind string
 	rank int
@@ -92,7 +92,7 @@ func (s *Server) findPeople(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 		return mcp.NewToolResultError(fmt.Sprintf("Nothing was looked up: 1 problem in the arguments.\n- account: %s\nFix it and call %s again.", accountProblem, FindPeopleName)), nil
 	}
 
-	var people []found
+	var people []rankedPerson
 	if account != nil {
 		// The account's own contacts, whatever their names start with.
 		var missing []string
@@ -118,7 +118,7 @@ func (s *Server) findPeople(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 		memberPool[i] = personCandidate(rec)
 	}
 	people = append(people, rankPeople(args.query, memberPool, "member", true)...)
-	slices.SortStableFunc(people, func(a, b found) int {
+	slices.SortStableFunc(people, func(a, b rankedPerson) int {
 		if a.rank != b.rank {
 			return b.rank - a.rank
 		}
@@ -145,11 +145,11 @@ func (s *Server) findPeople(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 
 // rankPeople keeps the people of pool that match query or come close to
 // it, ranked: exact, then one part of the name, then similar.
-func rankPeople(query string, pool []candidate, kind string, member bool) []found {
+func rankPeople(query string, pool []candidate, kind string, member bool) []rankedPerson {
 	near := nearPeople(query, pool)
 	q := foldName(query)
 	firstWord, _, _ := strings.Cut(q, " ")
-	var out []found
+	var out []rankedPerson
 	for _, c := range pool {
 		rank, how := matchPerson(c, query, member)
 		switch {
@@ -166,7 +166,7 @@ func rankPeople(query string, pool []candidate, kind string, member bool) []foun
 		if nearness < 0 {
 			nearness = len(near)
 		}
-		out = append(out, found{c: c, kind: kind, rank: rank, how: how, nearness: nearness})
+		out = append(out, rankedPerson{c: c, kind: kind, rank: rank, how: how, nearness: nearness})
 	}
 	return out
 }
@@ -200,7 +200,7 @@ func (o *org) accountFor(ctx context.Context, input string) (*candidate, string,
 }
 
 // accountNames reads the names of the people's accounts, at once.
-func (o *org) accountNames(ctx context.Context, people []found) map[string]string {
+func (o *org) accountNames(ctx context.Context, people []rankedPerson) map[string]string {
 	var ids []string
 	for _, p := range people {
 		for _, id := range p.c.related {

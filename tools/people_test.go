@@ -180,6 +180,12 @@ func TestTwoRoundTrips(t *testing.T) {
 		}
 		t.Fatalf("%d round trips one after the other, want 2:\n%s", n, strings.Join(lines, "\n"))
 	}
+	// The owner came from the member list loaded with the definitions.
+	for _, r := range reqs {
+		if r.Path == "/v1/members" {
+			t.Errorf("the create listed the members itself: %s?%s", r.Path, r.Query)
+		}
+	}
 }
 
 func TestSlipsSayWhatToDo(t *testing.T) {
