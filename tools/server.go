@@ -124,6 +124,19 @@ func (s *Server) callerFingerprint(ctx context.Context) string {
 	return lfclient.KeyFingerprint(key)
 }
 
+// SessionCaller reports whether the session sessionID may be used with key:
+// true when it was opened with the same key, or is not known here (mcp-go
+// then serves the request on a session of its own).
+func (s *Server) SessionCaller(sessionID, key string) bool {
+	if s.sessions == nil {
+		return true
+	}
+	s.sessionsMu.Lock()
+	fingerprint, known := s.sessions[sessionID]
+	s.sessionsMu.Unlock()
+	return !known || fingerprint == s.callerFingerprint(WithAPIKey(context.Background(), key))
+}
+
 // announceToolsChanged tells the clients of one organisation that its tool
 // list changed (each lists its own organisation's schema).
 func (s *Server) announceToolsChanged(fingerprint string) {

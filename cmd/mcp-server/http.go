@@ -33,6 +33,10 @@ type httpConfig struct {
 	// verifyCaller makes sure Lightfield accepts the key before an event
 	// stream is opened for it (tools.Server.VerifyCaller).
 	verifyCaller func(context.Context, string) error
+	// sessionCaller reports whether a session may be used with a key: the
+	// key that opened its event stream, or any when it has none here
+	// (tools.Server.SessionCaller).
+	sessionCaller func(sessionID, key string) bool
 }
 
 // Limits of the HTTP transport.
@@ -56,12 +60,30 @@ func loopbackDefault(addr string) string {
 	return net.JoinHostPort("127.0.0.1", port)
 }
 
+// sessionIDs gives each client that initializes, and each event stream
+// opened without one, a session ID of its own, checked by shape only so
+// that any replica serves it; a request without one is served too.
+// (WithStateLess would give every client the ID "", and mcp-go would share
+// one session, with its event stream, among the callers of every
+// organisation.)
+type sessionIDs struct {
+	server.StatelessGeneratingSessionIdManager
+}
+
+// Validate accepts no session ID, and a well-formed one.
+func (m *sessionIDs) Validate(sessionID string) (isTerminated bool, err error) {
+	if sessionID == "" {
+		return false, nil
+	}
+	return m.StatelessGeneratingSessionIdManager.Validate(sessionID)
+}
+
 // serveHTTP serves MCP at /mcp and health at /healthz until ctx ends, then
 // lets calls in flight finish.
 func serveHTTP(ctx context.Context, mcpServer *server.MCPServer, cfg httpConfig, logger *slog.Logger) int {
 	streamable := server.NewStreamableHTTPServer(mcpServer,
 		server.WithEndpointPath("/mcp"),
-		server.WithStateLess(true),
+		server.WithSessionIdManager(&sessionIDs{}),
 		server.WithHTTPContextFunc(func(ctx context.Context, r *http.Request) context.Context {
 			if key := bearer(r); key != "" {
 				return tools.WithAPIKey(ctx, key)
@@ -205,6 +227,13 @@ func guard(next http.Handler, cfg httpConfig, streams *atomic.Int64, logger *slo
 				httpError(w, http.StatusServiceUnavailable, "unconfirmed", err.Error())
 				return
 			}
+		}
+		if id := r.Header.Get("Mcp-Session-Id"); id != "" && cfg.sessionCaller != nil && !cfg.sessionCaller(id, token) {
+			// Another caller's session would carry this request's
+			// questions (elicitation) to that caller's stream.
+			logger.Warn("refused a session opened with another key", "path", r.URL.Path)
+			httpError(w, http.StatusNotFound, "session_not_found", "This session belongs to another API key. Start a new session (initialize without Mcp-Session-Id).")
+			return
 		}
 		if r.Method == http.MethodGet {
 			// An event stream stays open: only so many at once.

@@ -511,8 +511,11 @@ func streamLines(resp *http.Response) *syncBuffer {
 // definitions change, only its own callers' streams are told.
 func TestListChangedGoesToItsOwnOrganisation(t *testing.T) {
 	a, _, api := twoOrgs(t)
-	base, _, _ := startHTTP(t, "LIGHTFIELD_BASE_URL="+api, "LIGHTFIELD_DEFINITIONS_TTL=100ms")
-	streamA, streamB := openStream(t, base, keyA), openStream(t, base, keyB)
+	base, _, logs := startHTTP(t, "LIGHTFIELD_BASE_URL="+api, "LIGHTFIELD_DEFINITIONS_TTL=100ms")
+	// B's stream opens first: were both streams one session (the ID ""),
+	// it would be filed under B, and A's change would reach B or nobody.
+	streamB := openStream(t, base, keyB)
+	streamA := openStream(t, base, keyA)
 	if streamA.StatusCode != 200 || streamB.StatusCode != 200 {
 		t.Fatalf("streams: %d %d", streamA.StatusCode, streamB.StatusCode)
 	}
@@ -530,7 +533,7 @@ func TestListChangedGoesToItsOwnOrganisation(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	for !strings.Contains(gotA.String(), "notifications/tools/list_changed") {
 		if time.Now().After(deadline) {
-			t.Fatalf("organisation A's stream was not told: %q", gotA.String())
+			t.Fatalf("organisation A's stream was not told: %q\n%s", gotA.String(), logs.String())
 		}
 		// A's calls refresh its definitions once they are older than the TTL.
 		post(t, base+"/mcp", keyA, "", listRequest)
@@ -539,6 +542,55 @@ func TestListChangedGoesToItsOwnOrganisation(t *testing.T) {
 	}
 	if strings.Contains(gotB.String(), "list_changed") {
 		t.Fatalf("organisation B's stream was told of A's change: %q", gotB.String())
+	}
+}
+
+// TestSessionsBelongToTheirKey: each client that initializes gets its own
+// session, and a session whose stream one key opened is not served to
+// another key (its questions would reach the first caller's stream).
+func TestSessionsBelongToTheirKey(t *testing.T) {
+	_, _, api := twoOrgs(t)
+	base, _, _ := startHTTP(t, "LIGHTFIELD_BASE_URL="+api)
+	initialize := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`
+	idA := post(t, base+"/mcp", keyA, "", initialize).Header.Get("Mcp-Session-Id")
+	idB := post(t, base+"/mcp", keyB, "", initialize).Header.Get("Mcp-Session-Id")
+	if idA == "" || idA == idB {
+		t.Fatalf("session IDs of two clients: %q and %q", idA, idB)
+	}
+	req, _ := http.NewRequest("GET", base+"/mcp", nil)
+	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set("Mcp-Protocol-Version", "2025-11-25")
+	req.Header.Set("Mcp-Session-Id", idA)
+	req.Header.Set("Authorization", "Bearer "+keyA)
+	stream, err := http.DefaultClient.Do(req)
+	if err != nil || stream.StatusCode != 200 {
+		t.Fatalf("A's stream: %v %v", err, stream)
+	}
+	defer stream.Body.Close()
+	withSession := func(key string) int {
+		req, _ := http.NewRequest("POST", base+"/mcp", strings.NewReader(listRequest))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		req.Header.Set("Mcp-Protocol-Version", "2025-11-25")
+		req.Header.Set("Mcp-Session-Id", idA)
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := withSession(keyB); code != 404 {
+		t.Errorf("B's request on A's session: %d", code)
+	}
+	if code := withSession(keyA); code != 200 {
+		t.Errorf("A's request on its own session: %d", code)
+	}
+	// A request without a session is still served.
+	if resp := post(t, base+"/mcp", keyB, "", listRequest); resp.StatusCode != 200 {
+		t.Errorf("a request without a session: %d", resp.StatusCode)
 	}
 }
 

@@ -253,7 +253,8 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 
 	if *httpAddr != "" {
 		return serveHTTP(ctx, mcpServer, httpConfig{addr: *httpAddr, singleTenant: client != nil, callTimeout: callTimeout, allowedOrigins: allowedOrigins,
-			keyProblem: lightfield.CallerKeyProblem, verifyCaller: lightfield.VerifyCaller}, logger)
+			keyProblem: lightfield.CallerKeyProblem, verifyCaller: lightfield.VerifyCaller,
+			sessionCaller: lightfield.SessionCaller}, logger)
 	}
 	stdio := server.NewStdioServer(mcpServer)
 	stdio.SetErrorLogger(slog.NewLogLogger(logger.Handler(), slog.LevelError))
