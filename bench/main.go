@@ -36,7 +36,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"github.com/lightfield-mcp/lightfield-mcp/lightfieldtest"
+	"github.com/lightfield-mcp/lightfield-mcp/lfsim"
 )
 
 const apiKey = "sk_lf_bench"
@@ -224,8 +224,8 @@ func buildRevision(root, rev, dir string) (string, error) {
 }
 
 // fake serves a fake organisation on loopback.
-func fake(org lightfieldtest.Org) (*lightfieldtest.Server, *httptest.Server, error) {
-	f, err := lightfieldtest.New(org, apiKey)
+func fake(org lfsim.Org) (*lfsim.Server, *httptest.Server, error) {
+	f, err := lfsim.New(org, apiKey)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -236,13 +236,13 @@ func fake(org lightfieldtest.Org) (*lightfieldtest.Server, *httptest.Server, err
 // fixturePath is the fixture organisation, relative to the module root.
 var fixturePath = "testdata/org.json"
 
-func fixtureOrg() (lightfieldtest.Org, error) {
-	return lightfieldtest.LoadOrg(fixturePath)
+func fixtureOrg() (lfsim.Org, error) {
+	return lfsim.LoadOrg(fixturePath)
 }
 
 // running is the server under measurement and the fake it talks to.
 type running struct {
-	fake    *lightfieldtest.Server
+	fake    *lfsim.Server
 	url     string // the fake's
 	session *mcp.ClientSession
 	cmd     *exec.Cmd
@@ -600,7 +600,7 @@ func (r *report) createRoundTrips(builds []build, cfg config) error {
 	if err != nil {
 		return err
 	}
-	var fakes []*lightfieldtest.Server
+	var fakes []*lfsim.Server
 	var lines []*lineClient
 	for _, b := range builds {
 		f, ts, err := fake(org)
@@ -636,7 +636,7 @@ func (r *report) createRoundTrips(builds []build, cfg config) error {
 			}
 			reqs := fakes[j].Requests()[before:]
 			row.requests = append(row.requests, len(reqs))
-			row.critical = append(row.critical, lightfieldtest.CriticalPath(reqs))
+			row.critical = append(row.critical, lfsim.CriticalPath(reqs))
 			r.roundTrips[j] = row
 		}
 	}
@@ -721,7 +721,7 @@ func (r *report) coldStart(binary, bare string, cfg config) error {
 
 // largeOrg is an organisation far bigger than most: 200 custom fields of
 // every type, selects with 100 options each.
-func largeOrg(base lightfieldtest.Org) (lightfieldtest.Org, error) {
+func largeOrg(base lfsim.Org) (lfsim.Org, error) {
 	var defs map[string]any
 	if err := json.Unmarshal(base.Definitions, &defs); err != nil {
 		return base, err
@@ -1119,7 +1119,7 @@ func attack(n, workers int, limit time.Duration, send func(i int) int) (statusCo
 
 // byKey counts the fake's requests made with the benchmark's key and with
 // any other, and the others by method and path.
-func byKey(reqs []lightfieldtest.Request) (tenant, others int, paths map[string]int) {
+func byKey(reqs []lfsim.Request) (tenant, others int, paths map[string]int) {
 	paths = map[string]int{}
 	for _, r := range reqs {
 		if r.Header.Get("Authorization") == "Bearer "+apiKey {
@@ -1566,7 +1566,7 @@ func (t roundTripRow) met() bool {
 // roundTripSection writes the round trips per create, this tree's beside
 // the baseline's.
 func (r *report) roundTripSection(b *strings.Builder) {
-	fmt.Fprintf(b, "\n## Round trips per create\n\nA `create_opportunity` call that names its account (`Acme Corp`), its owner (`dana@ourco.example`) and two contacts (champion `wile@acme.example`, evaluator `sam.ortiz@acme.example`) by name or email, against the fake answering every request after %s, as a distant API would. Each build takes %d such calls, the builds in turn, each call after a pause that leaves the client's rate limiter nothing to wait for. The critical path is the longest chain of a call's requests in which each began after the one before had been answered (`lightfieldtest.CriticalPath`): the round trips the call waited for one after the other.\n\n", ms(roundTripLatency), len(r.roundTrips[0].wall))
+	fmt.Fprintf(b, "\n## Round trips per create\n\nA `create_opportunity` call that names its account (`Acme Corp`), its owner (`dana@ourco.example`) and two contacts (champion `wile@acme.example`, evaluator `sam.ortiz@acme.example`) by name or email, against the fake answering every request after %s, as a distant API would. Each build takes %d such calls, the builds in turn, each call after a pause that leaves the client's rate limiter nothing to wait for. The critical path is the longest chain of a call's requests in which each began after the one before had been answered (`lfsim.CriticalPath`): the round trips the call waited for one after the other.\n\n", ms(roundTripLatency), len(r.roundTrips[0].wall))
 	b.WriteString("| build | wall p50 | wall p50 ÷ latency | requests per create | on the critical path | target (≤ 2 round trips, ≤ 2.3× the latency) |\n|---|---|---|---|---|---|\n")
 	for i, t := range r.roundTrips {
 		target := "—"

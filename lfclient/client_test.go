@@ -16,12 +16,13 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/lightfield-mcp/lightfield-mcp/lfsim"
 	"github.com/lightfield-mcp/lightfield-mcp/lightfieldtest"
 )
 
 const testKey = "sk_lf_client_test_SECRET"
 
-func newFake(t *testing.T) (*lightfieldtest.Server, *httptest.Server) {
+func newFake(t *testing.T) (*lfsim.Server, *httptest.Server) {
 	return lightfieldtest.Start(t, "../testdata/org.json", testKey)
 }
 
@@ -81,7 +82,7 @@ func TestDefinitionsKeepUnknowns(t *testing.T) {
 }
 
 func TestRetriesKeepTheSameKey(t *testing.T) {
-	for _, fault := range []lightfieldtest.Fault{
+	for _, fault := range []lfsim.Fault{
 		{Status: 429, RetryAfter: "0"},
 		{Status: 500}, {Status: 502}, {Status: 503}, {Status: 504},
 		{Status: 409, Body: `{"type":"conflict","code":"idempotency_conflict","message":"busy"}`},
@@ -111,7 +112,7 @@ func TestRetriesKeepTheSameKey(t *testing.T) {
 
 func TestRetryAfterIsHonoured(t *testing.T) {
 	fake, ts := newFake(t)
-	fake.Inject(lightfieldtest.Fault{Status: 429, RetryAfter: "1"})
+	fake.Inject(lfsim.Fault{Status: 429, RetryAfter: "1"})
 	start := time.Now()
 	if _, err := newClient(t, ts.URL).CreateOpportunity(context.Background(), params, "k"); err != nil {
 		t.Fatal(err)
@@ -123,7 +124,7 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 
 func TestSlowAnswerIsRetriedWithoutDuplicate(t *testing.T) {
 	fake, ts := newFake(t)
-	fake.Inject(lightfieldtest.Fault{Method: "POST", Delay: 300 * time.Millisecond})
+	fake.Inject(lfsim.Fault{Method: "POST", Delay: 300 * time.Millisecond})
 	c := newClient(t, ts.URL, func(cfg *Config) {
 		cfg.AttemptTimeout = 100 * time.Millisecond
 		cfg.MinBackoff = 400 * time.Millisecond
@@ -140,7 +141,7 @@ func TestSlowAnswerIsRetriedWithoutDuplicate(t *testing.T) {
 func TestNoRetryOnClientErrors(t *testing.T) {
 	for _, status := range []int{400, 401, 403, 404, 409, 415, 422} {
 		fake, ts := newFake(t)
-		fake.Inject(lightfieldtest.Fault{Status: status})
+		fake.Inject(lfsim.Fault{Status: status})
 		_, err := newClient(t, ts.URL).CreateOpportunity(context.Background(), params, "k")
 		var apiErr *Error
 		if !errors.As(err, &apiErr) || apiErr.StatusCode != status {
@@ -155,7 +156,7 @@ func TestNoRetryOnClientErrors(t *testing.T) {
 func TestAttemptsAreBounded(t *testing.T) {
 	fake, ts := newFake(t)
 	for range 10 {
-		fake.Inject(lightfieldtest.Fault{Status: 503})
+		fake.Inject(lfsim.Fault{Status: 503})
 	}
 	_, err := newClient(t, ts.URL).CreateOpportunity(context.Background(), params, "k")
 	if err == nil || len(fake.Requests()) != 4 {

@@ -16,6 +16,7 @@ import (
 	jsv "github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
+	"github.com/lightfield-mcp/lightfield-mcp/lfsim"
 	"github.com/lightfield-mcp/lightfield-mcp/lightfieldtest"
 	"github.com/lightfield-mcp/lightfield-mcp/schema"
 )
@@ -23,7 +24,7 @@ import (
 const testKey = "sk_lf_tools_test_SECRET"
 
 type harness struct {
-	fake    *lightfieldtest.Server
+	fake    *lfsim.Server
 	srv     *Server
 	client  *client.Client
 	changed atomic.Int32 // tools/list_changed notifications seen
@@ -32,13 +33,13 @@ type harness struct {
 // newHarness connects an in-process MCP client to the tools, which call a
 // fake Lightfield. With load, definitions are fetched before the client
 // connects, as they normally are by the time a model calls.
-func newHarness(t *testing.T, load bool, faults ...lightfieldtest.Fault) *harness {
+func newHarness(t *testing.T, load bool, faults ...lfsim.Fault) *harness {
 	return startHarness(t, harnessOptions{load: load, faults: faults})
 }
 
 type harnessOptions struct {
 	load   bool
-	faults []lightfieldtest.Fault
+	faults []lfsim.Fault
 	// elicit, when set, is the client's answer to elicitation requests, and
 	// the client declares the capability.
 	elicit func(mcp.ElicitationRequest) *mcp.ElicitationResult
@@ -133,8 +134,8 @@ func text(res *mcp.CallToolResult) string {
 	return strings.Join(parts, "\n")
 }
 
-func (h *harness) posts() []lightfieldtest.Request {
-	var out []lightfieldtest.Request
+func (h *harness) posts() []lfsim.Request {
+	var out []lfsim.Request
 	for _, r := range h.fake.Requests() {
 		if r.Method == "POST" {
 			out = append(out, r)
@@ -426,22 +427,22 @@ func TestAPIErrorsAreToolErrors(t *testing.T) {
 	}{
 		{"missing scope", func(h *harness) { h.fake.SetScopes("opportunities:read") }, valid, []string{"403", "opportunities:create", "Nothing was created"}, 1},
 		{"owner gone since the look-up", func(h *harness) {
-			h.fake.Inject(lightfieldtest.Fault{Method: "POST", Status: 422, Body: `{"error":{"type":"unprocessable_content","code":"relationship_entity_missing","param":"relationships.$owner","message":"No member with ID \"mem_01dana\"."}}`})
+			h.fake.Inject(lfsim.Fault{Method: "POST", Status: 422, Body: `{"error":{"type":"unprocessable_content","code":"relationship_entity_missing","param":"relationships.$owner","message":"No member with ID \"mem_01dana\"."}}`})
 		}, `{"fields":{"$name":"x","$stage":"Discovery"},"relationships":{"$account":"acc_01acme","$owner":"mem_01dana"}}`, []string{"422", "relationship_entity_missing", "relationships.$owner", "check the ID"}, 1},
 		{"missing owner", nil, `{"fields":{"$name":"x","$stage":"Discovery"},"relationships":{"$account":"acc_01acme","$owner":"mem_nothere"}}`, []string{"relationships.$owner", `no member has the ID "mem_nothere"`}, 0},
 		{"missing account", nil, `{"fields":{"$name":"x","$stage":"Discovery"},"relationships":{"$account":"acc_nothere"}}`, []string{"relationships.$account", `no account has the ID "acc_nothere"`, "Nothing was created"}, 0},
 		{"server down", func(h *harness) {
 			for range 4 {
-				h.fake.Inject(lightfieldtest.Fault{Method: "POST", Status: 503})
+				h.fake.Inject(lfsim.Fault{Method: "POST", Status: 503})
 			}
 		}, valid, []string{"503", "most likely not created", "Repeating this exact call is safe", "lfmcp-v1-"}, 4},
 		{"rate limited", func(h *harness) {
 			for range 4 {
-				h.fake.Inject(lightfieldtest.Fault{Method: "POST", Status: 429, RetryAfter: "0"})
+				h.fake.Inject(lfsim.Fault{Method: "POST", Status: 429, RetryAfter: "0"})
 			}
 		}, valid, []string{"429", "Wait a few seconds"}, 4},
 		{"proxy page", func(h *harness) {
-			h.fake.Inject(lightfieldtest.Fault{Method: "POST", Status: 400, Body: "<html>Bad request</html>"})
+			h.fake.Inject(lfsim.Fault{Method: "POST", Status: 400, Body: "<html>Bad request</html>"})
 		}, valid, []string{"400", "<html>Bad request</html>"}, 1},
 	}
 	for _, tc := range cases {
@@ -470,7 +471,7 @@ func TestAPIErrorsAreToolErrors(t *testing.T) {
 }
 
 func TestWrongKeySaysSo(t *testing.T) {
-	h := newHarness(t, true, lightfieldtest.Fault{Method: "POST", Status: 401})
+	h := newHarness(t, true, lfsim.Fault{Method: "POST", Status: 401})
 	res := h.call(t, `{"fields":{"$name":"x","$stage":"Discovery"},"relationships":{"$account":"acc_01acme"}}`)
 	if !res.IsError || !strings.Contains(text(res), "401") || !strings.Contains(text(res), "LIGHTFIELD_API_KEY") {
 		t.Fatalf("got %s", text(res))
@@ -478,7 +479,7 @@ func TestWrongKeySaysSo(t *testing.T) {
 }
 
 func TestBaseSchemaUntilDefinitionsArrive(t *testing.T) {
-	unavailable := lightfieldtest.Fault{Path: "/v1/opportunities/definitions", Status: 503}
+	unavailable := lfsim.Fault{Path: "/v1/opportunities/definitions", Status: 503}
 	h := newHarness(t, false, unavailable, unavailable, unavailable, unavailable)
 	if err := h.srv.LoadDefinitions(context.Background()); err == nil {
 		t.Fatal("definitions loaded through an outage")
@@ -502,7 +503,7 @@ func TestBaseSchemaUntilDefinitionsArrive(t *testing.T) {
 }
 
 func TestCallWithoutDefinitionsChecksTheBasics(t *testing.T) {
-	unavailable := lightfieldtest.Fault{Path: "/v1/opportunities/definitions", Status: 503}
+	unavailable := lfsim.Fault{Path: "/v1/opportunities/definitions", Status: 503}
 	h := newHarness(t, false, unavailable, unavailable, unavailable, unavailable)
 	res := h.call(t, `{"fields":{"$name":"x"},"relationships":{}}`)
 	msg := text(res)

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lightfield-mcp/lightfield-mcp/lightfieldtest"
+	"github.com/lightfield-mcp/lightfield-mcp/lfsim"
 )
 
 func TestFindPeople(t *testing.T) {
@@ -78,7 +78,7 @@ func TestFindPeople(t *testing.T) {
 func TestFindToolsSayWhenTheKeyIsRefused(t *testing.T) {
 	h := newHarness(t, true)
 	for _, tool := range []string{FindAccountsName, FindPeopleName} {
-		h.fake.Inject(lightfieldtest.Fault{Method: "GET", Status: 401})
+		h.fake.Inject(lfsim.Fault{Method: "GET", Status: 401})
 		res := h.callTool(t, tool, `{"query":"Acme"}`)
 		if !res.IsError || !strings.Contains(text(res), "Lightfield rejected the API key (401)") {
 			t.Errorf("%s: %s", tool, text(res))

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lightfield-mcp/lightfield-mcp/lightfieldtest"
+	"github.com/lightfield-mcp/lightfield-mcp/lfsim"
 )
 
 const initech = `{"fields":{"$name":"Initech renewal","$stage":"Qualified","$amount":12000},"relationships":{"$account":%s}}`
@@ -184,7 +184,7 @@ func TestLightfieldUnknownFieldReloadsDefinitions(t *testing.T) {
 func TestStaleDefinitionsAreSaidToBeStale(t *testing.T) {
 	h := newHarness(t, true)
 	for range 4 {
-		h.fake.Inject(lightfieldtest.Fault{Path: "/v1/opportunities/definitions", Status: 503})
+		h.fake.Inject(lfsim.Fault{Path: "/v1/opportunities/definitions", Status: 503})
 	}
 	h.ageDefinitions()
 	res := h.call(t, `{"fields":{"$name":"x","$stage":"Verbal Commit"},"relationships":{"$account":"acc_01acme"}}`)

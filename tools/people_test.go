@@ -7,7 +7,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
-	"github.com/lightfield-mcp/lightfield-mcp/lightfieldtest"
+	"github.com/lightfield-mcp/lightfield-mcp/lfsim"
 )
 
 func dealWith(account, rels string) string {
@@ -173,7 +173,7 @@ func TestTwoRoundTrips(t *testing.T) {
 	res := h.call(t, dealWith("Acme Corp", `"$owner":"dana@ourco.example","$champion":"wile@acme.example","$evaluator":"sam.ortiz@acme.example"`))
 	mustSucceed(t, res)
 	reqs := h.fake.Requests()[before:]
-	if n := lightfieldtest.CriticalPath(reqs); n != 2 {
+	if n := lfsim.CriticalPath(reqs); n != 2 {
 		var lines []string
 		for _, r := range reqs {
 			lines = append(lines, r.Method+" "+r.Path+"?"+r.Query)

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
-	"github.com/lightfield-mcp/lightfield-mcp/lightfieldtest"
+	"github.com/lightfield-mcp/lightfield-mcp/lfsim"
 )
 
 // TestSoak runs 10,000 calls mixing valid, invalid and faulty ones in one
@@ -25,7 +25,7 @@ func TestSoak(t *testing.T) {
 		c.MinBackoff, c.MaxBackoff = time.Microsecond, time.Millisecond
 	}})
 	h.fake.KeepRequests(false)
-	faults := []lightfieldtest.Fault{
+	faults := []lfsim.Fault{
 		{Method: "POST", Status: 500}, {Method: "POST", Status: 429, RetryAfter: "0"},
 		{Method: "POST", Truncate: true}, {Method: "POST", ResetAfterCommit: true}, {Method: "POST", Reset: true},
 	}

@@ -20,7 +20,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"github.com/lightfield-mcp/lightfield-mcp/lightfieldtest"
+	"github.com/lightfield-mcp/lightfield-mcp/lfsim"
 )
 
 const (
@@ -30,18 +30,18 @@ const (
 
 // twoOrgs serves two fake organisations behind one base URL, told apart by
 // the key, as Lightfield does.
-func twoOrgs(t *testing.T) (a, b *lightfieldtest.Server, url string) {
+func twoOrgs(t *testing.T) (a, b *lfsim.Server, url string) {
 	t.Helper()
-	orgA, err := lightfieldtest.LoadOrg("../../testdata/org.json")
+	orgA, err := lfsim.LoadOrg("../../testdata/org.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	orgB, err := lightfieldtest.LoadOrg("../../lightfieldtest/sandbox_org.json")
+	orgB, err := lfsim.LoadOrg("../../lfsim/sandbox_org.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, _ = lightfieldtest.New(orgA, keyA)
-	b, _ = lightfieldtest.New(orgB, keyB)
+	a, _ = lfsim.New(orgA, keyA)
+	b, _ = lfsim.New(orgB, keyB)
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") == "Bearer "+keyB {
 			b.ServeHTTP(w, r)
@@ -153,7 +153,7 @@ func TestTwoCallersTwoOrganisations(t *testing.T) {
 	var wg sync.WaitGroup
 	for _, c := range []struct {
 		key, own, other, account string
-		fake                     *lightfieldtest.Server
+		fake                     *lfsim.Server
 	}{
 		{keyA, "Proposal Sent", "Prospecting", "Acme Corp", a},
 		{keyB, "Prospecting", "Proposal Sent", "Umbrella Corporation", b},
@@ -272,7 +272,7 @@ func TestHTTPBindsLoopbackByDefault(t *testing.T) {
 func TestHTTPGracefulShutdown(t *testing.T) {
 	a, _, api := twoOrgs(t)
 	base, cmd, _ := startHTTP(t, "LIGHTFIELD_BASE_URL="+api)
-	a.Inject(lightfieldtest.Fault{Method: "POST", Delay: 1500 * time.Millisecond})
+	a.Inject(lfsim.Fault{Method: "POST", Delay: 1500 * time.Millisecond})
 	call := `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"create_opportunity","arguments":{"fields":{"$name":"Shutdown deal","$stage":"Discovery"},"relationships":{"$account":"acc_01acme"},"allowDuplicate":true}}}`
 	answered := make(chan string, 1)
 	go func() {
@@ -309,7 +309,7 @@ func TestHTTPGracefulShutdown(t *testing.T) {
 	}
 }
 
-func hasPost(f *lightfieldtest.Server) bool {
+func hasPost(f *lfsim.Server) bool {
 	for _, r := range f.Requests() {
 		if r.Method == "POST" {
 			return true

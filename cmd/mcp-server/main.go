@@ -22,7 +22,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
-	"github.com/lightfield-mcp/lightfield-mcp/lightfieldtest"
+	"github.com/lightfield-mcp/lightfield-mcp/lfsim"
 	"github.com/lightfield-mcp/lightfield-mcp/tools"
 )
 
@@ -184,12 +184,12 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 	}
 	serverInstructions := instructions
 	if sandbox {
-		_, httpClient, err := lightfieldtest.Sandbox()
+		_, httpClient, err := lfsim.Sandbox()
 		if err != nil {
 			fmt.Fprintf(stderr, "lightfield-mcp: %v\n", err)
 			return 1
 		}
-		cfg.APIKey, cfg.BaseURL, cfg.HTTPClient = lightfieldtest.SandboxAPIKey, lightfieldtest.SandboxBaseURL, httpClient
+		cfg.APIKey, cfg.BaseURL, cfg.HTTPClient = lfsim.SandboxAPIKey, lfsim.SandboxBaseURL, httpClient
 		serverInstructions = sandboxInstructions + instructions
 		logger.Info("sandbox: Lightfield is simulated inside this process; no key is used and nothing leaves the machine")
 	} else if cfg.APIKey == "" && *httpAddr == "" {

@@ -17,6 +17,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	jsv "github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/lightfield-mcp/lightfield-mcp/lfsim"
 	"github.com/lightfield-mcp/lightfield-mcp/lightfieldtest"
 )
 
@@ -43,7 +44,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func startFake(t *testing.T) (*lightfieldtest.Server, string) {
+func startFake(t *testing.T) (*lfsim.Server, string) {
 	fake, ts := lightfieldtest.Start(t, "../../testdata/org.json", testKey)
 	return fake, ts.URL
 }
@@ -369,7 +370,7 @@ func TestPlaceholderIsNotAValue(t *testing.T) {
 func TestHandshakeDoesNotWaitForDefinitions(t *testing.T) {
 	fake, url := startFake(t)
 	// Lightfield answers definitions slowly; the handshake must not wait.
-	fake.Inject(lightfieldtest.Fault{Path: "/v1/opportunities/definitions", Delay: 3 * time.Second})
+	fake.Inject(lfsim.Fault{Path: "/v1/opportunities/definitions", Delay: 3 * time.Second})
 	session, _ := connect(t, url)
 	list, err := session.ListTools(context.Background(), nil)
 	if err != nil {

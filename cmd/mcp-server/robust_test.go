@@ -16,7 +16,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"github.com/lightfield-mcp/lightfield-mcp/lightfieldtest"
+	"github.com/lightfield-mcp/lightfield-mcp/lfsim"
 )
 
 // rawSession drives the binary with JSON-RPC lines, keeping everything it
@@ -150,9 +150,9 @@ func TestKeyNeverLeaks(t *testing.T) {
 	var results []string
 	results = append(results, s.call(3, "create_opportunity", `{"fields":{"$name":"Leak check","$stage":"Discovery"},"relationships":{"$account":"Acme Corp","$owner":"dana@ourco.example"}}`))
 	results = append(results, s.call(4, "create_opportunity", `{"fields":{"$name":7},"relationships":{}}`))
-	fake.Inject(lightfieldtest.Fault{Method: "POST", Status: 401, Body: echo})
+	fake.Inject(lfsim.Fault{Method: "POST", Status: 401, Body: echo})
 	results = append(results, s.call(5, "create_opportunity", `{"fields":{"$name":"Echo","$stage":"Discovery"},"relationships":{"$account":"acc_01acme"}}`))
-	fake.Inject(lightfieldtest.Fault{Method: "GET", Status: 403, Body: strings.Replace(echo, "unauthorized", "forbidden", 1)})
+	fake.Inject(lfsim.Fault{Method: "GET", Status: 403, Body: strings.Replace(echo, "unauthorized", "forbidden", 1)})
 	results = append(results, s.call(6, "find_accounts", `{"query":"Acme"}`))
 	s.stdin.Close()
 	s.cmd.Wait()
@@ -194,7 +194,7 @@ func TestCancelStopsTheRequest(t *testing.T) {
 	fake, url := startFake(t)
 	session, _ := connect(t, url)
 	refinedTool(t, session)
-	fake.Inject(lightfieldtest.Fault{Method: "POST", Delay: 30 * time.Second})
+	fake.Inject(lfsim.Fault{Method: "POST", Delay: 30 * time.Second})
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
 	_, err := session.CallTool(ctx, &mcp.CallToolParams{

@@ -1,15 +1,14 @@
-// Package lightfieldtest is a fake Lightfield API: an http.Handler that
-// behaves as testdata/lightfield/API.md describes, for tests (and, later,
-// the sandbox). It checks what a client sends as strictly as the real API,
-// keeps what was created, replays idempotent requests and injects faults.
-package lightfieldtest
+// Package lfsim is Lightfield simulated in-process: the sandbox the binary
+// serves and the fake the tests drive. Server is an http.Handler that
+// behaves as testdata/lightfield/API.md describes: it checks what a client
+// sends as strictly as the real API, keeps what was created, replays
+// idempotent requests and injects faults.
+package lfsim
 
 import (
 	"encoding/json"
 	"fmt"
-	"net/http/httptest"
 	"os"
-	"testing"
 )
 
 // Org is the data of one fake organisation.
@@ -67,21 +66,4 @@ type fieldDef struct {
 type relationshipDef struct {
 	Cardinality string `json:"cardinality"`
 	ObjectType  string `json:"objectType"`
-}
-
-// Start serves a fake organisation loaded from orgPath on a loopback
-// httptest server that is closed when the test ends.
-func Start(t testing.TB, orgPath, apiKey string) (*Server, *httptest.Server) {
-	t.Helper()
-	org, err := LoadOrg(orgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fake, err := New(org, apiKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(fake)
-	t.Cleanup(ts.Close)
-	return fake, ts
 }

@@ -1,4 +1,4 @@
-package lightfieldtest
+package lfsim
 
 import (
 	"bytes"

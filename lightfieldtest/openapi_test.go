@@ -1,0 +1,36 @@
+package lightfieldtest
+
+import "testing"
+
+func loadOpenAPI(t *testing.T) *OpenAPI {
+	t.Helper()
+	path, err := FindOpenAPI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := LoadOpenAPI(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+const validCreate = `{"fields":{"$name":"Acme expansion","$stage":"Discovery","$amount":40000,"productLines":["Platform","opt_pl_analytics"],"$closeDate":"2026-03-31T00:00:00+00:00"},"relationships":{"$account":"acc_01acme","$owner":["mem_01dana"]}}`
+
+// TestOpenAPICanFail guards the contract tests against a validator that
+// accepts everything.
+func TestOpenAPICanFail(t *testing.T) {
+	o := loadOpenAPI(t)
+	if err := o.ValidateSchema("OpportunityCreateResponse", []byte(`{"id":"opp_1","extra":1}`)); err == nil {
+		t.Error("an incomplete create response passed")
+	}
+	if err := o.ValidateSchema("BadRequestError", []byte(`{"type":"bad_request","message":"m"}`)); err == nil {
+		t.Error("a 400 without code passed")
+	}
+	if err := o.ValidateCreateRequest([]byte(`{"fields":{"$name":"x"},"relationships":{"$account":"acc_1"}}`)); err == nil {
+		t.Error("a create without $stage passed")
+	}
+	if err := o.ValidateCreateRequest([]byte(validCreate)); err != nil {
+		t.Errorf("a valid create failed: %v", err)
+	}
+}
