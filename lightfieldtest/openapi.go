@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
@@ -14,14 +15,12 @@ import (
 // OpenAPI validates JSON against the schemas of Lightfield's official
 // OpenAPI document, so that the fake and the client cannot drift from it.
 type OpenAPI struct {
+	doc      any
 	compiler *jsonschema.Compiler
 	cache    map[string]*jsonschema.Schema
 }
 
 const openAPIURL = "file:///lightfield/openapi.json"
-
-// createBody is where the create request's schema sits in the document.
-const createBody = "#/paths/~1v1~1opportunities/post/requestBody/content/application~1json/schema"
 
 // FindOpenAPI returns the path of the repository's copy of the contract,
 // testdata/lightfield/openapi.json under the module root, looking upwards
@@ -63,7 +62,7 @@ func LoadOpenAPI(path string) (*OpenAPI, error) {
 	if err := c.AddResource(openAPIURL, doc); err != nil {
 		return nil, fmt.Errorf("load openapi: %w", err)
 	}
-	return &OpenAPI{compiler: c, cache: map[string]*jsonschema.Schema{}}, nil
+	return &OpenAPI{doc: doc, compiler: c, cache: map[string]*jsonschema.Schema{}}, nil
 }
 
 func (o *OpenAPI) validate(pointer string, body []byte) error {
@@ -88,27 +87,62 @@ func (o *OpenAPI) ValidateSchema(name string, body []byte) error {
 	return o.validate("#/components/schemas/"+name, body)
 }
 
-// ValidateCreateRequest checks a POST /v1/opportunities body against the
-// typed variants of fields and relationships (the document's oneOf cannot be
-// matched exactly once by any valid body; see API.md).
+// ValidateCreateRequest checks a POST /v1/opportunities body; see
+// ValidateRequest.
 func (o *OpenAPI) ValidateCreateRequest(body []byte) error {
+	return o.ValidateRequest("/v1/opportunities", body)
+}
+
+// ValidateRequest checks the body of a POST to path (e.g. "/v1/notes")
+// against the document's request schema. Where a part (fields,
+// relationships) is a oneOf of a typed and an untyped variant, it checks the
+// typed one: no valid body matches exactly one of them (see API.md).
+func (o *OpenAPI) ValidateRequest(path string, body []byte) error {
+	pointer := "#/paths/" + strings.ReplaceAll(path, "/", "~1") + "/post/requestBody/content/application~1json/schema"
+	schema, ok := dig(o.doc, "paths", path, "post", "requestBody", "content", "application/json", "schema").(map[string]any)
+	if !ok {
+		return fmt.Errorf("the document has no request body for POST %s", path)
+	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(body, &top); err != nil {
 		return fmt.Errorf("not a JSON object: %w", err)
 	}
+	properties, _ := schema["properties"].(map[string]any)
 	for key := range top {
-		if key != "fields" && key != "relationships" {
+		if _, ok := properties[key]; !ok {
 			return fmt.Errorf("unexpected top-level key %q", key)
 		}
 	}
-	for _, part := range []string{"fields", "relationships"} {
-		raw, ok := top[part]
-		if !ok {
-			return fmt.Errorf("missing %s", part)
+	required, _ := schema["required"].([]any)
+	for _, key := range required {
+		if _, ok := top[key.(string)]; !ok {
+			return fmt.Errorf("missing %s", key)
 		}
-		if err := o.validate(createBody+"/properties/"+part+"/oneOf/0", raw); err != nil {
-			return fmt.Errorf("%s: %w", part, err)
+	}
+	for key, raw := range top {
+		part := pointer + "/properties/" + key
+		variants, _ := dig(properties, key, "oneOf").([]any)
+		for i, v := range variants {
+			if dig(v, "x-stainless-variantName") == "typed" {
+				part += fmt.Sprintf("/oneOf/%d", i)
+			}
+		}
+		if err := o.validate(part, raw); err != nil {
+			return fmt.Errorf("%s: %w", key, err)
 		}
 	}
 	return nil
+}
+
+// dig follows keys down nested JSON objects; it returns nil where one is
+// missing.
+func dig(v any, keys ...string) any {
+	for _, k := range keys {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[k]
+	}
+	return v
 }

@@ -34,3 +34,25 @@ func TestOpenAPICanFail(t *testing.T) {
 		t.Errorf("a valid create failed: %v", err)
 	}
 }
+
+// TestValidateRequestTakesTheTypedVariant: a part without oneOf (notes) is
+// checked as it stands, one with oneOf (tasks) against its typed variant.
+func TestValidateRequestTakesTheTypedVariant(t *testing.T) {
+	o := loadOpenAPI(t)
+	for _, tc := range []struct {
+		path, body string
+		valid      bool
+	}{
+		{"/v1/notes", `{"fields":{"$title":"Call notes","$content":null},"relationships":{"$account":"acc_1"}}`, true},
+		{"/v1/notes", `{"fields":{"$title":"Call notes","$body":"x"}}`, false},
+		{"/v1/notes", `{"relationships":{"$account":"acc_1"}}`, false},
+		{"/v1/tasks", `{"fields":{"$title":"Call back","$status":"TODO"},"relationships":{"$assignedTo":"mem_1"}}`, true},
+		{"/v1/tasks", `{"fields":{"$title":"Call back","$status":"TODO"},"relationships":{"$account":"acc_1"}}`, false},
+		{"/v1/accounts", `{"fields":{"$name":"Wayne","$website":["https://wayne.example"]}}`, true},
+		{"/v1/accounts", `{"fields":{"$website":["https://wayne.example"]}}`, false},
+	} {
+		if err := o.ValidateRequest(tc.path, []byte(tc.body)); (err == nil) != tc.valid {
+			t.Errorf("%s %s: valid %v, got %v", tc.path, tc.body, tc.valid, err)
+		}
+	}
+}
