@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -22,12 +23,16 @@ func badRequest(code, param, format string, args ...any) *apiError {
 	return &apiError{http.StatusBadRequest, "bad_request", code, param, fmt.Sprintf(format, args...)}
 }
 
-// create checks a POST /v1/opportunities body as Lightfield does and stores
-// the opportunity. It returns the status and the answer's body.
-func (s *Server) create(body []byte) (int, []byte) {
+// create checks a POST body for the collection at path (of kind k) as
+// Lightfield does and stores the record. It returns the status and the
+// answer's body.
+func (s *Server) create(path string, k kind, body []byte) (int, []byte) {
 	s.mu.Lock()
-	defs := s.defs
+	defs, ok := s.defs[k.objectType]
 	s.mu.Unlock()
+	if !ok {
+		return errorAnswer(&apiError{http.StatusNotFound, "not_found", "", "", fmt.Sprintf("The fake organisation has no %s definitions to check a create against.", k.objectType)})
+	}
 
 	var req map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -45,13 +50,16 @@ func (s *Server) create(body []byte) (int, []byte) {
 	if err := decodeObject(req["fields"], &fields); err != nil {
 		return errorAnswer(badRequest("parameter_missing", "fields", "fields must be an object: %v", err))
 	}
-	if err := decodeObject(req["relationships"], &rels); err != nil {
-		return errorAnswer(badRequest("parameter_missing", "relationships", "relationships must be an object: %v", err))
+	// relationships may be left out where nothing in it is required.
+	if _, sent := req["relationships"]; sent || len(k.requiredRels) > 0 {
+		if err := decodeObject(req["relationships"], &rels); err != nil {
+			return errorAnswer(badRequest("parameter_missing", "relationships", "relationships must be an object: %v", err))
+		}
 	}
 
 	storedFields := map[string]any{}
 	for _, key := range sortedKeys(fields) {
-		value, e := checkField(defs, key, fields[key])
+		value, e := checkField(defs, k, key, fields[key])
 		if e != nil {
 			return errorAnswer(e)
 		}
@@ -62,7 +70,7 @@ func (s *Server) create(body []byte) (int, []byte) {
 		delete(storedFields, key)
 	}
 	s.mu.Unlock()
-	for _, key := range []string{"$name", "$stage"} {
+	for _, key := range k.requiredFields {
 		if storedFields[key] == nil {
 			return errorAnswer(badRequest("parameter_missing", "fields."+key, "%s is required.", key))
 		}
@@ -71,15 +79,17 @@ func (s *Server) create(body []byte) (int, []byte) {
 	storedRels := map[string][]string{}
 	total := 0
 	for _, key := range sortedKeys(rels) {
-		ids, e := s.checkRelationship(defs, key, rels[key])
+		ids, e := s.checkRelationship(defs, k, key, rels[key])
 		if e != nil {
 			return errorAnswer(e)
 		}
 		total += len(ids)
 		storedRels[key] = ids
 	}
-	if len(storedRels["$account"]) == 0 {
-		return errorAnswer(badRequest("parameter_missing", "relationships.$account", "$account is required."))
+	for _, key := range k.requiredRels {
+		if len(storedRels[key]) == 0 {
+			return errorAnswer(badRequest("parameter_missing", "relationships."+key, "%s is required.", key))
+		}
 	}
 	if total > 25 {
 		return errorAnswer(&apiError{http.StatusUnprocessableEntity, "unprocessable_content", "relationship_write_limit_exceeded", "relationships", "At most 25 relationship IDs may be written at once."})
@@ -89,12 +99,12 @@ func (s *Server) create(body []byte) (int, []byte) {
 	defer s.mu.Unlock()
 	s.seq++
 	now := s.now().UTC().Format(time.RFC3339Nano)
-	id := fmt.Sprintf("%s%06d", s.idPrefix, s.seq)
+	id := fmt.Sprintf("%s_%s%06d", k.idPrefix, s.idTag, s.seq)
 	answer := map[string]any{
 		"id":            id,
 		"createdAt":     now,
 		"updatedAt":     nil,
-		"httpLink":      s.linkBase + "/opportunities/" + id,
+		"httpLink":      s.linkBase + strings.TrimPrefix(path, "/v1") + "/" + id,
 		"fields":        wrapFields(defs, storedFields),
 		"relationships": wrapRelationships(defs, storedRels),
 	}
@@ -104,7 +114,7 @@ func (s *Server) create(body []byte) (int, []byte) {
 	}
 	var record map[string]any
 	json.Unmarshal(out, &record)
-	s.opportunities = append(s.opportunities, storedOpportunity{at: s.now(), answer: out, record: record})
+	s.created[k.objectType] = append(s.created[k.objectType], storedRecord{at: s.now(), answer: out, record: record})
 	return http.StatusOK, out
 }
 
@@ -134,13 +144,13 @@ var countryCode = regexp.MustCompile(`^[A-Z]{2}$`)
 
 // checkField returns the value to store for one written field: select
 // labels become option IDs, everything else is kept as sent.
-func checkField(defs definitions, key string, value any) (any, *apiError) {
+func checkField(defs definitions, k kind, key string, value any) (any, *apiError) {
 	param := "fields." + key
 	def, ok := defs.Fields[key]
 	if !ok {
 		return nil, badRequest("unknown_field", param, "Unknown field %q.", key)
 	}
-	if def.ReadOnly || key == "$opportunityStatus" || def.ValueType == "MARKDOWN" || def.ValueType == "HTML" {
+	if def.ReadOnly || slices.Contains(k.readOnlyFields, key) || def.ValueType == "MARKDOWN" || def.ValueType == "HTML" {
 		return nil, badRequest("invalid_type", param, "Field %q is read-only.", key)
 	}
 	if value == nil {
@@ -274,13 +284,13 @@ func checkObject(key, param, valueType string, value any, allowed map[string]str
 	return obj, nil
 }
 
-func (s *Server) checkRelationship(defs definitions, key string, value any) ([]string, *apiError) {
+func (s *Server) checkRelationship(defs definitions, k kind, key string, value any) ([]string, *apiError) {
 	param := "relationships." + key
 	def, ok := defs.Relationships[key]
 	if !ok {
 		return nil, badRequest("unknown_relationship", param, "Unknown relationship %q.", key)
 	}
-	if key == "$task" || key == "$note" || key == "$meeting" {
+	if slices.Contains(k.readOnlyRels, key) {
 		return nil, badRequest("invalid_type", param, "Relationship %q is read-only.", key)
 	}
 	var ids []string
@@ -304,7 +314,7 @@ func (s *Server) checkRelationship(defs definitions, key string, value any) ([]s
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, id := range ids {
-		if e, ok := s.entities[id]; !ok || e.objectType != def.ObjectType {
+		if !s.exists(def.ObjectType, id) {
 			return nil, &apiError{http.StatusUnprocessableEntity, "unprocessable_content", "relationship_entity_missing", param, fmt.Sprintf("No %s with ID %q.", def.ObjectType, id)}
 		}
 	}

@@ -11,15 +11,7 @@ import (
 	"time"
 )
 
-// collections maps list paths to the object type listed and the scope needed.
-var collections = map[string]struct{ objectType, scope string }{
-	"/v1/accounts":      {"account", "accounts:read"},
-	"/v1/contacts":      {"contact", "contacts:read"},
-	"/v1/members":       {"member", "members:read"},
-	"/v1/opportunities": {"opportunity", "opportunities:read"},
-}
-
-// SetListLag hides opportunities from lists for d after they are created, as
+// SetListLag hides created records from lists for d after they are created, as
 // Lightfield's search index lags behind writes.
 func (s *Server) SetListLag(d time.Duration) {
 	s.mu.Lock()
@@ -103,24 +95,21 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, objectType string,
 	s.answer(w, fault, http.StatusOK, body)
 }
 
-// records returns every record of a type as list answers show them.
+// records returns every record of a type as list answers show them: the
+// organisation's, then those created longer ago than the list lag.
 func (s *Server) records(objectType string) []map[string]any {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []map[string]any
-	switch objectType {
-	case "opportunity":
-		cutoff := s.now().Add(-s.listLag)
-		for _, o := range s.opportunities {
-			if !o.at.After(cutoff) {
-				out = append(out, o.record)
-			}
+	for _, e := range s.entityOrder {
+		if e.objectType == objectType {
+			out = append(out, s.entityRecord(e))
 		}
-	default:
-		for _, e := range s.entityOrder {
-			if e.objectType == objectType {
-				out = append(out, s.entityRecord(e))
-			}
+	}
+	cutoff := s.now().Add(-s.listLag)
+	for _, rec := range s.created[objectType] {
+		if !rec.at.After(cutoff) {
+			out = append(out, rec.record)
 		}
 	}
 	return out
@@ -132,11 +121,8 @@ func (s *Server) retrieve(w http.ResponseWriter, objectType, id string, fault Fa
 	var rec map[string]any
 	if e, ok := s.entities[id]; ok && e.objectType == objectType {
 		rec = s.entityRecord(e)
-	}
-	for _, o := range s.opportunities {
-		if objectType == "opportunity" && o.record["id"] == id {
-			rec = o.record
-		}
+	} else if c, ok := s.createdRecord(objectType, id); ok {
+		rec = c.record
 	}
 	s.mu.Unlock()
 	if rec == nil {
@@ -145,6 +131,26 @@ func (s *Server) retrieve(w http.ResponseWriter, objectType, id string, fault Fa
 	}
 	body, _ := json.Marshal(rec)
 	s.answer(w, fault, http.StatusOK, body)
+}
+
+// exists reports whether there is a record of objectType with this ID,
+// created or not. Callers hold s.mu.
+func (s *Server) exists(objectType, id string) bool {
+	if e, ok := s.entities[id]; ok {
+		return e.objectType == objectType
+	}
+	_, ok := s.createdRecord(objectType, id)
+	return ok
+}
+
+// createdRecord finds a created record by ID. Callers hold s.mu.
+func (s *Server) createdRecord(objectType, id string) (storedRecord, bool) {
+	for _, rec := range s.created[objectType] {
+		if rec.record["id"] == id {
+			return rec, true
+		}
+	}
+	return storedRecord{}, false
 }
 
 // entityRecord shows an account, contact or member as reads do. Callers

@@ -15,9 +15,12 @@ import (
 type Org struct {
 	// Definitions is served as is by GET /v1/opportunities/definitions.
 	Definitions json.RawMessage `json:"definitions"`
-	Accounts    []Entity        `json:"accounts"`
-	Members     []Entity        `json:"members"`
-	Contacts    []Entity        `json:"contacts"`
+	// AccountDefinitions is served as is by GET /v1/accounts/definitions
+	// and checks POST /v1/accounts; without it both answer 404.
+	AccountDefinitions json.RawMessage `json:"accountDefinitions"`
+	Accounts           []Entity        `json:"accounts"`
+	Members            []Entity        `json:"members"`
+	Contacts           []Entity        `json:"contacts"`
 }
 
 // Entity is an account, member or contact of the fake organisation.

@@ -30,7 +30,7 @@ func Sandbox() (*Server, *http.Client, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	fake.linkBase, fake.idPrefix = SandboxBaseURL, "opp_sbx"
+	fake.linkBase, fake.idTag = SandboxBaseURL, "sbx"
 	fake.KeepRequests(false)
 	return fake, &http.Client{Transport: inProcess{fake}}, nil
 }

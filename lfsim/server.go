@@ -73,22 +73,25 @@ type Server struct {
 	mu     sync.Mutex
 	apiKey string
 	// scopes is nil for full access.
-	scopes      []string
-	rawDefs     json.RawMessage
-	defs        definitions
+	scopes []string
+	// rawDefs are the definitions served, defs the fake's reading of
+	// them, by object type; notes have defs but nothing served.
+	rawDefs     map[string]json.RawMessage
+	defs        map[string]definitions
 	entities    map[string]entity // by ID: accounts, members, contacts
 	entityOrder []entity
-	// opportunities are those created, in order.
-	opportunities []storedOpportunity
-	listLag       time.Duration
-	dropOnWrite   map[string]bool
-	requests      []Request
-	faults        []Fault
-	idempotent    map[string]*idempotentEntry
-	seq           int
-	now           func() time.Time
-	// linkBase starts every httpLink; idPrefix every opportunity ID.
-	linkBase, idPrefix string
+	// created are the records created, in order, by object type.
+	created     map[string][]storedRecord
+	listLag     time.Duration
+	dropOnWrite map[string]bool
+	requests    []Request
+	faults      []Fault
+	idempotent  map[string]*idempotentEntry
+	seq         int
+	now         func() time.Time
+	// linkBase starts every httpLink; idTag follows the type's prefix in
+	// every created ID (opp_fake000001).
+	linkBase, idTag string
 	// recordRequests keeps every request for Requests; the sandbox, which
 	// lives as long as its process, does not.
 	recordRequests bool
@@ -104,7 +107,7 @@ type entity struct {
 	objectType string
 }
 
-type storedOpportunity struct {
+type storedRecord struct {
 	at     time.Time
 	answer json.RawMessage
 	record map[string]any // answer decoded once, for lists
@@ -118,10 +121,19 @@ type idempotentEntry struct {
 
 // New returns a fake serving org, accepting only apiKey.
 func New(org Org, apiKey string) (*Server, error) {
-	s := &Server{apiKey: apiKey, entities: map[string]entity{}, idempotent: map[string]*idempotentEntry{}, dropOnWrite: map[string]bool{}, now: time.Now, linkBase: "https://app.lightfield.app", idPrefix: "opp_fake", recordRequests: true, recent: map[string][]time.Time{}}
+	s := &Server{apiKey: apiKey, entities: map[string]entity{}, created: map[string][]storedRecord{}, idempotent: map[string]*idempotentEntry{}, dropOnWrite: map[string]bool{}, now: time.Now, linkBase: "https://app.lightfield.app", idTag: "fake", recordRequests: true, recent: map[string][]time.Time{}, rawDefs: map[string]json.RawMessage{}, defs: map[string]definitions{}}
 	if err := s.SetDefinitions(org.Definitions); err != nil {
 		return nil, err
 	}
+	for objectType, raw := range map[string]json.RawMessage{"account": org.AccountDefinitions, "task": taskDefinitions, "note": json.RawMessage(noteDefinitions)} {
+		if raw == nil {
+			continue // an organisation file from before the fake created accounts
+		}
+		if err := s.setDefinitions(objectType, raw); err != nil {
+			return nil, err
+		}
+	}
+	delete(s.rawDefs, "note") // Lightfield serves none; notes are checked against the fake's own
 	for objectType, list := range map[string][]Entity{"account": org.Accounts, "member": org.Members, "contact": org.Contacts} {
 		for _, e := range list {
 			s.entities[e.ID] = entity{e, objectType}
@@ -135,16 +147,20 @@ func New(org Org, apiKey string) (*Server, error) {
 	return s, nil
 }
 
-// SetDefinitions replaces the served definitions, as an administrator
-// editing fields in Lightfield would.
+// SetDefinitions replaces the served opportunity definitions, as an
+// administrator editing fields in Lightfield would.
 func (s *Server) SetDefinitions(raw json.RawMessage) error {
+	return s.setDefinitions("opportunity", raw)
+}
+
+func (s *Server) setDefinitions(objectType string, raw json.RawMessage) error {
 	var d definitions
 	if err := json.Unmarshal(raw, &d); err != nil {
-		return fmt.Errorf("fake definitions: %w", err)
+		return fmt.Errorf("fake %s definitions: %w", objectType, err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.rawDefs, s.defs = raw, d
+	s.rawDefs[objectType], s.defs[objectType] = raw, d
 	return nil
 }
 
@@ -186,11 +202,17 @@ func (s *Server) ClearFaults() {
 
 // Created returns the opportunities stored so far, as the API answered them.
 func (s *Server) Created() []json.RawMessage {
+	return s.CreatedOf("opportunity")
+}
+
+// CreatedOf returns the records of objectType ("opportunity", "account",
+// "note" or "task") stored so far, as the API answered them.
+func (s *Server) CreatedOf(objectType string) []json.RawMessage {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]json.RawMessage, len(s.opportunities))
-	for i, o := range s.opportunities {
-		out[i] = o.answer
+	out := make([]json.RawMessage, len(s.created[objectType]))
+	for i, rec := range s.created[objectType] {
+		out[i] = rec.answer
 	}
 	return out
 }
@@ -255,29 +277,24 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !s.authorized(w, r) || !s.withinRateLimit(w, r) {
 		return
 	}
+	coll, isList := collections[r.URL.Path]
+	item, isItem := collections[path.Dir(r.URL.Path)]
 	switch {
-	case r.Method == http.MethodGet && r.URL.Path == "/v1/opportunities/definitions":
-		if s.requireScope(w, "opportunities:read") {
-			s.mu.Lock()
-			raw := s.rawDefs
-			s.mu.Unlock()
-			if s.sleep(r, fault.Delay) {
-				s.answer(w, fault, http.StatusOK, raw)
-			}
+	case r.Method == http.MethodGet && isItem && path.Base(r.URL.Path) == "definitions":
+		if s.requireScope(w, item.readScope) {
+			s.definitions(w, r, item.objectType, fault)
 		}
-	case r.Method == http.MethodPost && r.URL.Path == "/v1/opportunities":
-		if s.requireScope(w, "opportunities:create") && s.requireJSON(w, r) {
-			s.createOpportunity(w, r, body, fault)
+	case r.Method == http.MethodPost && isList && coll.createScope != "":
+		if s.requireScope(w, coll.createScope) && s.requireJSON(w, r) {
+			s.withIdempotency(w, r, fault, func() (int, []byte) { return s.create(r.URL.Path, coll, body) })
 		}
-	case r.Method == http.MethodGet && collections[r.URL.Path].objectType != "":
-		c := collections[r.URL.Path]
-		if s.requireScope(w, c.scope) && s.sleep(r, fault.Delay) {
-			s.list(w, r, c.objectType, fault)
+	case r.Method == http.MethodGet && isList:
+		if s.requireScope(w, coll.readScope) && s.sleep(r, fault.Delay) {
+			s.list(w, r, coll.objectType, fault)
 		}
-	case r.Method == http.MethodGet && collections[path.Dir(r.URL.Path)].objectType != "":
-		c := collections[path.Dir(r.URL.Path)]
-		if s.requireScope(w, c.scope) && s.sleep(r, fault.Delay) {
-			s.retrieve(w, c.objectType, path.Base(r.URL.Path), fault)
+	case r.Method == http.MethodGet && isItem:
+		if s.requireScope(w, item.readScope) && s.sleep(r, fault.Delay) {
+			s.retrieve(w, item.objectType, path.Base(r.URL.Path), fault)
 		}
 	default:
 		writeError(w, http.StatusNotFound, "not_found", "", "", fmt.Sprintf("no route for %s %s", r.Method, r.URL.Path))
@@ -338,17 +355,32 @@ func (s *Server) requireJSON(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-// createOpportunity applies Lightfield's idempotency rules around the create:
-// a finished key replays its answer whatever the body, a running one is a
-// 409, and a failed one is forgotten so that a retry runs again.
-func (s *Server) createOpportunity(w http.ResponseWriter, r *http.Request, body []byte, fault Fault) {
+// definitions answers GET /v1/{type}s/definitions.
+func (s *Server) definitions(w http.ResponseWriter, r *http.Request, objectType string, fault Fault) {
+	s.mu.Lock()
+	raw := s.rawDefs[objectType]
+	s.mu.Unlock()
+	if raw == nil {
+		writeError(w, http.StatusNotFound, "not_found", "", "", fmt.Sprintf("The fake organisation has no %s definitions.", objectType))
+		return
+	}
+	if s.sleep(r, fault.Delay) {
+		s.answer(w, fault, http.StatusOK, raw)
+	}
+}
+
+// withIdempotency applies Lightfield's idempotency rules around a create: a
+// finished key replays its answer whatever the body (and whatever the
+// path), a running one is a 409, and a failed one is forgotten so that a
+// retry runs again.
+func (s *Server) withIdempotency(w http.ResponseWriter, r *http.Request, fault Fault, create func() (int, []byte)) {
 	key := r.Header.Get("Idempotency-Key")
 	if len(key) > 255 {
 		writeError(w, http.StatusBadRequest, "bad_request", "idempotency_key_too_long", "", "Idempotency-Key must be at most 255 characters.")
 		return
 	}
 	if key == "" {
-		status, answer := s.create(body)
+		status, answer := create()
 		if s.sleep(r, fault.Delay) {
 			s.answer(w, fault, status, answer)
 		}
@@ -372,7 +404,7 @@ func (s *Server) createOpportunity(w http.ResponseWriter, r *http.Request, body 
 	s.idempotent[key] = entry
 	s.mu.Unlock()
 
-	status, answer := s.create(body)
+	status, answer := create()
 	answered := s.sleep(r, fault.Delay)
 	s.mu.Lock()
 	if status == http.StatusOK {
@@ -434,10 +466,8 @@ func rateCategory(r *http.Request) string {
 	switch {
 	case r.Method == http.MethodPost:
 		return "write"
-	case r.URL.Path == "/v1/opportunities/definitions":
-		return "read"
 	case collections[path.Dir(r.URL.Path)].objectType != "":
-		return "read" // retrieve by ID
+		return "read" // retrieve by ID, or definitions
 	}
 	return "search"
 }

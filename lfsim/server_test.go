@@ -332,6 +332,11 @@ func TestSandboxMatchesContract(t *testing.T) {
 	if !strings.Contains(string(created), lfsim.SandboxBaseURL+"/opportunities/") {
 		t.Errorf("sandbox link %s", created)
 	}
+	get("GET", "/v1/accounts/definitions", "", "AccountDefinitionsResponse")
+	get("GET", "/v1/tasks/definitions", "", "TaskDefinitionsResponse")
+	get("POST", "/v1/accounts", `{"fields":{"$name":"Wayne Enterprises","$headcount":"51-200","tier":"Tier 2"},"relationships":{"$owner":"mem_sbx_dana"}}`, "AccountCreateResponse")
+	get("POST", "/v1/notes", `{"fields":{"$title":"Demo went well"},"relationships":{"$account":"acc_sbx_acme"}}`, "NoteCreateResponse")
+	get("POST", "/v1/tasks", `{"fields":{"$title":"Call Sam","$status":"TODO"},"relationships":{"$assignedTo":"mem_sbx_raj","$account":"acc_sbx_acme"}}`, "TaskCreateResponse")
 	if len(fake.Created()) != 1 || len(fake.Requests()) != 0 {
 		t.Errorf("sandbox stored %d and recorded %d requests", len(fake.Created()), len(fake.Requests()))
 	}
