@@ -192,45 +192,53 @@ func setDefault[T comparable](v *T, def T) {
 	}
 }
 
-// CreateOpportunity sends POST /v1/opportunities. Every attempt carries the
-// same idempotencyKey, so a retry after a lost answer cannot create a second
-// record.
-func (c *Client) CreateOpportunity(ctx context.Context, params OpportunityCreateParams, idempotencyKey string) (*Opportunity, error) {
+// Create sends POST /v1/{objectType}s (opportunities, accounts, notes,
+// tasks). Every attempt carries the same idempotencyKey, so a retry after a
+// lost answer cannot create a second record.
+func (c *Client) Create(ctx context.Context, objectType string, params CreateParams, idempotencyKey string) (*Object, error) {
 	if idempotencyKey == "" {
-		return nil, errors.New("create opportunity: an idempotency key is required")
+		return nil, fmt.Errorf("create %s: an idempotency key is required", objectType)
+	}
+	path, err := objectPath(objectType)
+	if err != nil {
+		return nil, err
 	}
 	body, err := json.Marshal(params)
 	if err != nil {
-		return nil, fmt.Errorf("create opportunity: encode body: %w", err)
+		return nil, fmt.Errorf("create %s: encode body: %w", objectType, err)
 	}
-	var opp *Opportunity
-	err = c.do(ctx, request{cat: Write, method: http.MethodPost, path: "/v1/opportunities", body: body, idempotencyKey: idempotencyKey,
+	var obj *Object
+	err = c.do(ctx, request{cat: Write, method: http.MethodPost, path: path, body: body, idempotencyKey: idempotencyKey,
 		decode: func(raw []byte) (err error) {
-			opp, err = decodeOpportunity(raw)
+			obj, err = decodeObject(raw)
 			return err
 		}})
 	if err != nil {
-		return nil, fmt.Errorf("create opportunity: %w", err)
+		return nil, fmt.Errorf("create %s: %w", objectType, err)
 	}
-	return opp, nil
+	return obj, nil
 }
 
-func decodeOpportunity(raw []byte) (*Opportunity, error) {
-	var opp Opportunity
-	if err := json.Unmarshal(raw, &opp); err != nil {
-		return nil, fmt.Errorf("decode opportunity: %w", err)
+func decodeObject(raw []byte) (*Object, error) {
+	var obj Object
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		return nil, fmt.Errorf("decode: %w", err)
 	}
-	if opp.ID == "" {
-		return nil, errors.New("decode opportunity: the answer has no id")
+	if obj.ID == "" {
+		return nil, errors.New("decode: the answer has no id")
 	}
-	opp.Raw = raw
-	return &opp, nil
+	obj.Raw = raw
+	return &obj, nil
 }
 
-// OpportunityDefinitions fetches GET /v1/opportunities/definitions.
-func (c *Client) OpportunityDefinitions(ctx context.Context) (*Definitions, error) {
+// Definitions fetches GET /v1/{objectType}s/definitions.
+func (c *Client) Definitions(ctx context.Context, objectType string) (*Definitions, error) {
+	path, err := objectPath(objectType)
+	if err != nil {
+		return nil, err
+	}
 	var defs Definitions
-	err := c.do(ctx, request{cat: Read, method: http.MethodGet, path: "/v1/opportunities/definitions",
+	err = c.do(ctx, request{cat: Read, method: http.MethodGet, path: path + "/definitions",
 		decode: func(raw []byte) error {
 			defs = Definitions{}
 			if err := json.Unmarshal(raw, &defs); err != nil {
@@ -242,7 +250,7 @@ func (c *Client) OpportunityDefinitions(ctx context.Context) (*Definitions, erro
 			return nil
 		}})
 	if err != nil {
-		return nil, fmt.Errorf("fetch opportunity definitions: %w", err)
+		return nil, fmt.Errorf("fetch %s definitions: %w", objectType, err)
 	}
 	if defs.RelationshipDefinitions == nil {
 		defs.RelationshipDefinitions = map[string]RelationshipDefinition{}

@@ -39,14 +39,14 @@ func newClient(t *testing.T, baseURL string, tweak ...func(*Config)) *Client {
 	return c
 }
 
-var params = OpportunityCreateParams{
+var params = CreateParams{
 	Fields:        map[string]any{"$name": "Acme expansion", "$stage": "opt_st_disc", "$amount": 40000},
 	Relationships: map[string]any{"$account": "acc_01acme"},
 }
 
 func TestCreateSendsHeadersAndDecodes(t *testing.T) {
 	fake, ts := newFake(t)
-	opp, err := newClient(t, ts.URL).CreateOpportunity(context.Background(), params, "key-1")
+	opp, err := newClient(t, ts.URL).Create(context.Background(), "opportunity", params, "key-1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestDefinitionsKeepUnknowns(t *testing.T) {
 		w.Write([]byte(`{"objectType":"opportunity","beta":true,"fieldDefinitions":{"rating":{"label":"Rating","description":null,"valueType":"STAR_RATING","typeConfiguration":{"stars":5}}},"relationshipDefinitions":{}}`))
 	}))
 	defer ts.Close()
-	defs, err := newClient(t, ts.URL).OpportunityDefinitions(context.Background())
+	defs, err := newClient(t, ts.URL).Definitions(context.Background(), "opportunity")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func TestRetriesKeepTheSameKey(t *testing.T) {
 			fake, ts := newFake(t)
 			fake.Inject(fault)
 			fake.Inject(fault)
-			if _, err := newClient(t, ts.URL).CreateOpportunity(context.Background(), params, "same-key"); err != nil {
+			if _, err := newClient(t, ts.URL).Create(context.Background(), "opportunity", params, "same-key"); err != nil {
 				t.Fatal(err)
 			}
 			reqs := fake.Requests()
@@ -114,7 +114,7 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 	fake, ts := newFake(t)
 	fake.Inject(lfsim.Fault{Status: 429, RetryAfter: "1"})
 	start := time.Now()
-	if _, err := newClient(t, ts.URL).CreateOpportunity(context.Background(), params, "k"); err != nil {
+	if _, err := newClient(t, ts.URL).Create(context.Background(), "opportunity", params, "k"); err != nil {
 		t.Fatal(err)
 	}
 	if waited := time.Since(start); waited < time.Second {
@@ -130,7 +130,7 @@ func TestSlowAnswerIsRetriedWithoutDuplicate(t *testing.T) {
 		cfg.MinBackoff = 400 * time.Millisecond
 		cfg.MaxBackoff = 400 * time.Millisecond
 	})
-	if _, err := c.CreateOpportunity(context.Background(), params, "slow-key"); err != nil {
+	if _, err := c.Create(context.Background(), "opportunity", params, "slow-key"); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(fake.Created()); n != 1 {
@@ -142,7 +142,7 @@ func TestNoRetryOnClientErrors(t *testing.T) {
 	for _, status := range []int{400, 401, 403, 404, 409, 415, 422} {
 		fake, ts := newFake(t)
 		fake.Inject(lfsim.Fault{Status: status})
-		_, err := newClient(t, ts.URL).CreateOpportunity(context.Background(), params, "k")
+		_, err := newClient(t, ts.URL).Create(context.Background(), "opportunity", params, "k")
 		var apiErr *Error
 		if !errors.As(err, &apiErr) || apiErr.StatusCode != status {
 			t.Fatalf("%d: got %v", status, err)
@@ -158,7 +158,7 @@ func TestAttemptsAreBounded(t *testing.T) {
 	for range 10 {
 		fake.Inject(lfsim.Fault{Status: 503})
 	}
-	_, err := newClient(t, ts.URL).CreateOpportunity(context.Background(), params, "k")
+	_, err := newClient(t, ts.URL).Create(context.Background(), "opportunity", params, "k")
 	if err == nil || len(fake.Requests()) != 4 {
 		t.Fatalf("err %v after %d attempts, want an error after 4", err, len(fake.Requests()))
 	}
@@ -168,7 +168,7 @@ func TestConnectionFailureIsRetriedThenReported(t *testing.T) {
 	ts := httptest.NewServer(http.NotFoundHandler())
 	url := ts.URL
 	ts.Close()
-	_, err := newClient(t, url).OpportunityDefinitions(context.Background())
+	_, err := newClient(t, url).Definitions(context.Background(), "opportunity")
 	if err == nil || strings.Contains(err.Error(), testKey) {
 		t.Fatalf("got %v", err)
 	}
@@ -190,7 +190,7 @@ func TestErrorShapes(t *testing.T) {
 				w.Write([]byte(tc.body))
 			}))
 			defer ts.Close()
-			_, err := newClient(t, ts.URL).OpportunityDefinitions(context.Background())
+			_, err := newClient(t, ts.URL).Definitions(context.Background(), "opportunity")
 			var got *Error
 			if !errors.As(err, &got) {
 				t.Fatalf("got %v", err)
@@ -208,7 +208,7 @@ func TestAmbiguousStageCandidatesKept(t *testing.T) {
 		w.Write([]byte(`{"type":"bad_request","code":"ambiguous_stage_label","message":"ambiguous","candidates":[{"stageOptionId":"opt_1","stageLabel":"Won","pipelineId":"pd_1","pipelineName":"New"}]}`))
 	}))
 	defer ts.Close()
-	_, err := newClient(t, ts.URL).CreateOpportunity(context.Background(), params, "k")
+	_, err := newClient(t, ts.URL).Create(context.Background(), "opportunity", params, "k")
 	var got *Error
 	if !errors.As(err, &got) || !json.Valid(got.Candidates) || !strings.Contains(string(got.Candidates), "opt_1") {
 		t.Fatalf("got %v", err)
@@ -322,7 +322,7 @@ func FuzzDecodeOpportunity(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		opp, err := decodeOpportunity(body)
+		opp, err := decodeObject(body)
 		if err == nil && opp.ID == "" {
 			t.Fatal("an opportunity without an id was accepted")
 		}
@@ -367,7 +367,7 @@ func TestRedirectDoesNotCarryTheKey(t *testing.T) {
 		http.Redirect(w, r, elsewhere.URL+r.URL.Path, http.StatusTemporaryRedirect)
 	}))
 	defer redirecting.Close()
-	_, err := newClient(t, redirecting.URL).OpportunityDefinitions(context.Background())
+	_, err := newClient(t, redirecting.URL).Definitions(context.Background(), "opportunity")
 	if err == nil || leaked.Load() {
 		t.Fatalf("redirect followed (err %v, key sent elsewhere: %v)", err, leaked.Load())
 	}
@@ -395,7 +395,7 @@ func TestEchoedKeyIsRedacted(t *testing.T) {
 		w.Write([]byte(`{"type":"unauthorized","message":"key ` + testKey + ` is revoked"}`))
 	}))
 	defer ts.Close()
-	_, err := newClient(t, ts.URL).OpportunityDefinitions(context.Background())
+	_, err := newClient(t, ts.URL).Definitions(context.Background(), "opportunity")
 	var apiErr *Error
 	if !errors.As(err, &apiErr) || strings.Contains(err.Error(), testKey) || strings.Contains(apiErr.Message, testKey) || !strings.Contains(apiErr.Message, "[redacted]") {
 		t.Fatalf("got %v", err)
@@ -441,19 +441,19 @@ func TestVerifiedAndRejected(t *testing.T) {
 	_, ts := newFake(t)
 	shared := rate.NewLimiter(rate.Every(time.Hour), 1) // one request, then none for an hour
 	wrong := newClient(t, ts.URL, func(cfg *Config) { cfg.APIKey = "sk_lf_wrong"; cfg.Unverified = shared })
-	if _, err := wrong.OpportunityDefinitions(context.Background()); err == nil || !wrong.Rejected() || wrong.Verified() {
+	if _, err := wrong.Definitions(context.Background(), "opportunity"); err == nil || !wrong.Rejected() || wrong.Verified() {
 		t.Fatalf("a wrong key: err=%v rejected=%v verified=%v", err, wrong.Rejected(), wrong.Verified())
 	}
 	// The shared budget for keys Lightfield never accepted is spent.
 	another := newClient(t, ts.URL, func(cfg *Config) { cfg.APIKey = "sk_lf_another"; cfg.Unverified = shared })
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	if _, err := another.OpportunityDefinitions(ctx); err == nil {
+	if _, err := another.Definitions(ctx, "opportunity"); err == nil {
 		t.Fatal("an unverified key went past the shared limit")
 	}
 	right := newClient(t, ts.URL, func(cfg *Config) { cfg.Unverified = rate.NewLimiter(rate.Every(time.Hour), 1) })
 	for range 3 { // after the first answer, the shared limit no longer applies
-		if _, err := right.OpportunityDefinitions(context.Background()); err != nil {
+		if _, err := right.Definitions(context.Background(), "opportunity"); err != nil {
 			t.Fatal(err)
 		}
 	}

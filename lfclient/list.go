@@ -39,7 +39,7 @@ type ListPage struct {
 // List fetches one page of GET /v1/{objectType}s (accounts, contacts,
 // members, opportunities) with the filters ANDed.
 func (c *Client) List(ctx context.Context, objectType string, filters []Filter, limit, offset int) (*ListPage, error) {
-	path, err := listPath(objectType)
+	path, err := objectPath(objectType)
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +62,7 @@ func (c *Client) List(ctx context.Context, objectType string, filters []Filter, 
 // (accounts, contacts, members, opportunities). Unlike a list, it sees a
 // record as soon as it is written.
 func (c *Client) Retrieve(ctx context.Context, objectType, id string) (*Record, error) {
-	path, err := listPath(objectType)
+	path, err := objectPath(objectType)
 	if err != nil {
 		return nil, err
 	}
@@ -84,15 +84,17 @@ func (c *Client) Retrieve(ctx context.Context, objectType, id string) (*Record, 
 	return &rec, nil
 }
 
-var listPaths = map[string]string{
+var objectPaths = map[string]string{
 	"account": "/v1/accounts", "contact": "/v1/contacts", "member": "/v1/members", "opportunity": "/v1/opportunities",
+	"note": "/v1/notes", "task": "/v1/tasks",
 }
 
-func listPath(objectType string) (string, error) {
-	if path, ok := listPaths[objectType]; ok {
+// objectPath is the collection path of an object type.
+func objectPath(objectType string) (string, error) {
+	if path, ok := objectPaths[objectType]; ok {
 		return path, nil
 	}
-	return "", fmt.Errorf("list: Lightfield has no list of %q", objectType)
+	return "", fmt.Errorf("lightfield has no objects of type %q", objectType)
 }
 
 // listQuery keeps $, [ and ] literal in filter keys, as Lightfield's

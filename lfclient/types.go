@@ -2,9 +2,10 @@ package lfclient
 
 import "encoding/json"
 
-// OpportunityCreateParams is the body of POST /v1/opportunities: field key →
-// bare value and relationship key → one entity ID or an array of IDs.
-type OpportunityCreateParams struct {
+// CreateParams is the body of a create (POST /v1/opportunities, accounts,
+// notes, tasks): field key → bare value and relationship key → one entity
+// ID or an array of IDs.
+type CreateParams struct {
 	Fields        map[string]any `json:"fields"`
 	Relationships map[string]any `json:"relationships"`
 }
@@ -22,10 +23,11 @@ type RelationshipValue struct {
 	Values      []string `json:"values"`
 }
 
-// Opportunity is an OpportunityCreateResponse (and retrieve response). Raw
-// keeps the body exactly as received, unknown keys included, so that callers
-// can pass it on without losing what this version does not model.
-type Opportunity struct {
+// Object is the answer of a create (OpportunityCreateResponse,
+// AccountCreateResponse, …). Raw keeps the body exactly as received,
+// unknown keys included, so that callers can pass it on without losing what
+// this version does not model.
+type Object struct {
 	ID            string                       `json:"id"`
 	CreatedAt     string                       `json:"createdAt"`
 	UpdatedAt     *string                      `json:"updatedAt"`

@@ -13,15 +13,41 @@ import (
 	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
 )
 
-// Required keys of every create, whatever the definitions say (definitions
-// carry no required flag; API.md).
-var (
-	RequiredFields        = []string{"$name", "$stage"}
-	RequiredRelationships = []string{"$account"}
-)
+// Object is what the server knows of creating one object type beyond its
+// organisation's definitions, which carry no required flag and do not mark
+// every key that cannot be written (API.md, openapi.json).
+type Object struct {
+	// Type is the object type, as definitions name it: opportunity, account.
+	Type string
+	// RequiredFields and RequiredRelationships must be given on create.
+	RequiredFields, RequiredRelationships []string
+	// ReadOnlyFields and ReadOnlyRelationships are refused on create
+	// whatever the definitions say.
+	ReadOnlyFields, ReadOnlyRelationships []string
+	// args is the Go type of the create tool's input.
+	args any
+	// hints add the server's advice to a field's description.
+	hints map[string]string
+}
 
-// ReadOnlyRelationships can never be written on an opportunity.
-var ReadOnlyRelationships = []string{"$task", "$note", "$meeting"}
+// The object types the server creates.
+var (
+	OpportunityObject = Object{
+		Type:           "opportunity",
+		RequiredFields: []string{"$name", "$stage"}, RequiredRelationships: []string{"$account"},
+		ReadOnlyFields:        []string{"$opportunityStatus"},
+		ReadOnlyRelationships: []string{"$task", "$note", "$meeting"},
+		args:                  CreateOpportunityArgs{},
+	}
+	AccountObject = Object{
+		Type:                  "account",
+		RequiredFields:        []string{"$name"},
+		ReadOnlyFields:        []string{"$howTheyMakeMoney", "$accountStatus"},
+		ReadOnlyRelationships: []string{"$opportunity", "$task", "$note", "$meeting"},
+		args:                  CreateAccountArgs{},
+		hints:                 map[string]string{"$website": "Recommended: Lightfield enriches an account that has a website (industry, headcount, address)."},
+	}
+)
 
 // reflectSchema reflects v into an inline schema within the subset every MCP
 // host accepts: no $ref, $defs or $schema.
@@ -38,21 +64,21 @@ func reflectSchema(v any, allowAdditional bool) *jsonschema.Schema {
 	return s
 }
 
-// mapRaw gives json.RawMessage (the opportunity as Lightfield returned it)
-// the shape the output schema promises instead of an empty schema.
+// mapRaw gives json.RawMessage (a record as Lightfield returned it) the
+// shape the output schema promises instead of an empty schema.
 func mapRaw(t reflect.Type) *jsonschema.Schema {
 	if t == reflect.TypeFor[json.RawMessage]() {
-		return reflectSchema(opportunityShape{}, true)
+		return reflectSchema(objectShape{}, true)
 	}
 	return nil
 }
 
-// Input returns the input schema of create_opportunity. With nil definitions
-// it is the base schema reflected from CreateOpportunityArgs; with
+// Input returns the input schema of the object's create tool. With nil
+// definitions it is the base schema reflected from its Go type; with
 // definitions, fields and relationships list exactly what the organisation
 // can write.
-func Input(defs *lfclient.Definitions) *jsonschema.Schema {
-	s := reflectSchema(CreateOpportunityArgs{}, false)
+func (ob Object) Input(defs *lfclient.Definitions) *jsonschema.Schema {
+	s := reflectSchema(ob.args, false)
 	if defs == nil {
 		// Without definitions any key may be valid: leave fields and
 		// relationships open and let the server check them.
@@ -63,9 +89,9 @@ func Input(defs *lfclient.Definitions) *jsonschema.Schema {
 		return s
 	}
 	fields, _ := s.Properties.Get("fields")
-	refineFields(fields, defs)
+	ob.refineFields(fields, defs)
 	rels, _ := s.Properties.Get("relationships")
-	refineRelationships(rels, defs)
+	ob.refineRelationships(rels, defs)
 	return s
 }
 
@@ -73,6 +99,11 @@ func Input(defs *lfclient.Definitions) *jsonschema.Schema {
 // created opportunity and a dry run satisfy.
 func Output() *jsonschema.Schema {
 	return reflectSchema(CreateOpportunityResult{}, true)
+}
+
+// CreateAccountOutput returns the output schema of create_account.
+func CreateAccountOutput() *jsonschema.Schema {
+	return reflectSchema(CreateAccountResult{}, true)
 }
 
 // FindAccountsInput returns the input schema of find_accounts.
@@ -105,14 +136,14 @@ func JSON(s *jsonschema.Schema) json.RawMessage {
 }
 
 // WritableField reports whether a field may be sent on create.
-func WritableField(key string, def lfclient.FieldDefinition) bool {
-	return !def.ReadOnly && key != "$opportunityStatus" &&
+func (ob Object) WritableField(key string, def lfclient.FieldDefinition) bool {
+	return !def.ReadOnly && !slices.Contains(ob.ReadOnlyFields, key) &&
 		def.ValueType != lfclient.TypeMarkdown && def.ValueType != lfclient.TypeHTML
 }
 
 // WritableRelationship reports whether a relationship may be sent on create.
-func WritableRelationship(key string) bool {
-	return !slices.Contains(ReadOnlyRelationships, key)
+func (ob Object) WritableRelationship(key string) bool {
+	return !slices.Contains(ob.ReadOnlyRelationships, key)
 }
 
 // SortedKeys orders definition keys as people expect: the keys every create
@@ -140,22 +171,24 @@ func SortedKeys[V any](m map[string]V, first []string) []string {
 	return keys
 }
 
-func refineFields(s *jsonschema.Schema, defs *lfclient.Definitions) {
+func (ob Object) refineFields(s *jsonschema.Schema, defs *lfclient.Definitions) {
 	s.Properties = orderedmap.New[string, *jsonschema.Schema]()
-	for _, key := range SortedKeys(defs.FieldDefinitions, RequiredFields) {
+	for _, key := range SortedKeys(defs.FieldDefinitions, ob.RequiredFields) {
 		def := defs.FieldDefinitions[key]
-		if !WritableField(key, def) {
+		if !ob.WritableField(key, def) {
 			continue
 		}
-		if prop := fieldSchema(key, def); prop != nil {
+		if prop := fieldSchema(key, def, ob.hints[key]); prop != nil {
 			s.Properties.Set(key, prop)
 		}
 	}
-	s.Required = slices.Clone(RequiredFields)
+	s.Required = slices.Clone(ob.RequiredFields)
 	s.AdditionalProperties = jsonschema.FalseSchema
 }
 
-func fieldSchema(key string, def lfclient.FieldDefinition) *jsonschema.Schema {
+// fieldSchema is the schema of one field; advice is the server's own hint
+// for this key, said last.
+func fieldSchema(key string, def lfclient.FieldDefinition, advice string) *jsonschema.Schema {
 	p := &jsonschema.Schema{}
 	var hint string
 	switch def.ValueType {
@@ -210,7 +243,7 @@ func fieldSchema(key string, def lfclient.FieldDefinition) *jsonschema.Schema {
 		return nil
 	}
 	p.Title = clip(def.Label, maxLabelLength)
-	p.Description = describe(def.Label, def.Description, hint)
+	p.Description = describe(def.Label, def.Description, strings.TrimSpace(sentence(hint)+" "+advice))
 	return p
 }
 
@@ -261,10 +294,10 @@ func clip(s string, n int) string {
 	return s
 }
 
-func refineRelationships(s *jsonschema.Schema, defs *lfclient.Definitions) {
+func (ob Object) refineRelationships(s *jsonschema.Schema, defs *lfclient.Definitions) {
 	s.Properties = orderedmap.New[string, *jsonschema.Schema]()
-	for _, key := range SortedKeys(defs.RelationshipDefinitions, RequiredRelationships) {
-		if !WritableRelationship(key) {
+	for _, key := range SortedKeys(defs.RelationshipDefinitions, ob.RequiredRelationships) {
+		if !ob.WritableRelationship(key) {
 			continue
 		}
 		def := defs.RelationshipDefinitions[key]
@@ -278,7 +311,7 @@ func refineRelationships(s *jsonschema.Schema, defs *lfclient.Definitions) {
 		p.Description = describe(def.Label, def.Description, hint)
 		s.Properties.Set(key, p)
 	}
-	s.Required = slices.Clone(RequiredRelationships)
+	s.Required = slices.Clone(ob.RequiredRelationships)
 	s.AdditionalProperties = jsonschema.FalseSchema
 }
 

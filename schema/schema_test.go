@@ -62,14 +62,16 @@ func largeDefinitions() *lfclient.Definitions {
 // host rejects (../shared/mcp/NOTES.md).
 func TestSchemaSubset(t *testing.T) {
 	for name, raw := range map[string]json.RawMessage{
-		"base":                 JSON(Input(nil)),
-		"fixture":              JSON(Input(fixtureDefinitions(t))),
-		"large":                JSON(Input(largeDefinitions())),
-		"output":               JSON(Output()),
-		"find_accounts":        JSON(FindAccountsInput()),
-		"find_accounts output": JSON(FindAccountsOutput()),
-		"find_people":          JSON(FindPeopleInput()),
-		"find_people output":   JSON(FindPeopleOutput()),
+		"base":                  JSON(OpportunityObject.Input(nil)),
+		"fixture":               JSON(OpportunityObject.Input(fixtureDefinitions(t))),
+		"large":                 JSON(OpportunityObject.Input(largeDefinitions())),
+		"output":                JSON(Output()),
+		"create_account base":   JSON(AccountObject.Input(nil)),
+		"create_account output": JSON(CreateAccountOutput()),
+		"find_accounts":         JSON(FindAccountsInput()),
+		"find_accounts output":  JSON(FindAccountsOutput()),
+		"find_people":           JSON(FindPeopleInput()),
+		"find_people output":    JSON(FindPeopleOutput()),
 	} {
 		t.Run(name, func(t *testing.T) {
 			var root map[string]any
@@ -148,15 +150,13 @@ func TestSubsetCheckCanFail(t *testing.T) {
 	}
 }
 
+// TestGolden: the base schemas, served before an organisation's
+// definitions load. What tools/list shows once they have is snapshotted per
+// tool in testdata/tools (tools.TestToolSnapshots).
 func TestGolden(t *testing.T) {
 	for file, s := range map[string]json.RawMessage{
-		"../testdata/create_opportunity.base.golden.json":    JSON(Input(nil)),
-		"../testdata/create_opportunity.fixture.golden.json": JSON(Input(fixtureDefinitions(t))),
-		"../testdata/create_opportunity.output.golden.json":  JSON(Output()),
-		"../testdata/find_accounts.input.golden.json":        JSON(FindAccountsInput()),
-		"../testdata/find_accounts.output.golden.json":       JSON(FindAccountsOutput()),
-		"../testdata/find_people.input.golden.json":          JSON(FindPeopleInput()),
-		"../testdata/find_people.output.golden.json":         JSON(FindPeopleOutput()),
+		"../testdata/create_opportunity.base.golden.json": JSON(OpportunityObject.Input(nil)),
+		"../testdata/create_account.base.golden.json":     JSON(AccountObject.Input(nil)),
 	} {
 		var pretty bytes.Buffer
 		json.Indent(&pretty, s, "", "  ")
@@ -179,7 +179,7 @@ func TestGolden(t *testing.T) {
 
 func TestRefinedSchemaCompiles(t *testing.T) {
 	c := jsv.NewCompiler()
-	doc, err := jsv.UnmarshalJSON(bytes.NewReader(JSON(Input(fixtureDefinitions(t)))))
+	doc, err := jsv.UnmarshalJSON(bytes.NewReader(JSON(OpportunityObject.Input(fixtureDefinitions(t)))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +223,7 @@ func TestRefinement(t *testing.T) {
 			} `json:"relationships"`
 		} `json:"properties"`
 	}
-	if err := json.Unmarshal(JSON(Input(fixtureDefinitions(t))), &s); err != nil {
+	if err := json.Unmarshal(JSON(OpportunityObject.Input(fixtureDefinitions(t))), &s); err != nil {
 		t.Fatal(err)
 	}
 	f := s.Properties.Fields.Properties
@@ -282,7 +282,7 @@ func BenchmarkRefineLarge(b *testing.B) {
 	defs := largeDefinitions()
 	b.ReportAllocs()
 	for b.Loop() {
-		JSON(Input(defs))
+		JSON(OpportunityObject.Input(defs))
 	}
 }
 
@@ -291,14 +291,14 @@ func BenchmarkRefineFixture(b *testing.B) {
 	defs := fixtureDefinitions(b)
 	b.ReportAllocs()
 	for b.Loop() {
-		JSON(Input(defs))
+		JSON(OpportunityObject.Input(defs))
 	}
 }
 
 // BenchmarkCompileLarge measures compiling the large schema with a JSON
 // Schema validator, as a strict host would.
 func BenchmarkCompileLarge(b *testing.B) {
-	raw := JSON(Input(largeDefinitions()))
+	raw := JSON(OpportunityObject.Input(largeDefinitions()))
 	b.ReportAllocs()
 	for b.Loop() {
 		doc, err := jsv.UnmarshalJSON(bytes.NewReader(raw))

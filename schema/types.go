@@ -1,6 +1,7 @@
-// Package schema holds the Go types of the create_opportunity tool and builds
-// its JSON Schemas: reflected from these types with invopop/jsonschema, then
-// refined with an organisation's field definitions. It does no I/O.
+// Package schema holds the Go types of the tools and builds their JSON
+// Schemas: reflected from these types with invopop/jsonschema, then, for the
+// create tools, refined with an organisation's field definitions. It does no
+// I/O.
 package schema
 
 import (
@@ -18,6 +19,42 @@ type CreateOpportunityArgs struct {
 	IdempotencyKey string        `json:"idempotencyKey,omitempty" jsonschema:"maxLength=255,description=Optional. Replaces the default key (derived from the request) that makes repeating this exact call within 24 hours return the first opportunity instead of creating another. Send a new value only to create a deliberate second copy."`
 	DryRun         bool          `json:"dryRun,omitempty" jsonschema:"description=Optional. true checks the arguments and returns the exact request body without creating anything."`
 	AllowDuplicate bool          `json:"allowDuplicate,omitempty" jsonschema:"description=Optional. An opportunity with the same name on the same account is refused as a likely duplicate; true creates it anyway."`
+	Note           *NoteArgs     `json:"note,omitempty" jsonschema:"description=Optional. A note to keep with the deal (what was said\\, needs\\, budget)\\, created after the opportunity and linked to it and its account."`
+	FollowUp       *FollowUpArgs `json:"followUp,omitempty" jsonschema:"description=Optional. A follow-up task (status TODO)\\, created after the opportunity and linked to it and its account."`
+}
+
+// NoteArgs is the note create_opportunity may add to the deal.
+type NoteArgs struct {
+	Title   string `json:"title" jsonschema:"minLength=1,description=A short title for the note."`
+	Content string `json:"content,omitempty" jsonschema:"description=Optional. The note in markdown."`
+}
+
+// FollowUpArgs is the follow-up task create_opportunity may add to the deal.
+type FollowUpArgs struct {
+	Title    string `json:"title" jsonschema:"minLength=1,description=What is to be done\\, e.g. Send the proposal."`
+	Due      string `json:"due,omitempty" jsonschema:"description=Optional. When it is due: YYYY-MM-DD (sent as 00:00 UTC that day) or ISO 8601 with offset."`
+	Assignee string `json:"assignee,omitempty" jsonschema:"description=Optional. The member who is to do it: their ID (mem_…)\\, email\\, full name\\, or first or last name alone. The deal's owner when left out."`
+}
+
+// CreateAccountArgs is the input of create_account.
+type CreateAccountArgs struct {
+	Fields         AccountFields        `json:"fields" jsonschema:"description=Field values by key. System keys start with $; custom keys are bare slugs."`
+	Relationships  AccountRelationships `json:"relationships,omitempty" jsonschema:"description=Optional. Related records by key: the owner; contacts. Each is given by Lightfield ID or as its property says (a person by email or name)."`
+	IdempotencyKey string               `json:"idempotencyKey,omitempty" jsonschema:"maxLength=255,description=Optional. Replaces the default key (derived from the request) that makes repeating this exact call within 24 hours return the first account instead of creating another."`
+	DryRun         bool                 `json:"dryRun,omitempty" jsonschema:"description=Optional. true checks the arguments and looks for an existing account\\, and returns the exact request body without creating anything."`
+}
+
+// AccountRelationships are the account's related records; the rest come
+// from definitions.
+type AccountRelationships struct {
+	Owner string `json:"$owner,omitempty" jsonschema:"description=The member who owns the account: their ID (mem_…)\\, email\\, full name\\, or first or last name alone."`
+}
+
+// AccountFields are the account's field values. Only the fields every
+// organisation has are declared; the rest come from definitions.
+type AccountFields struct {
+	Name    string `json:"$name" jsonschema:"minLength=1,description=The company's name."`
+	Website string `json:"$website,omitempty" jsonschema:"description=Recommended: the company's website (Lightfield enriches an account that has one)."`
 }
 
 // Fields are the opportunity's field values. Only the fields every
@@ -54,14 +91,34 @@ type FullName struct {
 // CreateOpportunityResult is the structuredContent of a create_opportunity
 // result: the created opportunity, or for a dry run the request it would send.
 type CreateOpportunityResult struct {
-	Opportunity    json.RawMessage                   `json:"opportunity,omitempty" jsonschema:"description=The opportunity exactly as Lightfield returned it (absent on a dry run)."`
-	DryRun         bool                              `json:"dryRun,omitempty" jsonschema:"description=true when nothing was sent."`
-	Replayed       bool                              `json:"replayed,omitempty" jsonschema:"description=true when the opportunity existed before this call (an earlier call with the same Idempotency-Key created it): nothing new was written."`
-	Request        *lfclient.OpportunityCreateParams `json:"request,omitempty" jsonschema:"description=On a dry run: the exact JSON body that would be sent to POST /v1/opportunities."`
-	IdempotencyKey string                            `json:"idempotencyKey" jsonschema:"description=The Idempotency-Key used (or that would be used). Repeating the call with it is safe."`
-	Resolved       []Resolution                      `json:"resolved,omitempty" jsonschema:"description=Each relationship value given by name or email and the record it was resolved to."`
-	FieldKeys      []FieldKey                        `json:"fieldKeys,omitempty" jsonschema:"description=Each field or relationship given by its label and the key it was read as."`
-	Warnings       []string                          `json:"warnings,omitempty" jsonschema:"description=Values Lightfield did not store as sent (or a likely duplicate on a dry run); check them."`
+	Opportunity     json.RawMessage        `json:"opportunity,omitempty" jsonschema:"description=The opportunity exactly as Lightfield returned it (absent on a dry run)."`
+	DryRun          bool                   `json:"dryRun,omitempty" jsonschema:"description=true when nothing was sent."`
+	Replayed        bool                   `json:"replayed,omitempty" jsonschema:"description=true when the opportunity existed before this call (an earlier call with the same Idempotency-Key created it): nothing new was written."`
+	Request         *lfclient.CreateParams `json:"request,omitempty" jsonschema:"description=On a dry run: the exact JSON body that would be sent to POST /v1/opportunities."`
+	Note            json.RawMessage        `json:"note,omitempty" jsonschema:"description=The note as Lightfield returned it\\, when one was asked for and created."`
+	FollowUp        json.RawMessage        `json:"followUp,omitempty" jsonschema:"description=The follow-up task as Lightfield returned it\\, when one was asked for and created."`
+	NoteRequest     *lfclient.CreateParams `json:"noteRequest,omitempty" jsonschema:"description=On a dry run: the body that would be sent to POST /v1/notes (the opportunity's ID is filled in once it exists)."`
+	FollowUpRequest *lfclient.CreateParams `json:"followUpRequest,omitempty" jsonschema:"description=On a dry run: the body that would be sent to POST /v1/tasks (the opportunity's ID is filled in once it exists)."`
+	Incomplete      []string               `json:"incomplete,omitempty" jsonschema:"description=Parts asked for that could not be created (note\\, followUp) although the opportunity exists; repeating the same call creates each once."`
+	IdempotencyKey  string                 `json:"idempotencyKey" jsonschema:"description=The Idempotency-Key used (or that would be used). Repeating the call with it is safe."`
+	Resolved        []Resolution           `json:"resolved,omitempty" jsonschema:"description=Each relationship value given by name or email and the record it was resolved to."`
+	FieldKeys       []FieldKey             `json:"fieldKeys,omitempty" jsonschema:"description=Each field or relationship given by its label and the key it was read as."`
+	Warnings        []string               `json:"warnings,omitempty" jsonschema:"description=Values Lightfield did not store as sent (or a likely duplicate on a dry run); check them."`
+}
+
+// CreateAccountResult is the structuredContent of a create_account result:
+// the account found or created, or for a dry run the request it would send.
+type CreateAccountResult struct {
+	Account        json.RawMessage        `json:"account,omitempty" jsonschema:"description=The account: the existing one when existing is true\\, else as Lightfield returned it on create (absent on a dry run)."`
+	Existing       bool                   `json:"existing,omitempty" jsonschema:"description=true when an account with the same name or website domain already existed: nothing was written\\, and this is it."`
+	MatchedBy      string                 `json:"matchedBy,omitempty" jsonschema:"description=When existing: how it matched\\, name or website domain."`
+	DryRun         bool                   `json:"dryRun,omitempty" jsonschema:"description=true when nothing was sent."`
+	Replayed       bool                   `json:"replayed,omitempty" jsonschema:"description=true when an earlier call with the same Idempotency-Key created the account: nothing new was written."`
+	Request        *lfclient.CreateParams `json:"request,omitempty" jsonschema:"description=On a dry run: the exact JSON body that would be sent to POST /v1/accounts."`
+	IdempotencyKey string                 `json:"idempotencyKey,omitempty" jsonschema:"description=The Idempotency-Key used (or that would be used). Repeating the call with it is safe."`
+	Resolved       []Resolution           `json:"resolved,omitempty" jsonschema:"description=Each relationship value given by name or email and the record it was resolved to."`
+	FieldKeys      []FieldKey             `json:"fieldKeys,omitempty" jsonschema:"description=Each field or relationship given by its label and the key it was read as."`
+	Warnings       []string               `json:"warnings,omitempty" jsonschema:"description=Values Lightfield did not store as sent; check them."`
 }
 
 // Resolution records a relationship value and the record it names: given
@@ -131,9 +188,9 @@ type AccountRef struct {
 	Name string `json:"name,omitempty" jsonschema:"description=Absent when the account could not be read."`
 }
 
-// opportunityShape is what the output schema promises about an opportunity;
-// Lightfield may send more keys, and they are passed on.
-type opportunityShape struct {
+// objectShape is what the output schemas promise about a record Lightfield
+// returned; it may send more keys, and they are passed on.
+type objectShape struct {
 	ID        string `json:"id"`
 	CreatedAt string `json:"createdAt"`
 }

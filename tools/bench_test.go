@@ -22,7 +22,7 @@ func BenchmarkCheckCall(b *testing.B) {
 	raw := []byte(sentence)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, ps := checkCall(raw, defs); len(ps) > 0 {
+		if _, ps := checkCall(opportunityKind, raw, defs); len(ps) > 0 {
 			b.Fatal(ps.text(CreateOpportunityName))
 		}
 	}
@@ -31,7 +31,7 @@ func BenchmarkCheckCall(b *testing.B) {
 // BenchmarkEncodeRequest measures what follows a passed check: encoding the
 // body and deriving its Idempotency-Key.
 func BenchmarkEncodeRequest(b *testing.B) {
-	call, ps := checkCall([]byte(sentence), loadFixtureDefinitions(b))
+	call, ps := checkCall(opportunityKind, []byte(sentence), loadFixtureDefinitions(b))
 	if len(ps) > 0 {
 		b.Fatal(ps.text(CreateOpportunityName))
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
 	"slices"
@@ -16,14 +17,13 @@ import (
 	"github.com/lightfield-mcp/lightfield-mcp/schema"
 )
 
-// checkedCall is a create_opportunity call that passed checking: the exact
-// body to send and the tool's options.
+// checkedCall is a create call that passed checking: the exact body to
+// send and the tool's options.
 type checkedCall struct {
-	params lfclient.OpportunityCreateParams
+	params lfclient.CreateParams
 	// idempotencyKey is the caller's own key, "" when not given.
 	idempotencyKey string
 	dryRun         bool
-	allowDuplicate bool
 	// refs are relationship values given by name or email, to resolve.
 	refs []reference
 	// ids are relationship values given as IDs of accounts, contacts or
@@ -31,6 +31,9 @@ type checkedCall struct {
 	ids []reference
 	// fieldKeys are fields and relationships given by label.
 	fieldKeys []schema.FieldKey
+	// extra holds what the object's own arguments asked for
+	// (create_opportunity's allowDuplicate, note and follow-up).
+	extra opportunityExtras
 }
 
 // reference is a relationship value given by name or email.
@@ -55,16 +58,11 @@ const (
 	maxSelectLabelsShow = 30
 )
 
-var topLevelKeys = map[string][]string{
-	"fields": {"fields"}, "relationships": {"relationships"},
-	"idempotencyKey": {"idempotencyKey"}, "dryRun": {"dryRun"}, "allowDuplicate": {"allowDuplicate"},
-}
-
-// checkCall checks the raw arguments of a call against the organisation's
-// current definitions (nil when none could be fetched: then only what every
-// organisation has is checked and the rest is left to Lightfield). It
-// returns every problem at once.
-func checkCall(raw json.RawMessage, defs *lfclient.Definitions) (checkedCall, problems) {
+// checkCall checks the raw arguments of a create call against the
+// organisation's current definitions of k's object type (nil when none could
+// be fetched: then only what every organisation has is checked and the rest
+// is left to Lightfield). It returns every problem at once.
+func checkCall(k *createKind, raw json.RawMessage, defs *lfclient.Definitions) (checkedCall, problems) {
 	var call checkedCall
 	var ps problems
 	args, err := decodeObject(raw)
@@ -75,14 +73,18 @@ func checkCall(raw json.RawMessage, defs *lfclient.Definitions) (checkedCall, pr
 	if checkSizes("", args, &ps); len(ps) > 0 {
 		return call, ps
 	}
+	known := map[string][]string{}
+	for _, key := range append([]string{"fields", "relationships", "idempotencyKey", "dryRun"}, k.options...) {
+		known[key] = []string{key}
+	}
 	for _, key := range sortedKeys(args) {
-		if _, ok := topLevelKeys[key]; !ok {
-			ps.add(key, "unknown argument.%s The arguments are fields, relationships, idempotencyKey, dryRun and allowDuplicate.", suggestion(key, topLevelKeys))
+		if _, ok := known[key]; !ok {
+			ps.add(key, "unknown argument.%s The arguments are %s.", suggestion(key, known), strings.Join(slices.Sorted(maps.Keys(known)), ", "))
 		}
 	}
 
-	fields := objectArgument(args, "fields", &ps)
-	rels := objectArgument(args, "relationships", &ps)
+	fields := objectArgument(args, "fields", true, &ps)
+	rels := objectArgument(args, "relationships", len(k.RequiredRelationships) > 0, &ps)
 
 	switch v := args["idempotencyKey"].(type) {
 	case nil: // absent or null: not given
@@ -95,10 +97,12 @@ func checkCall(raw json.RawMessage, defs *lfclient.Definitions) (checkedCall, pr
 		ps.add("idempotencyKey", "must be a string; leave it out to use the default key.")
 	}
 	call.dryRun = boolOption(args, "dryRun", &ps)
-	call.allowDuplicate = boolOption(args, "allowDuplicate", &ps)
 
-	call.params.Fields = checkFields(fields, defs, &call, &ps)
-	call.params.Relationships = checkRelationships(rels, defs, &call, &ps)
+	call.params.Fields = k.checkFields(fields, defs, &call, &ps)
+	call.params.Relationships = k.checkRelationships(rels, defs, &call, &ps)
+	if k.checkOptions != nil {
+		k.checkOptions(args, &call, &ps)
+	}
 	return call, ps
 }
 
@@ -192,7 +196,7 @@ func nesting(raw []byte) int {
 
 // objectArgument reads fields or relationships. Some clients send an object
 // argument as a string holding its JSON; that string is decoded.
-func objectArgument(args map[string]any, key string, ps *problems) map[string]any {
+func objectArgument(args map[string]any, key string, required bool, ps *problems) map[string]any {
 	switch v := args[key].(type) {
 	case map[string]any:
 		return v
@@ -202,14 +206,16 @@ func objectArgument(args map[string]any, key string, ps *problems) map[string]an
 		}
 		ps.add(key, "must be a JSON object, got a string that is not one.")
 	case nil:
-		ps.add(key, "is required: an object of %s.", map[string]string{"fields": "field values ($name, $stage, …)", "relationships": "related records ($account, …) by ID, name or email"}[key])
+		if required {
+			ps.add(key, "is required: an object of %s.", map[string]string{"fields": "field values ($name, …)", "relationships": "related records ($account, …) by ID, name or email"}[key])
+		}
 	default:
 		ps.add(key, "must be a JSON object, got %s.", jsonKind(v))
 	}
 	return nil
 }
 
-func checkFields(fields map[string]any, defs *lfclient.Definitions, call *checkedCall, ps *problems) map[string]any {
+func (k *createKind) checkFields(fields map[string]any, defs *lfclient.Definitions, call *checkedCall, ps *problems) map[string]any {
 	out := map[string]any{}
 	if fields == nil {
 		return out
@@ -221,27 +227,27 @@ func checkFields(fields map[string]any, defs *lfclient.Definitions, call *checke
 			continue // null clears a field; on create that is the same as leaving it out
 		}
 		if defs == nil {
-			if v, ok := checkWithoutDefinitions(path, key, value, ps); ok {
+			if v, ok := k.checkWithoutDefinitions(path, key, value, ps); ok {
 				out[key] = v
 			}
 			continue
 		}
 		def, ok := defs.FieldDefinitions[key]
 		if !ok {
-			byLabel, unknown := call.readLabel(path, key, fieldNames(defs), fields, ps)
-			if _, isRelationship := keyOrLabel(key, relationshipNames(defs)); unknown && isRelationship {
-				ps.add(path, "is a relationship, not a field: send it inside relationships (beside $account), not inside fields.")
+			byLabel, unknown := call.readLabel(path, key, k.fieldNames(defs), fields, ps)
+			if _, isRelationship := keyOrLabel(key, k.relationshipNames(defs)); unknown && isRelationship {
+				ps.add(path, "is a relationship, not a field: send it inside relationships, not inside fields.")
 				continue
 			}
 			if unknown {
-				ps.addUnknown(path, "unknown field.%s Known writable fields: %s.", suggestion(key, fieldNames(defs)), quoteList(sortedKeys(fieldNames(defs)), 40))
+				ps.addUnknown(path, "unknown field.%s Known writable fields: %s.", suggestion(key, k.fieldNames(defs)), quoteList(sortedKeys(k.fieldNames(defs)), 40))
 			}
 			if byLabel == "" {
 				continue
 			}
 			key, path, def = byLabel, "fields."+byLabel, defs.FieldDefinitions[byLabel]
 		}
-		if !schema.WritableField(key, def) {
+		if !k.WritableField(key, def) {
 			ps.add(path, "%s is read-only (set by Lightfield); leave it out.", quote(def.Label))
 			continue
 		}
@@ -249,18 +255,19 @@ func checkFields(fields map[string]any, defs *lfclient.Definitions, call *checke
 			out[key] = v
 		}
 	}
-	for _, key := range schema.RequiredFields {
+	for _, key := range k.RequiredFields {
 		if _, ok := out[key]; !ok && fields[key] == nil {
-			ps.add("fields."+key, "is required.%s", requiredHint(key, defs))
+			ps.add("fields."+key, "is required.%s", k.requiredHint(key, defs))
 		}
 	}
 	return out
 }
 
-func requiredHint(key string, defs *lfclient.Definitions) string {
+// requiredHint says what to send for a required field left out.
+func (k *createKind) requiredHint(key string, defs *lfclient.Definitions) string {
 	switch key {
 	case "$name":
-		return " Give the deal a short name, e.g. the account and the product."
+		return " " + k.nameHint
 	case "$stage":
 		if defs != nil {
 			if def, ok := defs.FieldDefinitions["$stage"]; ok {
@@ -274,8 +281,8 @@ func requiredHint(key string, defs *lfclient.Definitions) string {
 
 // checkWithoutDefinitions checks the fields every organisation has; other
 // values go to Lightfield as given.
-func checkWithoutDefinitions(path, key string, value any, ps *problems) (any, bool) {
-	if key == "$name" || key == "$stage" {
+func (k *createKind) checkWithoutDefinitions(path, key string, value any, ps *problems) (any, bool) {
+	if slices.Contains(k.RequiredFields, key) {
 		s, ok := value.(string)
 		if !ok || strings.TrimSpace(s) == "" {
 			ps.add(path, "must be a non-empty string.")
@@ -286,20 +293,20 @@ func checkWithoutDefinitions(path, key string, value any, ps *problems) (any, bo
 	return plainJSON(value), true
 }
 
-func fieldNames(defs *lfclient.Definitions) map[string][]string {
+func (k *createKind) fieldNames(defs *lfclient.Definitions) map[string][]string {
 	names := map[string][]string{}
 	for key, def := range defs.FieldDefinitions {
-		if schema.WritableField(key, def) {
+		if k.WritableField(key, def) {
 			names[key] = []string{key, def.Label}
 		}
 	}
 	return names
 }
 
-func relationshipNames(defs *lfclient.Definitions) map[string][]string {
+func (k *createKind) relationshipNames(defs *lfclient.Definitions) map[string][]string {
 	names := map[string][]string{}
 	for key, def := range defs.RelationshipDefinitions {
-		if schema.WritableRelationship(key) {
+		if k.WritableRelationship(key) {
 			names[key] = []string{key, def.Label}
 		}
 	}
@@ -416,6 +423,11 @@ func checkValue(path string, def lfclient.FieldDefinition, value any, ps *proble
 		return b, true
 	case lfclient.TypeEmail, lfclient.TypeURL:
 		if s, ok := value.(string); ok {
+			if def.TypeConfiguration.MultipleValues {
+				// A field of several values is sent as a list, as the
+				// contract's typed body declares it ($website).
+				return []string{s}, true
+			}
 			return s, true
 		}
 		if items, ok := stringArray(value); ok {
@@ -626,7 +638,7 @@ func checkObjectKeys(path string, obj map[string]any, kinds map[string]string, p
 	return out, valid
 }
 
-func checkRelationships(rels map[string]any, defs *lfclient.Definitions, call *checkedCall, ps *problems) map[string]any {
+func (k *createKind) checkRelationships(rels map[string]any, defs *lfclient.Definitions, call *checkedCall, ps *problems) map[string]any {
 	out := map[string]any{}
 	if rels == nil {
 		return out
@@ -642,12 +654,12 @@ func checkRelationships(rels map[string]any, defs *lfclient.Definitions, call *c
 		if defs != nil {
 			d, ok := defs.RelationshipDefinitions[key]
 			if !ok {
-				byLabel, unknown := call.readLabel(path, key, relationshipNames(defs), rels, ps)
+				byLabel, unknown := call.readLabel(path, key, k.relationshipNames(defs), rels, ps)
 				switch {
-				case unknown && slices.Contains(schema.ReadOnlyRelationships, key):
-					ps.add(path, "is read-only on opportunities; leave it out (link tasks, notes and meetings from their side).")
+				case unknown && !k.WritableRelationship(key):
+					ps.add(path, "%s", k.readOnlyRelationshipText())
 				case unknown:
-					ps.addUnknown(path, "unknown relationship.%s Known relationships: %s.", suggestion(key, relationshipNames(defs)), quoteList(sortedKeys(relationshipNames(defs)), 40))
+					ps.addUnknown(path, "unknown relationship.%s Known relationships: %s.", suggestion(key, k.relationshipNames(defs)), quoteList(sortedKeys(k.relationshipNames(defs)), 40))
 				}
 				if byLabel == "" {
 					continue
@@ -656,8 +668,8 @@ func checkRelationships(rels map[string]any, defs *lfclient.Definitions, call *c
 			}
 			def = &d
 		}
-		if slices.Contains(schema.ReadOnlyRelationships, key) {
-			ps.add(path, "is read-only on opportunities; leave it out (link tasks, notes and meetings from their side).")
+		if !k.WritableRelationship(key) {
+			ps.add(path, "%s", k.readOnlyRelationshipText())
 			continue
 		}
 		values, ok := relationshipValues(path, value, def, ps)
@@ -695,8 +707,10 @@ func checkRelationships(rels map[string]any, defs *lfclient.Definitions, call *c
 	if total > maxRelationshipIDs {
 		ps.add("relationships", "carries %d IDs; Lightfield takes at most %d in one create.", total, maxRelationshipIDs)
 	}
-	if _, ok := out["$account"]; !ok && rels["$account"] == nil {
-		ps.add("relationships.$account", "is required: the account the deal is with, by ID (acc_…) or exact name.")
+	for _, key := range k.RequiredRelationships {
+		if _, ok := out[key]; !ok && rels[key] == nil {
+			ps.add("relationships."+key, "is required: %s", k.relationshipHints[key])
+		}
 	}
 	return out
 }

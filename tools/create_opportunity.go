@@ -2,15 +2,9 @@ package tools
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"slices"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
@@ -23,99 +17,93 @@ const CreateOpportunityName = "create_opportunity"
 
 const createDescription = `Create one opportunity (deal) in Lightfield CRM.
 
-Send fields (at least $name and $stage) and relationships (at least $account). Use the field keys (or their labels), stage labels and option labels listed in this schema; amounts are plain numbers, dates YYYY-MM-DD or ISO 8601 with offset. Relationships take IDs, or names and emails: an account by its exact name; a member or contact by email, full name, or first or last name alone (the deal's account's contacts are matched first). A name that matches several records is refused with the candidates (or the person is asked to pick); no guessing. find_accounts and find_people look records up when unsure. The result names every related record, IDs included, and says how each name matched.
+Send fields (at least $name and $stage) and relationships (at least $account). Use the field keys (or their labels), stage labels and option labels listed in this schema; amounts are plain numbers, dates YYYY-MM-DD or ISO 8601 with offset. Relationships take IDs, or names and emails: an account by its exact name; a member or contact by email, full name, or first or last name alone (the deal's account's contacts are matched first). A name that matches several records is refused with the candidates (or the person is asked to pick); no guessing. find_accounts and find_people look records up when unsure. An account that does not exist yet is a new customer: create it with create_account first (or, where the client can ask the person, the server offers to create it). The result names every related record, IDs included, and says how each name matched.
 
-Every call is checked against the organisation's current field definitions before anything is written; a refused call creates nothing and says exactly which argument to fix.
+Optional note ({title, content in markdown}) and followUp ({title, due YYYY-MM-DD, assignee: a member, the deal's owner when left out}) are created with the deal, linked to it and its account: use them for what the person said about the deal and for the next step they mention.
+
+Every call, note and follow-up included, is checked against the organisation's current field definitions before anything is written; a refused call creates nothing and says exactly which argument to fix. If the deal is created but its note or task fails, the result says which part is missing and why; repeating the same call then creates that part once.
 
 Duplicates: an opportunity with the same name on the same account is refused, naming the existing one; pass allowDuplicate: true if it really is another deal. Repeats are safe: the same arguments within 24 hours return the opportunity already created, and the result says "Already created" with replayed: true (the Idempotency-Key is derived from the request); pass a new idempotencyKey only to create a deliberate second copy. Use dryRun: true to see the exact request without creating anything.`
 
-func (s *Server) registerCreate() {
-	tool := mcp.Tool{
+// opportunityKind is the write pipeline's view of opportunities.
+var opportunityKind = &createKind{
+	Object: schema.OpportunityObject, tool: CreateOpportunityName, plural: "opportunities",
+	options:      []string{"allowDuplicate", "note", "followUp"},
+	checkOptions: checkOpportunityOptions,
+	nameHint:     "Give the deal a short name, e.g. the account and the product.",
+	relationshipHints: map[string]string{
+		"$account": "the account the deal is with, by ID (acc_…) or exact name. For a new customer, create the account first with create_account.",
+	},
+	readOnlyAdvice: " To add a note or a follow-up task, use the note and followUp arguments.",
+}
+
+// createKinds are the object types the server creates, each with its tool.
+var createKinds = []*createKind{opportunityKind, accountKind}
+
+var createOpportunitySpec = toolSpec{
+	def: mcp.Tool{
 		Name:            CreateOpportunityName,
 		Title:           "Create opportunity",
 		Description:     createDescription,
-		RawInputSchema:  s.baseSchema,
+		RawInputSchema:  schema.JSON(opportunityKind.Input(nil)),
 		RawOutputSchema: schema.JSON(schema.Output()),
-		Annotations: mcp.ToolAnnotation{
-			Title:           "Create opportunity",
-			ReadOnlyHint:    mcp.ToBoolPtr(false),
-			DestructiveHint: mcp.ToBoolPtr(false),
-			IdempotentHint:  mcp.ToBoolPtr(true),
-			OpenWorldHint:   mcp.ToBoolPtr(true),
-		},
-	}
-	s.mcp.AddTool(tool, s.handler(s.createOpportunity))
+		Annotations:     writeAnnotations("Create opportunity"),
+	},
+	instructions: `create_opportunity creates one deal from fields ($name, $stage, amounts, dates, custom fields) and relationships ($account, owner, contacts), and in the same call a note (note) and a follow-up task (followUp) when the person mentions them.
+- Give related records as the person named them: an account by its exact name, a member or contact by email, full name, or first or last name alone, or any of them by ID. The server resolves them (a contact at the deal's account first) and says how each matched; if a name matches several records it lists them (or asks the person), and you should ask which one is meant rather than guess.
+- Use the stage and option labels the tool schema lists; a refused call creates nothing and names each argument to fix, so fix those and call again.
+- When unsure of a value, call with dryRun: true to see the exact request first.
+- Repeating the same call is safe: it returns the deal already created, and says "Already created" (replayed: true); a note or task that failed is created then, once. An existing deal with the same name on the same account is refused as a duplicate; pass allowDuplicate: true only when the person confirms it is another deal.`,
 }
 
 func (s *Server) createOpportunity(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-	raw, err := arguments(req)
-	if err != nil {
-		return mcp.NewToolResultError("The arguments could not be read as JSON; send an object with fields and relationships."), nil
-	}
 	o, err := s.orgFor(ctx)
 	if err != nil {
 		return mcp.NewToolResultError(err.Error()), nil
 	}
-	defs, defsErr := o.defs.get(ctx)
-	call, ps := checkCall(raw, defs)
-	if len(ps) > 0 && ps.mayBeStale() {
-		// The call names something the definitions held do not know: they
-		// may be older than the organisation's. Check once more against
-		// fresh ones before refusing.
-		defs, defsErr = o.defs.refreshUnlessRecent(ctx)
-		call, ps = checkCall(raw, defs)
+	// The duplicate look-up needs only the deal's name: it runs beside the
+	// resolution of the call's names.
+	p, refusal := s.prepare(ctx, req, o, opportunityKind, func(ctx context.Context, call *checkedCall) ([]lfclient.Record, error) {
+		if call.extra.allowDuplicate {
+			return nil, nil
+		}
+		name, _ := call.params.Fields["$name"].(string)
+		return o.opportunitiesNamed(ctx, name)
+	})
+	var newAccount *schema.Resolution
+	if refusal != nil {
+		if p == nil || p.missingAccount == "" {
+			return refusal, nil
+		}
+		// The only thing wrong is an account that does not exist yet: the
+		// person may create it here.
+		if newAccount, refusal = s.offerAccount(ctx, req, o, p); refusal != nil {
+			return refusal, nil
+		}
 	}
-	if len(ps) > 0 {
-		return mcp.NewToolResultError(ps.text(CreateOpportunityName) + staleNote(defs, defsErr)), nil
+	call := &p.call
+	if newAccount != nil {
+		call.params.Relationships["$account"] = newAccount.ID
+		p.resolved = append([]schema.Resolution{*newAccount}, p.resolved...)
 	}
-
-	// Every look-up runs at once: the names in the call and the search for
-	// a duplicate, which needs only the deal's name.
-	name, _ := call.params.Fields["$name"].(string)
-	var sameName []lfclient.Record
-	var dupErr error
-	var wg sync.WaitGroup
-	if !call.allowDuplicate {
-		wg.Go(func() { sameName, dupErr = o.opportunitiesNamed(ctx, name) })
-	}
-	resolved, ps, ask := o.resolveReferences(ctx, req, &call)
-	wg.Wait()
-	if ask != nil {
-		return ask, nil
-	}
-	if len(ps) > 0 {
-		return mcp.NewToolResultError(ps.text(CreateOpportunityName)), nil
-	}
-
-	body, err := json.Marshal(call.params)
-	if err != nil {
-		return nil, fmt.Errorf("encode create body: %w", err)
-	}
+	body := p.body()
 	key := call.idempotencyKey
 	if key == "" {
-		key = defaultIdempotencyKey(o.client.KeyFingerprint(), body, call.allowDuplicate)
+		key = defaultIdempotencyKey(o.client.KeyFingerprint(), body, call.extra.allowDuplicate)
 	}
-	result := schema.CreateOpportunityResult{IdempotencyKey: key, Resolved: resolved, FieldKeys: call.fieldKeys}
-
-	var apiErr *lfclient.Error
-	if dupErr != nil && !errors.As(dupErr, &apiErr) && !call.dryRun {
-		// Lightfield did not answer the look-ups at all: a POST would not
-		// be answered either, so none is sent.
-		why := s.interrupted(ctx)
-		if why == "" {
-			why = fmt.Sprintf("Lightfield could not be reached or did not answer in time (%v).", dupErr)
-		}
-		return mcp.NewToolResultError(why + " Nothing was sent, so nothing was created. Call again in a few seconds; repeating is safe."), nil
+	result := schema.CreateOpportunityResult{IdempotencyKey: key, Resolved: p.resolved, FieldKeys: call.fieldKeys}
+	if why := s.unanswered(ctx, p.existingErr); why != "" && !call.dryRun {
+		return mcp.NewToolResultError(why), nil
 	}
 
 	var notes []string
 	account, _ := call.params.Relationships["$account"].(string)
-	switch dup := duplicateOn(sameName, account); {
-	case call.allowDuplicate:
-	case dupErr != nil:
-		notes = append(notes, fmt.Sprintf("Existing opportunities could not be checked for a duplicate (%v); the Idempotency-Key still prevents a repeat of this call.", dupErr))
+	switch dup := duplicateOn(p.existing, account); {
+	case call.extra.allowDuplicate:
+	case p.existingErr != nil:
+		notes = append(notes, fmt.Sprintf("Existing opportunities could not be checked for a duplicate (%v); the Idempotency-Key still prevents a repeat of this call.", p.existingErr))
 	case dup != nil && !o.created.replays(key, dup):
-		text := duplicateText(dup, defs)
+		text := duplicateText(dup, p.defs)
 		if !call.dryRun {
 			return mcp.NewToolResultError(text + " Nothing was created. If this is a different deal, call again with allowDuplicate: true (a top-level argument beside fields); otherwise use the existing opportunity."), nil
 		}
@@ -125,82 +113,29 @@ func (s *Server) createOpportunity(ctx context.Context, req mcp.CallToolRequest)
 	if call.dryRun {
 		result.DryRun, result.Request = true, &call.params
 		text := fmt.Sprintf("Dry run: nothing was sent. create_opportunity would POST this body to /v1/opportunities with Idempotency-Key %s:\n%s", key, body)
-		text += interpretationText(result) + warningsText(result.Warnings) + "\nCall again without dryRun to create it." + staleNote(defs, defsErr)
+		text += dryRunExtrasText(call, &result)
+		text += interpretationText(result.Resolved, result.FieldKeys) + warningsText(result.Warnings) + "\nCall again without dryRun to create it." + opportunityKind.staleNote(p.defs, p.defsErr)
 		return mcp.NewToolResultStructured(result, text), nil
 	}
 
-	earlier := o.created.created(key)
-	o.created.attempted(key)
-	sent := time.Now()
-	opp, err := o.client.CreateOpportunity(ctx, call.params, key)
-	if err != nil {
-		return mcp.NewToolResultError(s.createFailureText(ctx, o, err, raw, key)), nil
+	raw, _ := arguments(req)
+	w, failure := s.send(ctx, o, opportunityKind, call.params, p.defs, key, p.existing, raw)
+	if failure != "" {
+		return mcp.NewToolResultError(failure), nil
 	}
-	o.created.remember(key, opp.ID)
-	result.Opportunity = opp.Raw
-	result.Replayed = replayed(opp, earlier, sameName, sent)
-	result.Warnings = append(result.Warnings, verify(opp, call.params, defs)...)
-	text := createdText(opp, call.params, defs, result) + interpretationText(result) + warningsText(result.Warnings)
+	result.Opportunity, result.Replayed = w.obj.Raw, w.replayed
+	result.Warnings = append(result.Warnings, w.warnings...)
+	text := createdText(w.obj, call.params, p.defs, result) + interpretationText(result.Resolved, result.FieldKeys) + warningsText(result.Warnings)
 	for _, n := range notes {
 		text += "\n" + n
 	}
-	return mcp.NewToolResultStructured(result, text+staleNote(defs, defsErr)), nil
+	extras, failed := s.createExtras(ctx, o, call, w.obj, &result)
+	res := mcp.NewToolResultStructured(result, text+extras+opportunityKind.staleNote(p.defs, p.defsErr))
+	res.IsError = failed
+	return res, nil
 }
 
-// clockSkew is how far Lightfield's clock may be from this machine's.
-const clockSkew = 30 * time.Second
-
-// replayed reports whether the opportunity Lightfield returned existed
-// before this call: this process saw its key create it, the duplicate
-// look-up listed it, or it was created well before the request was sent.
-func replayed(opp *lfclient.Opportunity, earlier string, listed []lfclient.Record, sent time.Time) bool {
-	if earlier == opp.ID || slices.ContainsFunc(listed, func(r lfclient.Record) bool { return r.ID == opp.ID }) {
-		return true
-	}
-	created, err := time.Parse(time.RFC3339Nano, opp.CreatedAt)
-	return err == nil && created.Before(sent.Add(-clockSkew))
-}
-
-// defaultIdempotencyKey makes the same request from the same organisation
-// give the same key, so that a repeated call is replayed by Lightfield rather
-// than written again. The body is canonical: encoding/json sorts map keys,
-// numbers were normalised and names resolved to IDs while checking. A call
-// that allows a duplicate gets a key of its own, so that it can create the
-// second copy it asks for, once.
-func defaultIdempotencyKey(keyFingerprint string, body []byte, allowDuplicate bool) string {
-	prefix := keyFingerprint + "\n"
-	if allowDuplicate {
-		prefix += "allowDuplicate\n"
-	}
-	sum := sha256.Sum256(append([]byte(prefix), body...))
-	return "lfmcp-v1-" + hex.EncodeToString(sum[:])
-}
-
-// staleNote tells the model what the call was checked against when the
-// definitions could not be fetched, and why.
-func staleNote(defs *lfclient.Definitions, defsErr error) string {
-	if defsErr == nil {
-		return ""
-	}
-	reason := "Lightfield did not answer"
-	var apiErr *lfclient.Error
-	if errors.As(defsErr, &apiErr) {
-		switch apiErr.StatusCode {
-		case 401:
-			reason = "Lightfield rejected the API key (401)"
-		case 403:
-			reason = "the API key lacks the scope opportunities:read (403)"
-		default:
-			reason = fmt.Sprintf("Lightfield answered %d", apiErr.StatusCode)
-		}
-	}
-	if defs != nil {
-		return fmt.Sprintf("\n(Note: the field definitions could not be refreshed: %s. This call was checked against the last copy loaded, which may be stale.)", reason)
-	}
-	return fmt.Sprintf("\n(Note: the organisation's field definitions could not be loaded: %s. Only $name, $stage and $account were checked here; Lightfield checks the rest.)", reason)
-}
-
-func createdText(opp *lfclient.Opportunity, sent lfclient.OpportunityCreateParams, defs *lfclient.Definitions, r schema.CreateOpportunityResult) string {
+func createdText(opp *lfclient.Object, sent lfclient.CreateParams, defs *lfclient.Definitions, r schema.CreateOpportunityResult) string {
 	var b strings.Builder
 	if r.Replayed {
 		fmt.Fprintf(&b, "Already created at %s — nothing new was written: an earlier call with the same Idempotency-Key created it, and Lightfield returned that opportunity. ", token(opp.CreatedAt))
@@ -245,9 +180,9 @@ func named(res schema.Resolution) string {
 }
 
 // interpretationText says how names, IDs and labels in the call were read.
-func interpretationText(r schema.CreateOpportunityResult) string {
+func interpretationText(resolved []schema.Resolution, fieldKeys []schema.FieldKey) string {
 	var b strings.Builder
-	for _, res := range r.Resolved {
+	for _, res := range resolved {
 		if res.MatchedBy == "ID" {
 			fmt.Fprintf(&b, "\nrelationships.%s %s is %s", res.Relationship, token(res.Input), quote(res.Name))
 			if detail := res.Website + res.Email; detail != "" {
@@ -258,7 +193,7 @@ func interpretationText(r schema.CreateOpportunityResult) string {
 			fmt.Fprintf(&b, "\nrelationships.%s %s → %s, matched by %s.", res.Relationship, quote(res.Input), named(res), res.MatchedBy)
 		}
 	}
-	for _, fk := range r.FieldKeys {
+	for _, fk := range fieldKeys {
 		fmt.Fprintf(&b, "\n%s was read as the key %s.", quote(fk.Input), fk.Key)
 	}
 	return b.String()
@@ -286,81 +221,4 @@ func stageLabelOf(fields map[string]lfclient.FieldValue, defs *lfclient.Definiti
 		}
 	}
 	return stored
-}
-
-// definitionsSuspect reports whether Lightfield refused the call for a key or
-// option that its current definitions no longer (or not yet) match.
-func definitionsSuspect(apiErr *lfclient.Error) bool {
-	switch apiErr.Code {
-	case "unknown_field", "unknown_relationship":
-		return true
-	case "invalid_type":
-		return strings.HasPrefix(apiErr.Param, "fields.")
-	}
-	return false
-}
-
-// createFailureText tells the model what happened and what to do next, and
-// whether anything may have been written.
-func (s *Server) createFailureText(ctx context.Context, o *org, err error, raw json.RawMessage, key string) string {
-	safeRepeat := fmt.Sprintf("Repeating this exact call is safe: it carries the same Idempotency-Key (%s), so Lightfield returns the first opportunity if one was created and never writes a second.", key)
-	var apiErr *lfclient.Error
-	if !errors.As(err, &apiErr) {
-		if why := s.interrupted(ctx); why != "" {
-			return why + " The opportunity may or may not have been created. " + safeRepeat
-		}
-		return fmt.Sprintf("Lightfield could not be reached or did not answer in time (%v). The opportunity may or may not have been created. %s", err, safeRepeat)
-	}
-	said := ""
-	if apiErr.Message != "" {
-		said = " Lightfield said: " + quote(apiErr.Message) + "."
-	}
-	code := ""
-	if apiErr.Code != "" {
-		code = ", code " + apiErr.Code
-	}
-	switch {
-	case apiErr.StatusCode == 401 && s.callerKey(ctx):
-		return ErrKeyRejected.Error() + " Nothing was created." + said
-	case apiErr.StatusCode == 401:
-		return "Lightfield rejected the API key (401 unauthorized): LIGHTFIELD_API_KEY is wrong, revoked or expired. Nothing was created. A person must set a valid Lightfield API key (sk_lf_…) in the MCP client's configuration and restart this server; retrying will not help." + said
-	case apiErr.StatusCode == 403:
-		return "The API key is not allowed to create opportunities (403 forbidden): it needs the scope opportunities:create (and opportunities:read for field definitions). Nothing was created. A person must grant the scope or use another key; retrying will not help." + said
-	case apiErr.StatusCode == 429:
-		return fmt.Sprintf("Lightfield's rate limit was still exceeded after retries (429). Nothing was created. Wait a few seconds, then repeat the call. %s%s", safeRepeat, said)
-	case apiErr.StatusCode >= 500 || apiErr.StatusCode == 409:
-		return fmt.Sprintf("Lightfield failed to answer (%d%s) after retries. The opportunity was most likely not created. %s%s", apiErr.StatusCode, code, safeRepeat, said)
-	}
-	where := ""
-	if apiErr.Param != "" {
-		where = " at " + apiErr.Param
-	}
-	text := fmt.Sprintf("Lightfield refused the request (%d%s)%s.%s Nothing was created.", apiErr.StatusCode, code, where, said)
-	if definitionsSuspect(apiErr) {
-		fresh, ferr := o.defs.refresh(ctx)
-		if ferr == nil {
-			if _, ps := checkCall(raw, fresh); len(ps) > 0 {
-				return ps.text(CreateOpportunityName) + "\n(Lightfield refused the call because the organisation's field definitions changed; the server reloaded them and checked the call again: the problems above are against the current definitions.)"
-			}
-			text += " The server reloaded the organisation's field definitions; the tool's schema now shows the current keys and options."
-		}
-	}
-	switch apiErr.Code {
-	case "relationship_entity_missing", "relationship_entity_inactive", "referenced_resource_missing":
-		text += " The ID does not name an existing, active record; check the ID."
-	case "ambiguous_stage_label":
-		var candidates []struct{ StageOptionID, StageLabel, PipelineName string }
-		json.Unmarshal(apiErr.Candidates, &candidates)
-		var options []string
-		for _, c := range candidates[:min(len(candidates), 20)] {
-			options = append(options, fmt.Sprintf("%s (%s in pipeline %s)", token(c.StageOptionID), quote(c.StageLabel), quote(c.PipelineName)))
-		}
-		if len(options) > 0 {
-			text += " Send one of these stage option IDs as $stage instead: " + strings.Join(options, ", ") + "."
-		}
-	}
-	if apiErr.Param != "" {
-		text += fmt.Sprintf(" Fix the argument %s and call again.", apiErr.Param)
-	}
-	return text
 }

@@ -60,8 +60,9 @@ func duplicateText(dup *lfclient.Record, defs *lfclient.Definitions) string {
 }
 
 // createdKeys remembers, for Lightfield's 24-hour idempotency window, what
-// became of each key this process sent: the opportunity it created, or that
-// the answer never came (the write may have happened). A repeated call is
+// became of each key this process sent: the record (opportunity, account,
+// note, task) it created, or that the answer never came (the write may have
+// happened). A repeated call is
 // then recognised as a replay and not refused as a duplicate of itself.
 type createdKeys struct {
 	mu     sync.Mutex
@@ -70,8 +71,8 @@ type createdKeys struct {
 }
 
 type keyOutcome struct {
-	opportunityID string // "" while the outcome is unknown
-	at            time.Time
+	id string // "" while the outcome is unknown
+	at time.Time
 }
 
 const idempotencyWindow = 24 * time.Hour
@@ -81,9 +82,9 @@ func (c *createdKeys) attempted(key string) {
 	c.set(key, keyOutcome{at: time.Now()})
 }
 
-// remember records the opportunity a key created.
-func (c *createdKeys) remember(key, opportunityID string) {
-	c.set(key, keyOutcome{opportunityID: opportunityID, at: time.Now()})
+// remember records the record a key created.
+func (c *createdKeys) remember(key, id string) {
+	c.set(key, keyOutcome{id: id, at: time.Now()})
 }
 
 func (c *createdKeys) set(key string, o keyOutcome) {
@@ -102,19 +103,19 @@ func (c *createdKeys) set(key string, o keyOutcome) {
 		}
 		c.pruned = o.at
 	}
-	if prev, ok := c.byKey[key]; ok && o.opportunityID == "" && prev.opportunityID != "" {
+	if prev, ok := c.byKey[key]; ok && o.id == "" && prev.id != "" {
 		return // a known outcome stays known
 	}
 	c.byKey[key] = o
 }
 
-// created returns the opportunity key is known to have created, "" if
-// none is known.
+// created returns the ID of the record key is known to have created, ""
+// if none is known.
 func (c *createdKeys) created(key string) string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if o, ok := c.byKey[key]; ok && time.Since(o.at) <= idempotencyWindow {
-		return o.opportunityID
+		return o.id
 	}
 	return ""
 }
@@ -129,8 +130,8 @@ func (c *createdKeys) replays(key string, dup *lfclient.Record) bool {
 	if !ok || time.Since(o.at) > idempotencyWindow {
 		return false
 	}
-	if o.opportunityID != "" {
-		return o.opportunityID == dup.ID
+	if o.id != "" {
+		return o.id == dup.ID
 	}
 	created, err := time.Parse(time.RFC3339Nano, dup.CreatedAt)
 	return err != nil || !created.Before(o.at.Add(-time.Minute))

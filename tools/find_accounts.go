@@ -22,15 +22,16 @@ const (
 
 const findAccountsDescription = `Find Lightfield accounts by name: exact matches first, then names starting with the query. Read-only. Use it to get an account's ID, or to see which of several similar accounts is meant before create_opportunity.`
 
-func (s *Server) registerFindAccounts() {
-	s.mcp.AddTool(mcp.Tool{
+var findAccountsSpec = toolSpec{
+	def: mcp.Tool{
 		Name:            FindAccountsName,
 		Title:           "Find accounts",
 		Description:     findAccountsDescription,
 		RawInputSchema:  schema.JSON(schema.FindAccountsInput()),
 		RawOutputSchema: schema.JSON(schema.FindAccountsOutput()),
 		Annotations:     readOnlyAnnotations("Find accounts"),
-	}, s.handler(s.findAccounts))
+	},
+	instructions: "find_accounts looks accounts up by name.",
 }
 
 func (s *Server) findAccounts(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {

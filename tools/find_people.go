@@ -21,15 +21,16 @@ const findPeopleDescription = `Find contacts (people at customers: champions, ev
 // maxAccountNames bounds how many contacts' accounts are read to name them.
 const maxAccountNames = 10
 
-func (s *Server) registerFindPeople() {
-	s.mcp.AddTool(mcp.Tool{
+var findPeopleSpec = toolSpec{
+	def: mcp.Tool{
 		Name:            FindPeopleName,
 		Title:           "Find people",
 		Description:     findPeopleDescription,
 		RawInputSchema:  schema.JSON(schema.FindPeopleInput()),
 		RawOutputSchema: schema.JSON(schema.FindPeopleOutput()),
 		Annotations:     readOnlyAnnotations("Find people"),
-	}, s.handler(s.findPeople))
+	},
+	instructions: "find_people looks contacts and members up by any part of their name or email.",
 }
 
 // findArgs are the arguments of the find tools (find_accounts reads query

@@ -199,9 +199,9 @@ func TestStaleDefinitionsAreSaidToBeStale(t *testing.T) {
 // ageDefinitions makes the held definitions old enough to be fetched again
 // by a call that names something unknown, but not yet due for the TTL.
 func (h *harness) ageDefinitions() {
-	h.srv.fallback.defs.mu.Lock()
-	defer h.srv.fallback.defs.mu.Unlock()
-	h.srv.fallback.defs.fetched = time.Now().Add(-recheckAfter - time.Second)
+	h.srv.fallback.definitionsOf("opportunity").mu.Lock()
+	defer h.srv.fallback.definitionsOf("opportunity").mu.Unlock()
+	h.srv.fallback.definitionsOf("opportunity").fetched = time.Now().Add(-recheckAfter - time.Second)
 }
 
 func definitionFetches(h *harness) int {

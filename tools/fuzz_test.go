@@ -42,7 +42,7 @@ func FuzzCheckCall(f *testing.F) {
 		if !withDefinitions {
 			held = nil
 		}
-		call, ps := checkCall(args, held)
+		call, ps := checkCall(opportunityKind, args, held)
 		if len(ps) > 0 {
 			if ps.text(CreateOpportunityName) == "" {
 				t.Fatal("problems without text")
@@ -53,7 +53,7 @@ func FuzzCheckCall(f *testing.F) {
 		if err != nil {
 			t.Fatalf("accepted arguments do not encode: %v", err)
 		}
-		var back lfclient.OpportunityCreateParams
+		var back lfclient.CreateParams
 		if err := json.Unmarshal(body, &back); err != nil || back.Fields["$name"] == nil || back.Fields["$stage"] == nil || back.Relationships["$account"] == nil {
 			t.Fatalf("accepted a body without $name, $stage or $account: %s", body)
 		}

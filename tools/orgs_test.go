@@ -29,7 +29,7 @@ func TestMadeUpKeysAreBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := o.defs.get(good); err != nil {
+	if _, err := o.definitionsOf("opportunity").get(good); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
@@ -37,7 +37,7 @@ func TestMadeUpKeysAreBounded(t *testing.T) {
 	for i := range junk {
 		ctx, cancel := context.WithTimeout(WithAPIKey(context.Background(), fmt.Sprintf("sk_lf_madeup%06d", i)), time.Millisecond)
 		if o, err := s.orgFor(ctx); err == nil {
-			o.defs.get(ctx) // what a first tools/list does, within its patience
+			o.definitionsOf("opportunity").get(ctx) // what a first tools/list does, within its patience
 		}
 		cancel()
 	}

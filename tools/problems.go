@@ -14,6 +14,9 @@ type problem struct {
 	// unknown marks a key or option the definitions held do not know: newer
 	// definitions may know it.
 	unknown bool
+	// missing is the name of an account that does not exist (no account's
+	// name even starts with it), which the person may create.
+	missing string
 }
 
 type problems []problem
@@ -40,7 +43,7 @@ func (ps problems) mayBeStale() bool {
 func (ps problems) text(tool string) string {
 	var b strings.Builder
 	outcome := "Nothing was created"
-	if tool != CreateOpportunityName {
+	if !strings.HasPrefix(tool, "create_") {
 		// The find tools only read.
 		outcome = "Nothing was looked up"
 	}

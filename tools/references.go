@@ -102,6 +102,9 @@ func (o *org) resolveReferences(ctx context.Context, req mcp.CallToolRequest, ca
 			chosen = &l.matches[0]
 		case 0:
 			ps.add(ref.path, "%s", noMatchText(ref, l, account != nil))
+			if ref.objectType == "account" && len(l.near) == 0 {
+				ps[len(ps)-1].missing = ref.input
+			}
 		default:
 			answer := server.ElicitationResponse(req.Params.InputResponses, ref.path)
 			switch {
@@ -310,9 +313,12 @@ func isNotFound(err error) bool {
 }
 
 func setReference(call *checkedCall, ref reference, id string) {
-	if ref.manyValues {
+	switch {
+	case ref.key == assigneeKey:
+		call.extra.assignee = id
+	case ref.manyValues:
 		call.params.Relationships[ref.key].([]string)[ref.index] = id
-	} else {
+	default:
 		call.params.Relationships[ref.key] = id
 	}
 }
@@ -341,9 +347,9 @@ func noMatchText(ref reference, l lookup, accountKnown bool) string {
 	near := l.near
 	switch {
 	case ref.objectType == "account" && len(near) > 0:
-		return fmt.Sprintf("no account is named %s. Accounts whose names start with %s: %s. Send the right one's ID (or its exact name); if none is meant, the account may not exist in Lightfield yet.", quote(ref.input), quote(l.prefix), describeAll(near))
+		return fmt.Sprintf("no account is named %s. Accounts whose names start with %s: %s. Send the right one's ID (or its exact name); if none is meant, it is a new customer: create the account with create_account, then call again with its ID.", quote(ref.input), quote(l.prefix), describeAll(near))
 	case ref.objectType == "account":
-		return fmt.Sprintf("no account is named %s, and no account's name starts with it (find_accounts would find nothing more). Ask the person for the account's exact name, or send its ID; it may not exist in Lightfield yet.", quote(ref.input))
+		return fmt.Sprintf("no account is named %s, and no account's name starts with it (find_accounts would find nothing more). If it is a new customer, create the account with create_account (its name, and its website if known), then call again with the account's ID; otherwise ask the person for the account's exact name.", quote(ref.input))
 	}
 	if len(l.elsewhere) > 0 {
 		return fmt.Sprintf("no contact of the deal's account is named %s; elsewhere in the organisation: %s. If one of them is the person meant, send their ID or full name; otherwise ask the person, or list the account's contacts with find_people.", quote(ref.input), describeAll(l.elsewhere))

@@ -99,6 +99,28 @@ func (r *resolver) accountsNamed(ctx context.Context, operator, query string, li
 	return page.Data, nil
 }
 
+// accountsCalled returns the accounts named name, case and spacing
+// ignored: one request, two when the page of names starting with it is full.
+func (r *resolver) accountsCalled(ctx context.Context, name string) ([]lfclient.Record, error) {
+	var same []lfclient.Record
+	query := strings.Join(strings.Fields(name), " ")
+	for _, operator := range []string{"startsWith", "equal"} {
+		page, err := r.accountsNamed(ctx, operator, query, lfclient.MaxPageSize)
+		if err != nil {
+			return nil, err
+		}
+		for _, rec := range page {
+			if foldLabel(rec.Name()) == foldLabel(name) && !slices.ContainsFunc(same, func(s lfclient.Record) bool { return s.ID == rec.ID }) {
+				same = append(same, rec)
+			}
+		}
+		if len(page) < lfclient.MaxPageSize {
+			break
+		}
+	}
+	return same, nil
+}
+
 // findAccount looks for accounts named input with one request: those whose
 // name starts with it include those named exactly so, and the rest are
 // suggestions when none is. Only when that page is full without an exact

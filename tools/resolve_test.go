@@ -10,13 +10,13 @@ import (
 	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
 )
 
-func sentBody(t *testing.T, h *harness) lfclient.OpportunityCreateParams {
+func sentBody(t *testing.T, h *harness) lfclient.CreateParams {
 	t.Helper()
 	posts := h.posts()
 	if len(posts) != 1 {
 		t.Fatalf("%d POSTs, want 1", len(posts))
 	}
-	var sent lfclient.OpportunityCreateParams
+	var sent lfclient.CreateParams
 	if err := json.Unmarshal(posts[0].Body, &sent); err != nil {
 		t.Fatal(err)
 	}

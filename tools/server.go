@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -58,7 +59,6 @@ type Server struct {
 	callTimeout time.Duration
 	sandbox     bool
 	newClient   func(string) (*lfclient.Client, error)
-	baseSchema  json.RawMessage
 
 	orgs     *orgCache // callers' organisations, by key fingerprint
 	fallback *org      // the Server's own client's; nil without one
@@ -72,13 +72,22 @@ type Server struct {
 // org is what the server keeps per organisation: its client, definitions,
 // name lookups and the keys it sent.
 type org struct {
-	client  *lfclient.Client
-	defs    *definitions
+	client *lfclient.Client
+	// defs are the definitions of each object type a tool creates, by type.
+	defs    map[string]*definitions
 	resolve *resolver
 	created createdKeys
 
 	schemaMu sync.Mutex
-	schema   json.RawMessage // create_opportunity's input schema for these definitions
+	// schemas are the create tools' input schemas for these definitions,
+	// by object type; absent until its definitions are loaded.
+	schemas map[string]json.RawMessage
+}
+
+// definitionsOf returns the organisation's definitions of an object type
+// the server creates.
+func (o *org) definitionsOf(objectType string) *definitions {
+	return o.defs[objectType]
 }
 
 // New returns a Server whose tools call Lightfield through client (nil when
@@ -94,7 +103,7 @@ func New(client *lfclient.Client, mcpServer *server.MCPServer, logger *slog.Logg
 		callTimeout = DefaultCallTimeout
 	}
 	s := &Server{mcp: mcpServer, log: logger, ttl: ttl, callTimeout: callTimeout, sandbox: opts.Sandbox,
-		newClient: opts.NewClient, orgs: newOrgCache(), baseSchema: schema.JSON(schema.Input(nil))}
+		newClient: opts.NewClient, orgs: newOrgCache()}
 	if client != nil {
 		s.fallback = s.newOrg(client, "")
 	}
@@ -162,14 +171,14 @@ func (s *Server) announceToolsChanged(fingerprint string) {
 // newOrg makes the organisation of client; fingerprint names its clients'
 // sessions ("" for the Server's own).
 func (s *Server) newOrg(client *lfclient.Client, fingerprint string) *org {
-	o := &org{client: client, resolve: &resolver{client: client}}
-	// The member list is loaded beside the definitions, so that an owner
-	// named in a call costs no request.
-	fetch := func(ctx context.Context) (*lfclient.Definitions, error) {
+	o := &org{client: client, resolve: &resolver{client: client}, defs: map[string]*definitions{}, schemas: map[string]json.RawMessage{}}
+	// The member list is loaded beside the opportunity definitions, so that
+	// an owner named in a call costs no request.
+	fetchOpportunity := func(ctx context.Context) (*lfclient.Definitions, error) {
 		if !client.Verified() {
 			// A key not yet accepted costs one request upstream, not two:
 			// the members follow once the definitions came.
-			defs, err := client.OpportunityDefinitions(ctx)
+			defs, err := client.Definitions(ctx, "opportunity")
 			if err == nil {
 				o.resolve.members.load(ctx, client)
 			}
@@ -182,16 +191,22 @@ func (s *Server) newOrg(client *lfclient.Client, fingerprint string) *org {
 			}
 		})
 		defer wg.Wait()
-		return client.OpportunityDefinitions(ctx)
+		return client.Definitions(ctx, "opportunity")
 	}
-	o.defs = &definitions{fetch: fetch, ttl: s.ttl, onChange: func(defs *lfclient.Definitions) {
-		o.schemaMu.Lock()
-		o.schema = schema.JSON(schema.Input(defs))
-		o.schemaMu.Unlock()
-		// Hosts that listen re-list; the list each caller gets is its
-		// own organisation's (filterTools).
-		s.announceToolsChanged(fingerprint)
-	}}
+	for _, k := range createKinds {
+		fetch := func(ctx context.Context) (*lfclient.Definitions, error) { return client.Definitions(ctx, k.Type) }
+		if k.Type == "opportunity" {
+			fetch = fetchOpportunity
+		}
+		o.defs[k.Type] = &definitions{fetch: fetch, ttl: s.ttl, onChange: func(defs *lfclient.Definitions) {
+			o.schemaMu.Lock()
+			o.schemas[k.Type] = schema.JSON(k.Input(defs))
+			o.schemaMu.Unlock()
+			// Hosts that listen re-list; the list each caller gets is its
+			// own organisation's (filterTools).
+			s.announceToolsChanged(fingerprint)
+		}}
+	}
 	return o
 }
 
@@ -256,12 +271,22 @@ func (s *Server) VerifyCaller(ctx context.Context, key string) error {
 	}
 	wait, cancel := context.WithTimeout(ctx, definitionsWait)
 	defer cancel()
-	if _, err := o.defs.get(wait); err != nil && !o.client.Verified() {
+	if _, err := o.definitionsOf("opportunity").get(wait); err != nil && !o.client.Verified() {
 		if o.client.Rejected() {
 			return ErrKeyRejected
 		}
 		return refusal(fmt.Sprintf("Lightfield could not confirm the API key this request carries (%v). Try again shortly.", err))
 	}
+	// The key is good: the other tools' definitions are loaded now too, so
+	// that the caller's first list is whole and their arrival is not
+	// announced as a change to streams opened meanwhile.
+	var tasks []func()
+	for _, k := range createKinds {
+		if k != opportunityKind {
+			tasks = append(tasks, func() { o.definitionsOf(k.Type).get(wait) })
+		}
+	}
+	parallel(tasks)
 	return nil
 }
 
@@ -280,22 +305,62 @@ func (s *Server) CallerKeyProblem(key string) error {
 	return nil
 }
 
-// inputSchema returns create_opportunity's schema for the organisation: its
-// refined schema once definitions are held, the base one before.
-func (o *org) inputSchema() json.RawMessage {
+// inputSchema returns the create tool's schema for the organisation's
+// definitions of objectType, nil before they are loaded.
+func (o *org) inputSchema(objectType string) json.RawMessage {
 	o.schemaMu.Lock()
 	defer o.schemaMu.Unlock()
-	return o.schema
+	return o.schemas[objectType]
 }
 
 // Register adds the tools. create_opportunity is registered with the base
 // schema; every tools/list shows the caller's organisation's schema instead
 // once its definitions are loaded.
 func (s *Server) Register() {
-	s.registerCreate()
-	s.registerFindAccounts()
-	s.registerFindPeople()
+	handlers := map[string]server.ToolHandlerFunc{
+		CreateOpportunityName: s.createOpportunity,
+		CreateAccountName:     s.createAccount,
+		FindAccountsName:      s.findAccounts,
+		FindPeopleName:        s.findPeople,
+	}
+	for _, spec := range toolSpecs {
+		s.mcp.AddTool(spec.def, s.handler(handlers[spec.def.Name]))
+	}
 	server.WithToolFilter(s.filterTools)(s.mcp)
+}
+
+// toolSpec is what one tool is, besides its handler: its definition and
+// the lines it adds to the server's instructions.
+type toolSpec struct {
+	def          mcp.Tool
+	instructions string
+}
+
+// toolSpecs are the server's tools, in the order they are listed.
+var toolSpecs = []toolSpec{createOpportunitySpec, createAccountSpec, findAccountsSpec, findPeopleSpec}
+
+// Tools returns the definitions of the server's tools, with their base
+// schemas (before any organisation's definitions refine them).
+func Tools() []mcp.Tool {
+	out := make([]mcp.Tool, len(toolSpecs))
+	for i, spec := range toolSpecs {
+		out[i] = spec.def
+	}
+	return out
+}
+
+// Instructions are the server's instructions to the model: what each tool
+// is for and how to use it; sandbox adds that nothing is real.
+func Instructions(sandbox bool) string {
+	var b strings.Builder
+	if sandbox {
+		b.WriteString("SANDBOX: this server runs against a simulated Lightfield inside its own process. Nothing reaches a real CRM, and records vanish when it stops. Say so when you report what you created.\n")
+	}
+	b.WriteString("Lightfield CRM.")
+	for _, spec := range toolSpecs {
+		b.WriteString("\n" + spec.instructions)
+	}
+	return b.String()
 }
 
 // definitionsWait bounds how long a first tools/list for a caller's
@@ -307,27 +372,31 @@ func (s *Server) filterTools(ctx context.Context, tools []mcp.Tool) []mcp.Tool {
 	if err != nil {
 		return tools
 	}
-	raw := o.inputSchema()
-	switch {
-	case raw == nil && o != s.fallback:
-		// A caller's first list: its host may keep this list, so it is
-		// worth a short wait for the organisation's own schema.
-		wait, cancel := context.WithTimeout(ctx, definitionsWait)
-		o.defs.get(wait)
-		cancel()
-		raw = o.inputSchema()
-	case o != s.fallback:
-		// Callers' organisations have no ticker: a list refreshes stale
-		// definitions in the background, and a change is announced.
-		o.defs.get(ctx)
+	var tasks []func()
+	for _, k := range createKinds {
+		d := o.definitionsOf(k.Type)
+		switch {
+		case o.inputSchema(k.Type) == nil && o != s.fallback:
+			// A caller's first list: its host may keep this list, so it is
+			// worth a short wait for the organisation's own schemas.
+			tasks = append(tasks, func() {
+				wait, cancel := context.WithTimeout(ctx, definitionsWait)
+				d.get(wait)
+				cancel()
+			})
+		case o != s.fallback:
+			// Callers' organisations have no ticker: a list refreshes stale
+			// definitions in the background, and a change is announced.
+			d.get(ctx)
+		}
 	}
-	if raw == nil {
-		return tools
-	}
+	parallel(tasks)
 	out := slices.Clone(tools)
 	for i := range out {
-		if out[i].Name == CreateOpportunityName {
-			out[i].RawInputSchema = raw
+		for _, k := range createKinds {
+			if raw := o.inputSchema(k.Type); out[i].Name == k.tool && raw != nil {
+				out[i].RawInputSchema = raw
+			}
 		}
 	}
 	return out
@@ -339,17 +408,27 @@ func (s *Server) LoadDefinitions(ctx context.Context) error {
 	if s.fallback == nil {
 		return nil
 	}
-	_, err := s.fallback.defs.refresh(ctx)
-	return err
+	errs := make([]error, len(createKinds))
+	var tasks []func()
+	for i, k := range createKinds {
+		tasks = append(tasks, func() { _, errs[i] = s.fallback.definitionsOf(k.Type).refresh(ctx) })
+	}
+	parallel(tasks)
+	return errors.Join(errs...)
 }
 
 // KeepDefinitionsFresh re-fetches the Server's own organisation's
 // definitions every TTL until ctx ends. Callers' organisations are
 // refreshed when they are used.
 func (s *Server) KeepDefinitionsFresh(ctx context.Context) {
-	if s.fallback != nil {
-		s.fallback.defs.keepFresh(ctx, s.ttl, s.log)
+	if s.fallback == nil {
+		return
 	}
+	var wg sync.WaitGroup
+	for _, k := range createKinds {
+		wg.Go(func() { s.fallback.definitionsOf(k.Type).keepFresh(ctx, s.ttl, s.log) })
+	}
+	wg.Wait()
 }
 
 // arguments returns a call's arguments as JSON.
@@ -391,6 +470,18 @@ func (s *Server) interrupted(ctx context.Context) string {
 		return "The call was cancelled before Lightfield answered."
 	}
 	return ""
+}
+
+// writeAnnotations are a create tool's: it writes, never destroys, and a
+// repeat returns what the first call wrote.
+func writeAnnotations(title string) mcp.ToolAnnotation {
+	return mcp.ToolAnnotation{
+		Title:           title,
+		ReadOnlyHint:    mcp.ToBoolPtr(false),
+		DestructiveHint: mcp.ToBoolPtr(false),
+		IdempotentHint:  mcp.ToBoolPtr(true),
+		OpenWorldHint:   mcp.ToBoolPtr(true),
+	}
 }
 
 func readOnlyAnnotations(title string) mcp.ToolAnnotation {

@@ -10,10 +10,10 @@ import (
 	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
 )
 
-// verify compares the opportunity Lightfield returned with what was sent and
+// verify compares the record Lightfield returned with what was sent and
 // describes every field or relationship that came back missing or different,
 // so that a silently dropped value never passes as success.
-func verify(opp *lfclient.Opportunity, sent lfclient.OpportunityCreateParams, defs *lfclient.Definitions) []string {
+func verify(opp *lfclient.Object, sent lfclient.CreateParams, defs *lfclient.Definitions) []string {
 	var warnings []string
 	for _, key := range sortedKeys(sent.Fields) {
 		got, ok := opp.Fields[key]

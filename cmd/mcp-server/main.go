@@ -55,24 +55,17 @@ const (
 // beside the handshake and never delays it.
 const startupDefinitionsTimeout = 10 * time.Second
 
-const instructions = `Lightfield CRM. create_opportunity creates one deal from fields ($name, $stage, amounts, dates, custom fields) and relationships ($account, owner, contacts); find_accounts looks accounts up by name, find_people contacts and members by any part of their name or email.
-- Give related records as the person named them: an account by its exact name, a member or contact by email, full name, or first or last name alone, or any of them by ID. The server resolves them (a contact at the deal's account first) and says how each matched; if a name matches several records it lists them (or asks the person), and you should ask which one is meant rather than guess.
-- Use the stage and option labels the tool schema lists; a refused call creates nothing and names each argument to fix, so fix those and call again.
-- When unsure of a value, call with dryRun: true to see the exact request first.
-- Repeating the same call is safe: it returns the deal already created, and says "Already created" (replayed: true). An existing deal with the same name on the same account is refused as a duplicate; pass allowDuplicate: true only when the person confirms it is another deal.`
-
-const sandboxInstructions = `SANDBOX: this server runs against a simulated Lightfield inside its own process. Nothing reaches a real CRM, and records vanish when it stops. Say so when you report what you created.
-`
-
 const usage = `Usage: lightfield-mcp [flags]
 
-Serves the Lightfield MCP tools (create_opportunity, find_accounts, find_people) over stdio, or over
-Streamable HTTP with --http, where each request's Authorization: Bearer token is the caller's
-Lightfield key (LIGHTFIELD_API_KEY, when set, serves requests without one).
+Serves the Lightfield MCP tools (create_opportunity, create_account, find_accounts, find_people)
+over stdio, or over Streamable HTTP with --http, where each request's Authorization: Bearer token
+is the caller's Lightfield key (LIGHTFIELD_API_KEY, when set, serves requests without one).
 
 Environment:
   LIGHTFIELD_API_KEY          Lightfield API key (required unless sandboxed). Scopes: opportunities:create,
-                              opportunities:read, accounts:read, contacts:read, members:read.
+                              opportunities:read, accounts:read, contacts:read, members:read; for
+                              new customers accounts:create; for notes and follow-ups notes:create
+                              and tasks:create.
   LIGHTFIELD_SANDBOX          1 runs against a simulated Lightfield inside the process, like --sandbox.
   LIGHTFIELD_ALLOWED_ORIGINS  With --http: comma-separated browser origins allowed besides the
                               server's own (requests with any other Origin are refused).
@@ -182,7 +175,6 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 		Logger:            logger,
 		AllowInsecureHTTP: insecure,
 	}
-	serverInstructions := instructions
 	if sandbox {
 		_, httpClient, err := lfsim.Sandbox()
 		if err != nil {
@@ -190,7 +182,6 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 			return 1
 		}
 		cfg.APIKey, cfg.BaseURL, cfg.HTTPClient = lfsim.SandboxAPIKey, lfsim.SandboxBaseURL, httpClient
-		serverInstructions = sandboxInstructions + instructions
 		logger.Info("sandbox: Lightfield is simulated inside this process; no key is used and nothing leaves the machine")
 	} else if cfg.APIKey == "" && *httpAddr == "" {
 		if keyUnfilled {
@@ -234,7 +225,7 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 	mcpServer := server.NewMCPServer("lightfield-mcp", serverVersion(),
 		server.WithHooks(hooks),
 		server.WithToolCapabilities(true),
-		server.WithInstructions(serverInstructions),
+		server.WithInstructions(tools.Instructions(sandbox)),
 		server.WithRecovery(),
 	)
 	lightfield := tools.New(client, mcpServer, logger, opts)

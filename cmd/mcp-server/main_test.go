@@ -19,6 +19,7 @@ import (
 
 	"github.com/lightfield-mcp/lightfield-mcp/lfsim"
 	"github.com/lightfield-mcp/lightfield-mcp/lightfieldtest"
+	"github.com/lightfield-mcp/lightfield-mcp/tools"
 )
 
 // testKey is recognisable so that a leak anywhere is caught.
@@ -86,7 +87,7 @@ func refinedTool(t *testing.T, session *mcp.ClientSession) *mcp.Tool {
 				create = tool
 			}
 		}
-		if len(list.Tools) != 3 || create == nil {
+		if len(list.Tools) != len(tools.Tools()) || create == nil {
 			t.Fatalf("tools %v", list.Tools)
 		}
 		raw, _ := json.Marshal(create.InputSchema)
@@ -409,8 +410,12 @@ func TestTypeScriptClient(t *testing.T) {
 	if err != nil {
 		t.Fatalf("TypeScript client test failed: %v\n%s", err, out)
 	}
-	if n := len(fake.Created()); n != 1 {
-		t.Fatalf("%d opportunities stored by the TypeScript client, want 1\n%s", n, out)
+	// One deal repeated, and one for a new customer with its account, a
+	// note and a task, each stored once.
+	for objectType, want := range map[string]int{"opportunity": 2, "account": 1, "note": 1, "task": 1} {
+		if n := len(fake.CreatedOf(objectType)); n != want {
+			t.Errorf("%d %ss stored by the TypeScript client, want %d\n%s", n, objectType, want, out)
+		}
 	}
 }
 

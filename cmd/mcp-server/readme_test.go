@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/lightfield-mcp/lightfield-mcp/tools"
 )
 
 // readmeBlock is one fenced code block of the README.
@@ -254,7 +256,7 @@ func listTools(t *testing.T, what string, cmd *exec.Cmd) {
 	}
 	defer session.Close()
 	list, err := session.ListTools(ctx, nil)
-	if err != nil || len(list.Tools) != 3 {
+	if err != nil || len(list.Tools) != len(tools.Tools()) {
 		t.Fatalf("%s: tools %v, %v", what, list, err)
 	}
 }

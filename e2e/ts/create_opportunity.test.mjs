@@ -37,7 +37,7 @@ test('the TypeScript SDK lists the tool and creates an opportunity', async () =>
   const { client, stderr } = await connect();
   try {
     const tools = await refinedTools(client);
-    assert.deepEqual(tools.map((t) => t.name).sort(), ['create_opportunity', 'find_accounts', 'find_people']);
+    assert.deepEqual(tools.map((t) => t.name).sort(), ['create_account', 'create_opportunity', 'find_accounts', 'find_people']);
     const tool = tools.find((t) => t.name === 'create_opportunity');
     assert.deepEqual(tool.annotations, {
       title: 'Create opportunity', readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true,
@@ -105,6 +105,33 @@ test('the TypeScript SDK lists the tool and creates an opportunity', async () =>
     });
     assert.equal(wrong.isError, true);
     assert.match(text(wrong), /fields\.\$amount/);
+
+    // A new customer: the deal's refusal names create_account, which
+    // creates the account once; the deal then carries a note and a task.
+    const noAccount = await client.callTool({
+      name: 'create_opportunity',
+      arguments: { fields: { $name: 'Hooli platform', $stage: 'Discovery' }, relationships: { $account: 'Hooli' } },
+    });
+    assert.equal(noAccount.isError, true);
+    assert.match(text(noAccount), /create_account/);
+    const account = await client.callTool({ name: 'create_account', arguments: { fields: { $name: 'Hooli', $website: 'hooli.example' } } });
+    assert.equal(account.isError, undefined, text(account));
+    const accountID = account.structuredContent.account.id;
+    const sameAccount = await client.callTool({ name: 'create_account', arguments: { fields: { $name: 'hooli', $website: 'https://www.hooli.example' } } });
+    assert.equal(sameAccount.structuredContent.account.id, accountID, text(sameAccount));
+    const withExtras = await client.callTool({
+      name: 'create_opportunity',
+      arguments: {
+        fields: { $name: 'Hooli platform', $stage: 'Discovery' },
+        relationships: { $account: accountID, $owner: 'dana@ourco.example' },
+        note: { title: 'Discovery call', content: 'Needs SSO; budget approved.' },
+        followUp: { title: 'Send the proposal', due: '2026-12-04' },
+      },
+    });
+    assert.equal(withExtras.isError, undefined, text(withExtras));
+    assert.match(withExtras.structuredContent.note.id, /./);
+    assert.match(withExtras.structuredContent.followUp.id, /./);
+    assert.match(text(withExtras), /Added follow-up task "Send the proposal"/);
     assert.ok(!stderr().includes(LIGHTFIELD_API_KEY), 'the API key must never be logged');
   } finally {
     await client.close();
