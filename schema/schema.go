@@ -209,7 +209,7 @@ func fieldSchema(key string, def lfclient.FieldDefinition, advice string) *jsons
 		hint += ", as a plain number (40000, not \"$40k\")."
 	case lfclient.TypeDatetime:
 		p.Type, p.Format = "string", "date-time"
-		hint = "ISO 8601 with offset (2026-03-31T17:00:00+00:00), or a plain date YYYY-MM-DD, sent as 00:00 UTC that day."
+		hint = "ISO 8601 with offset (2026-03-31T17:00:00+00:00), or a plain date YYYY-MM-DD, sent as 12:00 UTC that day (the same date in every time zone from UTC-11 to UTC+11)."
 	case lfclient.TypeCheckbox:
 		p.Type = "boolean"
 	case lfclient.TypeEmail:

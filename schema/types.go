@@ -32,7 +32,7 @@ type NoteArgs struct {
 // FollowUpArgs is the follow-up task create_opportunity may add to the deal.
 type FollowUpArgs struct {
 	Title    string `json:"title" jsonschema:"minLength=1,description=What is to be done\\, e.g. Send the proposal."`
-	Due      string `json:"due,omitempty" jsonschema:"description=Optional. When it is due: YYYY-MM-DD (sent as 00:00 UTC that day) or ISO 8601 with offset."`
+	Due      string `json:"due,omitempty" jsonschema:"description=Optional. When it is due: YYYY-MM-DD (sent as 12:00 UTC that day) or ISO 8601 with offset."`
 	Assignee string `json:"assignee,omitempty" jsonschema:"description=Optional. The member who is to do it: their ID (mem_…)\\, email\\, full name\\, or first or last name alone. The deal's owner when left out."`
 }
 

@@ -378,6 +378,20 @@ func suggestion(input string, candidates map[string][]string) string {
 
 var countryCode = regexp.MustCompile(`^[A-Za-z]{2}$`)
 
+// bareDomain is a web address given without its scheme: hooli.example,
+// www.hooli.example/about.
+var bareDomain = regexp.MustCompile(`^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(/\S*)?$`)
+
+// withScheme makes a bare domain a URL (https://…), as people mean it; any
+// other value is sent as given.
+func withScheme(s string) string {
+	s = strings.TrimSpace(s)
+	if bareDomain.MatchString(s) {
+		return "https://" + s
+	}
+	return s
+}
+
 // checkValue checks one field value against its definition and returns the
 // value to send.
 func checkValue(path string, def lfclient.FieldDefinition, value any, ps *problems) (any, bool) {
@@ -412,7 +426,7 @@ func checkValue(path string, def lfclient.FieldDefinition, value any, ps *proble
 		}
 		t, err := parseDate(s)
 		if err != nil {
-			return bad("%s is not a date Lightfield accepts. Send YYYY-MM-DD (taken as 00:00 UTC) or an ISO 8601 date-time with offset such as 2026-03-31T17:00:00+00:00.", quote(s))
+			return bad("%s is not a date Lightfield accepts. Send YYYY-MM-DD (taken as 12:00 UTC that day) or an ISO 8601 date-time with offset such as 2026-03-31T17:00:00+00:00.", quote(s))
 		}
 		return t, true
 	case lfclient.TypeCheckbox:
@@ -422,15 +436,24 @@ func checkValue(path string, def lfclient.FieldDefinition, value any, ps *proble
 		}
 		return b, true
 	case lfclient.TypeEmail, lfclient.TypeURL:
+		web := func(s string) string {
+			if def.ValueType == lfclient.TypeURL {
+				return withScheme(s)
+			}
+			return s
+		}
 		if s, ok := value.(string); ok {
 			if def.TypeConfiguration.MultipleValues {
 				// A field of several values is sent as a list, as the
 				// contract's typed body declares it ($website).
-				return []string{s}, true
+				return []string{web(s)}, true
 			}
-			return s, true
+			return web(s), true
 		}
 		if items, ok := stringArray(value); ok {
+			for i := range items {
+				items[i] = web(items[i])
+			}
 			return items, true
 		}
 		return bad("must be a string or an array of strings, got %s.", jsonKind(value))
@@ -567,10 +590,16 @@ func number(value any) (float64, string) {
 // offset, never "Z" and never without one.
 const lightfieldTime = "2006-01-02T15:04:05.999999999-07:00"
 
+// dateOnlyHour is the hour (UTC) a plain date is sent at: at noon UTC the
+// date is the same from UTC-11 to UTC+11, so "closing March 31" shows as
+// March 31 in the Americas, Europe and Asia alike (midnight UTC would show
+// March 30 anywhere west of Greenwich).
+const dateOnlyHour = 12
+
 func parseDate(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if t, err := time.Parse(time.DateOnly, s); err == nil {
-		return t.Format(lightfieldTime), nil
+		return t.Add(dateOnlyHour * time.Hour).Format(lightfieldTime), nil
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {

@@ -97,7 +97,7 @@ func (s *Server) findOrCreateAccount(ctx context.Context, o *org, p *prepared, r
 		if link := deref(rec.HTTPLink); link != "" {
 			text += "\nOpen it in Lightfield: " + token(link)
 		}
-		r := schema.Resolution{Relationship: "$account", ID: c.ID, Name: c.Name, Website: c.Detail, MatchedBy: "existing account, same " + how}
+		r := schema.Resolution{Relationship: "$account", ID: c.ID, Name: c.Name, Website: c.Detail, MatchedBy: how + " (an existing account)"}
 		return mcp.NewToolResultStructured(result, text+interpretationText(result.Resolved, result.FieldKeys)), &r
 	}
 	if call.dryRun {

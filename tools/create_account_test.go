@@ -99,7 +99,7 @@ func TestCreateAccountResolvesTheOwner(t *testing.T) {
 	res := h.callTool(t, CreateAccountName, `{"fields":{"$name":"Pied Piper","$website":"piedpiper.example"},"relationships":{"$owner":"dana@ourco.example"}}`)
 	mustSucceed(t, res)
 	stored := h.fake.CreatedOf("account")
-	if len(stored) != 1 || !strings.Contains(string(stored[0]), "mem_01dana") {
+	if len(stored) != 1 || !strings.Contains(string(stored[0]), "mem_01dana") || !strings.Contains(string(stored[0]), `"https://piedpiper.example"`) {
 		t.Fatalf("stored %s", stored)
 	}
 }

@@ -114,7 +114,11 @@ func (s *Server) createOpportunity(ctx context.Context, req mcp.CallToolRequest)
 		result.DryRun, result.Request = true, &call.params
 		text := fmt.Sprintf("Dry run: nothing was sent. create_opportunity would POST this body to /v1/opportunities with Idempotency-Key %s:\n%s", key, body)
 		text += dryRunExtrasText(call, &result)
-		text += interpretationText(result.Resolved, result.FieldKeys) + warningsText(result.Warnings) + "\nCall again without dryRun to create it." + opportunityKind.staleNote(p.defs, p.defsErr)
+		next := "\nCall again without dryRun to create it."
+		if len(result.Warnings) > 0 {
+			next = "\nCheck the warnings, then call again without dryRun to create it."
+		}
+		text += interpretationText(result.Resolved, result.FieldKeys) + warningsText(result.Warnings) + next + opportunityKind.staleNote(p.defs, p.defsErr)
 		return mcp.NewToolResultStructured(result, text), nil
 	}
 
@@ -125,20 +129,26 @@ func (s *Server) createOpportunity(ctx context.Context, req mcp.CallToolRequest)
 	}
 	result.Opportunity, result.Replayed = w.obj.Raw, w.replayed
 	result.Warnings = append(result.Warnings, w.warnings...)
-	text := createdText(w.obj, call.params, p.defs, result) + interpretationText(result.Resolved, result.FieldKeys) + warningsText(result.Warnings)
+	extras, added, failed := s.createExtras(ctx, o, call, w.obj, &result)
+	text := createdText(w.obj, call.params, p.defs, result, added) + interpretationText(result.Resolved, result.FieldKeys) + warningsText(result.Warnings)
 	for _, n := range notes {
 		text += "\n" + n
 	}
-	extras, failed := s.createExtras(ctx, o, call, w.obj, &result)
 	res := mcp.NewToolResultStructured(result, text+extras+opportunityKind.staleNote(p.defs, p.defsErr))
 	res.IsError = failed
 	return res, nil
 }
 
-func createdText(opp *lfclient.Object, sent lfclient.CreateParams, defs *lfclient.Definitions, r schema.CreateOpportunityResult) string {
+// createdText says what became of the opportunity; added names the parts
+// (note, follow-up task) this call wrote beside a replayed one.
+func createdText(opp *lfclient.Object, sent lfclient.CreateParams, defs *lfclient.Definitions, r schema.CreateOpportunityResult, added []string) string {
 	var b strings.Builder
 	if r.Replayed {
-		fmt.Fprintf(&b, "Already created at %s — nothing new was written: an earlier call with the same Idempotency-Key created it, and Lightfield returned that opportunity. ", token(opp.CreatedAt))
+		what := "nothing new was written"
+		if len(added) > 0 {
+			what = "the opportunity was not written again; only the " + strings.Join(added, " and the ") + " added below " + map[bool]string{true: "is", false: "are"}[len(added) == 1] + " new"
+		}
+		fmt.Fprintf(&b, "Already created at %s — %s: an earlier call with the same Idempotency-Key created it, and Lightfield returned that opportunity. ", token(opp.CreatedAt), what)
 		b.WriteString("Opportunity")
 	} else {
 		b.WriteString("Created opportunity")
@@ -183,14 +193,21 @@ func named(res schema.Resolution) string {
 func interpretationText(resolved []schema.Resolution, fieldKeys []schema.FieldKey) string {
 	var b strings.Builder
 	for _, res := range resolved {
-		if res.MatchedBy == "ID" {
-			fmt.Fprintf(&b, "\nrelationships.%s %s is %s", res.Relationship, token(res.Input), quote(res.Name))
+		path := "relationships." + res.Relationship
+		if res.Relationship == assigneeKey {
+			path = assigneeKey
+		}
+		switch res.MatchedBy {
+		case "ID":
+			fmt.Fprintf(&b, "\n%s %s is %s", path, token(res.Input), quote(res.Name))
 			if detail := res.Website + res.Email; detail != "" {
 				fmt.Fprintf(&b, " (%s)", token(detail))
 			}
 			b.WriteString(".")
-		} else {
-			fmt.Fprintf(&b, "\nrelationships.%s %s → %s, matched by %s.", res.Relationship, quote(res.Input), named(res), res.MatchedBy)
+		case createdInThisCall:
+			fmt.Fprintf(&b, "\n%s %s → the new account %s, created in this call as the person agreed.", path, quote(res.Input), named(res))
+		default:
+			fmt.Fprintf(&b, "\n%s %s → %s, matched by %s.", path, quote(res.Input), named(res), res.MatchedBy)
 		}
 	}
 	for _, fk := range fieldKeys {

@@ -246,7 +246,7 @@ func TestCreateFromASentence(t *testing.T) {
 	}
 	json.Unmarshal(posts[0].Body, &sent)
 	want := map[string]any{
-		"$stage": "opt_st_disc", "$amount": 40000.0, "$closeDate": "2026-03-31T00:00:00+00:00",
+		"$stage": "opt_st_disc", "$amount": 40000.0, "$closeDate": "2026-03-31T12:00:00+00:00",
 		"dealSource": "opt_src_partner", "productLines": []any{"opt_pl_analytics"},
 		"procurementPhone": []any{"+14155550100"}, "billingAddress": map[string]any{"city": "Berlin", "country": "DE"},
 	}

@@ -105,7 +105,7 @@ func optionObject(args map[string]any, key string, known map[string]bool, ps *pr
 		}
 		return v
 	default:
-		ps.add(key, "must be an object, got %s.", jsonKind(v))
+		ps.add(key, "must be an object {%s}, got %s.", strings.Join(sortedKeys(known), ", "), jsonKind(v))
 		return nil
 	}
 }
@@ -159,8 +159,9 @@ func dryRunExtrasText(call *checkedCall, result *schema.CreateOpportunityResult)
 // createExtras creates the note and the follow-up task once the deal
 // exists, each under a key derived from its body (which names the deal),
 // so that repeating the call replays a part already written and creates a
-// missing one once. It returns the text to add and whether a part failed.
-func (s *Server) createExtras(ctx context.Context, o *org, call *checkedCall, opp *lfclient.Object, result *schema.CreateOpportunityResult) (string, bool) {
+// missing one once. It returns the text to add, the parts newly written,
+// and whether a part failed.
+func (s *Server) createExtras(ctx context.Context, o *org, call *checkedCall, opp *lfclient.Object, result *schema.CreateOpportunityResult) (text string, added []string, failed bool) {
 	note, task := extraBodies(call, opp.ID)
 	type part struct {
 		name, what string
@@ -186,7 +187,6 @@ func (s *Server) createExtras(ctx context.Context, o *org, call *checkedCall, op
 	}
 	parallel(tasks)
 	var b strings.Builder
-	failed := false
 	for _, p := range parts {
 		title, _ := p.body.Fields["$title"].(string)
 		if p.failure != "" {
@@ -199,12 +199,14 @@ func (s *Server) createExtras(ctx context.Context, o *org, call *checkedCall, op
 		verb := "Added"
 		if p.w.replayed {
 			verb = "Already added earlier:"
+		} else {
+			added = append(added, p.what)
 		}
 		fmt.Fprintf(&b, "\n%s %s %s (%s)", verb, p.what, quote(title), token(p.w.obj.ID))
 		if p.kind == taskKind {
 			if due, ok := p.body.Fields["$dueAt"].(string); ok {
-				// A plain date was sent as midnight UTC: say the date.
-				fmt.Fprintf(&b, ", due %s", strings.TrimSuffix(due, "T00:00:00+00:00"))
+				// A plain date was sent at noon UTC: say the date.
+				fmt.Fprintf(&b, ", due %s", strings.TrimSuffix(due, "T12:00:00+00:00"))
 			}
 			assignee := p.body.Relationships["$assignedTo"].(string)
 			shown := token(assignee)
@@ -219,7 +221,7 @@ func (s *Server) createExtras(ctx context.Context, o *org, call *checkedCall, op
 		b.WriteString(", linked to the opportunity and its account.")
 		result.Warnings = append(result.Warnings, p.w.warnings...)
 	}
-	return b.String(), failed
+	return b.String(), added, failed
 }
 
 // offerAccount handles a deal whose account does not exist yet: when the
@@ -273,8 +275,15 @@ func (s *Server) offerAccount(ctx context.Context, req mcp.CallToolRequest, o *o
 		return nil, res
 	}
 	account.Input = name
+	if account.MatchedBy == "created" {
+		account.MatchedBy = createdInThisCall
+	}
 	return account, nil
 }
+
+// createdInThisCall is how a deal's account created after the person
+// agreed is said to have matched.
+const createdInThisCall = "created in this call"
 
 // newAccountQuestion names the question create_opportunity puts when the
 // deal's account does not exist.

@@ -58,7 +58,7 @@ func TestDealWithNoteAndFollowUp(t *testing.T) {
 	if got := tasks[0].Text("$status"); got != "TODO" {
 		t.Errorf("task status %q", got)
 	}
-	if got := tasks[0].Text("$dueAt"); !strings.HasPrefix(got, "2026-12-04T00:00:00") {
+	if got := tasks[0].Text("$dueAt"); !strings.HasPrefix(got, "2026-12-04T12:00:00") {
 		t.Errorf("task due %q", got)
 	}
 	for _, w := range []string{`Added note "Discovery call"`, `Added follow-up task "Send the proposal"`, "due 2026-12-04, assigned to \"Dana Scully\" (mem_01dana"} {
@@ -71,9 +71,24 @@ func TestDealWithNoteAndFollowUp(t *testing.T) {
 	}
 	checkBodiesAgainstContract(t, h)
 
-	mustSucceed(t, h.call(t, dealWithExtras))
+	repeat := h.call(t, dealWithExtras)
+	mustSucceed(t, repeat)
 	if o, n, k := len(h.fake.Created()), len(h.fake.CreatedOf("note")), len(h.fake.CreatedOf("task")); o != 1 || n != 1 || k != 1 {
 		t.Fatalf("after a repeat: %d opportunities, %d notes, %d tasks", o, n, k)
+	}
+	if !strings.Contains(text(repeat), "nothing new was written") || !strings.Contains(text(repeat), `Already added earlier: note "Discovery call"`) {
+		t.Errorf("a repeat does not say nothing was written: %s", text(repeat))
+	}
+
+	// The same deal with another note: the deal is replayed, the new note
+	// is added, and the text does not claim that nothing was written.
+	other := h.call(t, strings.Replace(dealWithExtras, "Budget approved", "Budget approved by the CFO", 1))
+	mustSucceed(t, other)
+	if n := len(h.fake.CreatedOf("note")); n != 2 {
+		t.Fatalf("%d notes, want the second one added", n)
+	}
+	if msg := text(other); strings.Contains(msg, "nothing new was written") || !strings.Contains(msg, "only the note added below is new") {
+		t.Errorf("the header misstates what was written: %s", msg)
 	}
 }
 

@@ -105,29 +105,45 @@ func choosePeople(query string, pool []candidate, member bool, scopes []scope) (
 // off a three-letter name is any other three-letter name.
 const minTypoLength = 5
 
+// minPrefixLength is the shortest query whose completions are offered:
+// "Dan" suggests Dana.
+const minPrefixLength = 3
+
 // nearPeople returns up to maxSuggestions people of pool whose names or
-// emails are close to query.
+// emails start with query (what find_people also offers) or, for longer
+// queries, are close to it.
 func nearPeople(query string, pool []candidate) []candidate {
-	if len([]rune(normalize(query))) < minTypoLength {
-		return nil
-	}
-	names := map[string][]string{}
-	byID := map[string]candidate{}
-	oneWord := !strings.Contains(strings.TrimSpace(query), " ")
-	for _, c := range pool {
-		// A name's parts are compared only with a one-word query: "Sam
-		// Ortis" is close to "Sam Ortiz", not to every Sam.
-		names[c.ID] = append([]string{c.Name}, c.emails...)
-		if oneWord {
-			names[c.ID] = append(names[c.ID], c.first, c.last)
-		}
-		byID[c.ID] = c
-	}
+	q := foldName(query)
 	var near []candidate
-	for _, id := range closest(query, names, maxSuggestions) {
-		near = append(near, byID[id])
+	if len([]rune(q)) >= minPrefixLength {
+		for _, c := range pool {
+			for _, n := range append([]string{c.Name, c.first, c.last}, c.emails...) {
+				if n != "" && strings.HasPrefix(foldName(n), q) {
+					near = append(near, c)
+					break
+				}
+			}
+		}
 	}
-	return near
+	if len([]rune(normalize(query))) >= minTypoLength {
+		names := map[string][]string{}
+		byID := map[string]candidate{}
+		oneWord := !strings.Contains(strings.TrimSpace(query), " ")
+		for _, c := range pool {
+			// A name's parts are compared only with a one-word query: "Sam
+			// Ortis" is close to "Sam Ortiz", not to every Sam.
+			names[c.ID] = append([]string{c.Name}, c.emails...)
+			if oneWord {
+				names[c.ID] = append(names[c.ID], c.first, c.last)
+			}
+			byID[c.ID] = c
+		}
+		for _, id := range closest(query, names, maxSuggestions) {
+			near = append(near, byID[id])
+		}
+	}
+	near = uniquePeople(near)
+	return near[:min(len(near), maxSuggestions)]
 }
 
 // uniquePeople drops repeated IDs, keeping the first.

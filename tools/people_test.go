@@ -203,3 +203,13 @@ func TestSlipsSayWhatToDo(t *testing.T) {
 		t.Errorf("a dry run of a duplicate does not warn in its text: %s", text(res))
 	}
 }
+
+// TestBeginningOfANameIsOffered: a member named by the beginning of their
+// name ("Dan" for Dana) is not guessed, but offered, as find_people would.
+func TestBeginningOfANameIsOffered(t *testing.T) {
+	h := newHarness(t, true)
+	res := h.call(t, `{"fields":{"$name":"Prefix deal","$stage":"Discovery"},"relationships":{"$account":"acc_01acme","$owner":"Dan"}}`)
+	if !res.IsError || !strings.Contains(text(res), `Close matches: "Dana Scully"`) {
+		t.Fatalf("%s", text(res))
+	}
+}

@@ -185,7 +185,7 @@ func TestFieldsByLabel(t *testing.T) {
 	res := h.call(t, `{"fields":{"$name":"x","$stage":"Discovery","deal source":"Inbound","Close Date":"2026-03-31"},"relationships":{"Account":"acc_01acme"}}`)
 	sc := mustSucceed(t, res)
 	sent := sentBody(t, h)
-	if sent.Fields["dealSource"] != "opt_src_in" || sent.Fields["$closeDate"] != "2026-03-31T00:00:00+00:00" || sent.Relationships["$account"] != "acc_01acme" {
+	if sent.Fields["dealSource"] != "opt_src_in" || sent.Fields["$closeDate"] != "2026-03-31T12:00:00+00:00" || sent.Relationships["$account"] != "acc_01acme" {
 		t.Fatalf("sent %+v", sent)
 	}
 	keys, _ := json.Marshal(sc["fieldKeys"])
