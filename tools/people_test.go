@@ -213,3 +213,23 @@ func TestBeginningOfANameIsOffered(t *testing.T) {
 		t.Fatalf("%s", text(res))
 	}
 }
+
+// TestOneRefusalListsEverything: a call with a wrong field and a name that
+// matches nobody is refused once, listing both, so that one corrected call
+// can succeed; an ambiguous name is then listed, not put to the person.
+func TestOneRefusalListsEverything(t *testing.T) {
+	asked := 0
+	h := startHarness(t, harnessOptions{load: true, elicit: func(mcp.ElicitationRequest) *mcp.ElicitationResult {
+		asked++
+		return &mcp.ElicitationResult{ElicitationResponse: mcp.ElicitationResponse{Action: mcp.ElicitationResponseActionDecline}}
+	}})
+	res := h.call(t, `{"fields":{"$name":"Both","$stage":"Nope"},"relationships":{"$account":"Globex","$owner":"Nobody Known"}}`)
+	for _, w := range []string{"3 problems", "fields.$stage", "relationships.$owner: no member", `"Globex" matches 2 accounts`} {
+		if !strings.Contains(text(res), w) {
+			t.Errorf("lacks %q: %s", w, text(res))
+		}
+	}
+	if asked != 0 || len(h.posts()) != 0 {
+		t.Fatalf("asked %d times, %d POSTs", asked, len(h.posts()))
+	}
+}

@@ -85,13 +85,19 @@ func (s *Server) prepare(ctx context.Context, req mcp.CallToolRequest, o *org, k
 		call, ps = checkCall(k, raw, p.defs)
 	}
 	if len(ps) > 0 {
+		// The names are looked up all the same, so that one refusal lists
+		// everything there is to fix.
+		if len(call.refs)+len(call.ids) > 0 {
+			_, more, _ := o.resolveReferences(ctx, req, &call, false)
+			ps = append(ps, more...)
+		}
 		return nil, mcp.NewToolResultError(ps.text(k.tool) + k.staleNote(p.defs, p.defsErr))
 	}
 	var wg sync.WaitGroup
 	if findExisting != nil {
 		wg.Go(func() { p.existing, p.existingErr = findExisting(ctx, &call) })
 	}
-	resolved, ps, ask := o.resolveReferences(ctx, req, &call)
+	resolved, ps, ask := o.resolveReferences(ctx, req, &call, true)
 	wg.Wait()
 	p.call, p.resolved = call, resolved
 	if ask != nil {

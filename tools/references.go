@@ -52,8 +52,9 @@ const (
 // the deal's account's contacts. A name that matches several records is put
 // to the person when the client can elicit (the returned result asks for
 // it); otherwise, like a name that matches nothing, it becomes a problem
-// listing the candidates.
-func (o *org) resolveReferences(ctx context.Context, req mcp.CallToolRequest, call *checkedCall) ([]schema.Resolution, problems, *mcp.CallToolResult) {
+// listing the candidates. With mayAsk false (the call is refused anyway)
+// nobody is asked.
+func (o *org) resolveReferences(ctx context.Context, req mcp.CallToolRequest, call *checkedCall, mayAsk bool) ([]schema.Resolution, problems, *mcp.CallToolResult) {
 	found := make([]search, len(call.refs))
 	echoes := make([]echo, len(call.ids))
 	var members []lfclient.Record
@@ -114,7 +115,7 @@ func (o *org) resolveReferences(ctx context.Context, req mcp.CallToolRequest, ca
 					ps.add(ref.path, "%s", msg)
 				}
 				chosen = c
-			case canElicit(ctx):
+			case mayAsk && canElicit(ctx):
 				ask = append(ask, ambiguity{ref, l.matches})
 			default:
 				ps.add(ref.path, "%s", severalText(ref, l.matches))
