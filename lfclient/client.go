@@ -258,6 +258,33 @@ func (c *Client) Definitions(ctx context.Context, objectType string) (*Definitio
 	return &defs, nil
 }
 
+// KeyInfo is the answer of GET /v1/auth/validate: what the key is and
+// the scopes it was granted (none listed: full access).
+type KeyInfo struct {
+	Active      bool     `json:"active"`
+	TokenType   string   `json:"tokenType"`
+	SubjectType string   `json:"subjectType"`
+	Scopes      []string `json:"scopes"`
+}
+
+// FullAccess reports whether the key may use every scope.
+func (k *KeyInfo) FullAccess() bool { return len(k.Scopes) == 0 }
+
+// Validate asks Lightfield whether the client's key is active and which
+// scopes it has (GET /v1/auth/validate); a refused key is a 401 *Error.
+func (c *Client) Validate(ctx context.Context) (*KeyInfo, error) {
+	var info KeyInfo
+	err := c.do(ctx, request{cat: Read, method: http.MethodGet, path: "/v1/auth/validate",
+		decode: func(raw []byte) error {
+			info = KeyInfo{}
+			return json.Unmarshal(raw, &info)
+		}})
+	if err != nil {
+		return nil, fmt.Errorf("validate the key: %w", err)
+	}
+	return &info, nil
+}
+
 // request is one API call.
 type request struct {
 	cat                 Category

@@ -472,3 +472,23 @@ func TestPlausibleKey(t *testing.T) {
 		}
 	}
 }
+
+// TestValidate: the key's scopes are read as Lightfield states them, an
+// empty list meaning full access; a refused key is a 401.
+func TestValidate(t *testing.T) {
+	fake, ts := newFake(t)
+	info, err := newClient(t, ts.URL).Validate(context.Background())
+	if err != nil || !info.Active || !info.FullAccess() {
+		t.Fatalf("%+v %v", info, err)
+	}
+	fake.SetScopes("opportunities:read", "opportunities:create")
+	info, err = newClient(t, ts.URL).Validate(context.Background())
+	if err != nil || info.FullAccess() || len(info.Scopes) != 2 {
+		t.Fatalf("%+v %v", info, err)
+	}
+	_, err = newClient(t, ts.URL, func(c *Config) { c.APIKey = "sk_lf_wrong" }).Validate(context.Background())
+	var apiErr *Error
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 401 {
+		t.Fatalf("a wrong key: %v", err)
+	}
+}

@@ -280,6 +280,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	coll, isList := collections[r.URL.Path]
 	item, isItem := collections[path.Dir(r.URL.Path)]
 	switch {
+	case r.Method == http.MethodGet && r.URL.Path == "/v1/auth/validate":
+		s.mu.Lock()
+		scopes := slices.Clone(s.scopes)
+		s.mu.Unlock()
+		if scopes == nil {
+			scopes = []string{} // empty: full access
+		}
+		answer, _ := json.Marshal(map[string]any{"active": true, "tokenType": "api_key", "subjectType": "user", "scopes": scopes})
+		if s.sleep(r, fault.Delay) {
+			s.answer(w, fault, http.StatusOK, answer)
+		}
 	case r.Method == http.MethodGet && isItem && path.Base(r.URL.Path) == "definitions":
 		if s.requireScope(w, item.readScope) {
 			s.definitions(w, r, item.objectType, fault)
@@ -466,8 +477,8 @@ func rateCategory(r *http.Request) string {
 	switch {
 	case r.Method == http.MethodPost:
 		return "write"
-	case collections[path.Dir(r.URL.Path)].objectType != "":
-		return "read" // retrieve by ID, or definitions
+	case collections[path.Dir(r.URL.Path)].objectType != "" || r.URL.Path == "/v1/auth/validate":
+		return "read" // retrieve by ID, definitions, or the key's validation
 	}
 	return "search"
 }

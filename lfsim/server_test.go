@@ -93,6 +93,8 @@ func TestContractResponses(t *testing.T) {
 		{"account by ID", call{method: "GET", path: "/v1/accounts/acc_01acme"}, nil, 200, "AccountRetrieveResponse"},
 		{"contact by ID", call{method: "GET", path: "/v1/contacts/con_01samo"}, nil, 200, "ContactRetrieveResponse"},
 		{"member by ID", call{method: "GET", path: "/v1/members/mem_01dana"}, nil, 200, "MemberRetrieveResponse"},
+		{"the key's scopes", call{method: "GET", path: "/v1/auth/validate"}, nil, 200, "AuthValidateResponse"},
+		{"a wrong key's scopes", call{method: "GET", path: "/v1/auth/validate", header: map[string]string{"Authorization": "Bearer sk_lf_wrong"}}, nil, 401, "UnauthorizedError"},
 		{"no such account", call{method: "GET", path: "/v1/accounts/acc_nothing"}, nil, 404, "NotFoundError"},
 		{"a contact is no account", call{method: "GET", path: "/v1/accounts/con_01samo"}, nil, 404, "NotFoundError"},
 		{"unknown field", call{method: "POST", path: "/v1/opportunities", body: `{"fields":{"$name":"x","$stage":"Discovery","nope":1},"relationships":{"$account":"acc_01acme"}}`}, nil, 400, "BadRequestError"},
