@@ -17,6 +17,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/lightfield-mcp/lightfield-mcp/oauth"
 	"github.com/lightfield-mcp/lightfield-mcp/tools"
 )
 
@@ -37,6 +38,9 @@ type httpConfig struct {
 	// key that opened its event stream, or any when it has none here
 	// (tools.Server.SessionCaller).
 	sessionCaller func(sessionID, key string) bool
+	// auth signs people in with OAuth; nil when LIGHTFIELD_TOKEN_SECRET is
+	// not set (then only Lightfield keys are accepted as Bearer tokens).
+	auth *oauth.Server
 }
 
 // Limits of the HTTP transport.
@@ -98,13 +102,17 @@ func serveHTTP(ctx context.Context, mcpServer *server.MCPServer, cfg httpConfig,
 		w.Write([]byte(`{"status":"ok"}`))
 	})
 	mux.Handle("/mcp", guard(streamable, cfg, &atomic.Int64{}, logger))
-	// OAuth clients look for sign-in here on a 401; until this server
-	// offers it, they get a JSON answer that says what to send instead of
-	// a plain-text 404 they cannot parse.
-	for _, path := range []string{"/.well-known/", "/register", "/authorize", "/token"} {
-		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
-			httpError(w, http.StatusNotFound, "oauth_not_offered", "This server does not offer OAuth sign-in: send your Lightfield API key (sk_lf_…) as Authorization: Bearer <key>.")
-		})
+	if cfg.auth != nil {
+		cfg.auth.Register(mux)
+	} else {
+		// OAuth clients look for sign-in here on a 401; without it, they
+		// get a JSON answer that says what to send instead of a
+		// plain-text 404 they cannot parse.
+		for _, path := range []string{"/.well-known/", "/register", "/authorize", "/token"} {
+			mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+				httpError(w, http.StatusNotFound, "oauth_not_offered", "This server does not offer OAuth sign-in (its operator did not set LIGHTFIELD_TOKEN_SECRET): send your Lightfield API key (sk_lf_…) as Authorization: Bearer <key>.")
+			})
+		}
 	}
 
 	addr := loopbackDefault(cfg.addr)
@@ -195,9 +203,28 @@ func guard(next http.Handler, cfg httpConfig, streams *atomic.Int64, logger *slo
 		token := bearer(r)
 		if token == "" && !cfg.singleTenant {
 			logger.Info("refused a request without a key", "path", r.URL.Path)
+			if cfg.auth != nil {
+				// OAuth clients follow resource_metadata to sign in.
+				w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer realm="lightfield-mcp", resource_metadata=%q`, cfg.auth.ResourceMetadataURL()))
+				httpError(w, http.StatusUnauthorized, "unauthorized", "Sign in with OAuth (see WWW-Authenticate), or send your Lightfield API key (sk_lf_…) as Authorization: Bearer <key>.")
+				return
+			}
 			w.Header().Set("WWW-Authenticate", `Bearer realm="lightfield-mcp", error="invalid_request", error_description="send your Lightfield API key as a Bearer token"`)
 			httpError(w, http.StatusUnauthorized, "unauthorized", "Send your Lightfield API key (sk_lf_…) as Authorization: Bearer <key>.")
 			return
+		}
+		if cfg.auth != nil && oauth.IsSealed(token) {
+			// An access token this server issued stands for a Lightfield
+			// key: it is opened here (nothing kept, nothing asked
+			// upstream), and the request goes on with the key.
+			key, err := cfg.auth.APIKey(token)
+			if err != nil {
+				refuseToken(w, r, logger, cfg, err)
+				return
+			}
+			r = r.Clone(r.Context())
+			r.Header.Set("Authorization", "Bearer "+key)
+			token = key
 		}
 		if token != "" {
 			// The session an event stream registers is filed under its
@@ -207,7 +234,7 @@ func guard(next http.Handler, cfg httpConfig, streams *atomic.Int64, logger *slo
 		if token != "" && cfg.keyProblem != nil {
 			// Refused before any state is kept or request sent upstream.
 			if err := cfg.keyProblem(token); err != nil {
-				refuseToken(w, r, logger, err)
+				refuseToken(w, r, logger, cfg, err)
 				return
 			}
 		}
@@ -220,7 +247,7 @@ func guard(next http.Handler, cfg httpConfig, streams *atomic.Int64, logger *slo
 			err := cfg.verifyCaller(r.Context(), token)
 			switch {
 			case errors.Is(err, tools.ErrKeyRejected):
-				refuseToken(w, r, logger, err)
+				refuseToken(w, r, logger, cfg, err)
 				return
 			case err != nil && r.Method == http.MethodGet:
 				w.Header().Set("Retry-After", "5")
@@ -276,16 +303,23 @@ func httpError(w http.ResponseWriter, status int, code, message string) {
 
 // refuseToken answers 401 for a Bearer token that is refused, saying why
 // in the header clients read and in the body people read.
-func refuseToken(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
+func refuseToken(w http.ResponseWriter, r *http.Request, logger *slog.Logger, cfg httpConfig, err error) {
 	logger.Info("refused a request's token", "path", r.URL.Path, "reason", tokenReason(err))
-	w.Header().Set("WWW-Authenticate", `Bearer realm="lightfield-mcp", error="invalid_token", error_description="`+tokenReason(err)+`"`)
+	challenge := `Bearer realm="lightfield-mcp", error="invalid_token", error_description="` + tokenReason(err) + `"`
+	if cfg.auth != nil {
+		challenge += fmt.Sprintf(`, resource_metadata=%q`, cfg.auth.ResourceMetadataURL())
+	}
+	w.Header().Set("WWW-Authenticate", challenge)
 	httpError(w, http.StatusUnauthorized, "invalid_token", err.Error())
 }
 
 // tokenReason names, for headers and logs, why a token was refused.
 func tokenReason(err error) string {
-	if errors.Is(err, tools.ErrKeyRejected) {
+	switch {
+	case errors.Is(err, tools.ErrKeyRejected):
 		return "Lightfield rejected this API key"
+	case errors.Is(err, oauth.ErrTokenRejected):
+		return "the access token is invalid or expired"
 	}
 	return "not a Lightfield API key"
 }

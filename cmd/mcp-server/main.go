@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
 	"github.com/lightfield-mcp/lightfield-mcp/lfsim"
+	"github.com/lightfield-mcp/lightfield-mcp/oauth"
 	"github.com/lightfield-mcp/lightfield-mcp/tools"
 )
 
@@ -202,6 +204,7 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 		}
 	}
 	opts := tools.Options{DefinitionsTTL: ttl, CallTimeout: callTimeout, Sandbox: sandbox}
+	var auth *oauth.Server
 	// Over HTTP a request's own key always wins; the operator's serves only
 	// requests without one. The sandbox has no keys to tell apart.
 	if *httpAddr != "" && !sandbox {
@@ -217,6 +220,13 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 		if err := cfg.CheckBaseURL(); err != nil {
 			fmt.Fprintf(stderr, "lightfield-mcp: %v\n", err)
 			return 2
+		}
+		if secret := env("LIGHTFIELD_TOKEN_SECRET"); secret != "" {
+			var err error
+			if auth, err = authServer(secret, *httpAddr, env, cfg, unverified, logger); err != nil {
+				fmt.Fprintf(stderr, "lightfield-mcp: %v\n", err)
+				return 2
+			}
 		}
 	}
 
@@ -245,7 +255,7 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 	if *httpAddr != "" {
 		return serveHTTP(ctx, mcpServer, httpConfig{addr: *httpAddr, singleTenant: client != nil, callTimeout: callTimeout, allowedOrigins: allowedOrigins,
 			keyProblem: lightfield.CallerKeyProblem, verifyCaller: lightfield.VerifyCaller,
-			sessionCaller: lightfield.SessionCaller}, logger)
+			sessionCaller: lightfield.SessionCaller, auth: auth}, logger)
 	}
 	stdio := server.NewStdioServer(mcpServer)
 	stdio.SetErrorLogger(slog.NewLogLogger(logger.Handler(), slog.LevelError))
@@ -254,6 +264,48 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 		return 1
 	}
 	return 0
+}
+
+// authServer makes the OAuth authorization server from the settings:
+// LIGHTFIELD_TOKEN_SECRET seals, LIGHTFIELD_TOKEN_OLD_SECRETS (comma-
+// separated) still open, LIGHTFIELD_PUBLIC_URL is where clients reach the
+// server (by default, on loopback, the address it listens at).
+func authServer(secret, addr string, env func(string) string, cfg lfclient.Config, unverified *rate.Limiter, logger *slog.Logger) (*oauth.Server, error) {
+	publicURL := env("LIGHTFIELD_PUBLIC_URL")
+	if publicURL == "" {
+		listen := loopbackDefault(addr)
+		if host, _, _ := net.SplitHostPort(listen); host != "127.0.0.1" && host != "localhost" && host != "::1" {
+			return nil, errors.New("LIGHTFIELD_TOKEN_SECRET is set, so OAuth sign-in is offered: set LIGHTFIELD_PUBLIC_URL to the https:// address clients reach this server at (the address of the load balancer or proxy that terminates TLS)")
+		}
+		publicURL = "http://" + listen
+	}
+	secrets := []string{secret}
+	for _, old := range strings.Split(env("LIGHTFIELD_TOKEN_OLD_SECRETS"), ",") {
+		if old = strings.TrimSpace(old); old != "" {
+			secrets = append(secrets, old)
+		}
+	}
+	allowPrivate, err := boolSetting(false, "LIGHTFIELD_OAUTH_ALLOW_PRIVATE_CLIENT_METADATA", env)
+	if err != nil {
+		return nil, err
+	}
+	return oauth.New(oauth.Config{
+		PublicURL: publicURL,
+		Secrets:   secrets,
+		// The sign-in page's key is checked under the budget of keys not
+		// yet accepted.
+		Validate: func(ctx context.Context, apiKey string) (*lfclient.KeyInfo, error) {
+			c := cfg
+			c.APIKey, c.Unverified = apiKey, unverified
+			client, err := lfclient.New(c)
+			if err != nil {
+				return nil, err
+			}
+			return client.Validate(ctx)
+		},
+		AllowPrivateClientMetadata: allowPrivate,
+		Log:                        logger,
+	})
 }
 
 // durationSetting is the flag's value when set, else the variable's, else 0

@@ -1,0 +1,266 @@
+package oauth
+
+import (
+	"errors"
+	"html/template"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
+)
+
+// authRequest is an authorization request that passed its checks, held by
+// the sign-in page while the person pastes their key.
+type authRequest struct {
+	ClientID      string `json:"cid"`
+	ClientName    string `json:"cn"`
+	RedirectURI   string `json:"ru"`
+	State         string `json:"st,omitempty"`
+	CodeChallenge string `json:"cc"`
+}
+
+// grant is a key Lightfield accepted, awaiting the person's confirmation.
+type grant struct {
+	Request authRequest `json:"req"`
+	APIKey  string      `json:"k"`
+}
+
+// authorize serves the sign-in: GET checks the request and shows the page;
+// POST with the key checks it with Lightfield and shows its scopes; POST
+// with the grant sends the person back to their app with a code.
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodGet:
+		s.startSignIn(w, r)
+	case http.MethodPost:
+		r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+		if err := r.ParseForm(); err != nil {
+			s.page(w, http.StatusBadRequest, page{Problem: "The form could not be read. Start again from your app."})
+			return
+		}
+		if r.PostForm.Get("grant") != "" {
+			s.finishSignIn(w, r)
+			return
+		}
+		s.checkKey(w, r)
+	default:
+		w.Header().Set("Allow", "GET, POST")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	}
+}
+
+func (s *Server) startSignIn(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	c, err := s.client(r.Context(), q.Get("client_id"))
+	if err != nil {
+		// Without a known client there is nowhere safe to send an error.
+		s.page(w, http.StatusBadRequest, page{Problem: "This app could not be identified (" + err.Error() + "). Start again from your app; if it keeps happening, its OAuth registration is broken."})
+		return
+	}
+	redirect := q.Get("redirect_uri")
+	if redirect == "" && len(c.RedirectURIs) == 1 {
+		redirect = c.RedirectURIs[0]
+	}
+	if !slices.Contains(c.RedirectURIs, redirect) {
+		s.page(w, http.StatusBadRequest, page{Problem: "The app asked to be sent back to an address it did not register (" + redirect + "). Nothing was shared."})
+		return
+	}
+	back := func(code, description string) {
+		http.Redirect(w, r, withQuery(redirect, map[string]string{"error": code, "error_description": description, "state": q.Get("state"), "iss": s.issuer}), http.StatusFound)
+	}
+	switch {
+	case q.Get("response_type") != "code":
+		back("unsupported_response_type", "response_type must be code")
+		return
+	case q.Get("code_challenge") == "" || q.Get("code_challenge_method") != "S256":
+		back("invalid_request", "PKCE is required: send code_challenge with code_challenge_method S256")
+		return
+	case q.Get("resource") != "" && strings.TrimSuffix(q.Get("resource"), "/") != s.resource:
+		back("invalid_target", "resource must be "+s.resource)
+		return
+	}
+	req := authRequest{ClientID: q.Get("client_id"), ClientName: c.Name, RedirectURI: redirect, State: q.Get("state"), CodeChallenge: q.Get("code_challenge")}
+	sealed, err := s.seal.seal(kindRequest, req, signInLifetime)
+	if err != nil {
+		s.page(w, http.StatusInternalServerError, page{Problem: "The sign-in could not start. Try again."})
+		return
+	}
+	s.page(w, http.StatusOK, page{Request: sealed, App: appName(req), Destination: destination(redirect)})
+}
+
+func (s *Server) checkKey(w http.ResponseWriter, r *http.Request) {
+	var req authRequest
+	sealed := r.PostForm.Get("request")
+	if err := s.seal.open(kindRequest, sealed, &req); err != nil {
+		s.page(w, http.StatusBadRequest, page{Problem: "This sign-in page has expired (it lasts 15 minutes). Start again from your app."})
+		return
+	}
+	p := page{Request: sealed, App: appName(req), Destination: destination(req.RedirectURI)}
+	key := strings.TrimSpace(r.PostForm.Get("api_key"))
+	if !lfclient.PlausibleKey(key) {
+		p.Problem = "That is not a Lightfield API key: keys start with sk_lf_. Copy the whole key from Lightfield's settings and paste it again."
+		s.page(w, http.StatusOK, p)
+		return
+	}
+	info, err := s.cfg.Validate(r.Context(), key)
+	var apiErr *lfclient.Error
+	switch {
+	case errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusUnauthorized:
+		p.Problem = "Lightfield does not accept this key: it is wrong, revoked or expired. Check it in Lightfield's settings, or create a new one, and paste it again."
+	case err != nil:
+		p.Problem = "Lightfield could not be asked about the key just now. Try again in a moment."
+		s.cfg.Log.Warn("oauth: a key could not be validated", "error", err)
+	}
+	if p.Problem != "" {
+		s.page(w, http.StatusOK, p)
+		return
+	}
+	p.Checked, p.FullAccess, p.Scopes = true, info.FullAccess(), info.Scopes
+	p.MissingEssential, p.Missing = missingScopes(info, essentialScopes), missingScopes(info, usefulScopes)
+	if len(p.MissingEssential) == 0 {
+		if p.Grant, err = s.seal.seal(kindGrant, grant{Request: req, APIKey: key}, signInLifetime); err != nil {
+			p.Problem = "The sign-in could not go on. Try again."
+		}
+	}
+	s.page(w, http.StatusOK, p)
+}
+
+func (s *Server) finishSignIn(w http.ResponseWriter, r *http.Request) {
+	var g grant
+	if err := s.seal.open(kindGrant, r.PostForm.Get("grant"), &g); err != nil {
+		s.page(w, http.StatusBadRequest, page{Problem: "This sign-in page has expired (it lasts 15 minutes). Start again from your app."})
+		return
+	}
+	params := map[string]string{"state": g.Request.State, "iss": s.issuer}
+	if r.PostForm.Get("action") != "connect" {
+		params["error"], params["error_description"] = "access_denied", "the person did not connect their Lightfield account"
+		http.Redirect(w, r, withQuery(g.Request.RedirectURI, params), http.StatusSeeOther)
+		return
+	}
+	c, err := s.seal.seal(kindCode, code{APIKey: g.APIKey, ClientID: g.Request.ClientID, RedirectURI: g.Request.RedirectURI, CodeChallenge: g.Request.CodeChallenge, Resource: s.resource}, codeLifetime)
+	if err != nil {
+		s.page(w, http.StatusInternalServerError, page{Problem: "The sign-in could not finish. Try again."})
+		return
+	}
+	params["code"] = c
+	http.Redirect(w, r, withQuery(g.Request.RedirectURI, params), http.StatusSeeOther)
+}
+
+// withQuery adds params (those not empty) to a redirect URI's query.
+func withQuery(redirect string, params map[string]string) string {
+	u, err := url.Parse(redirect)
+	if err != nil {
+		return redirect
+	}
+	q := u.Query()
+	for k, v := range params {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// appName is how the page names the app asking.
+func appName(req authRequest) string {
+	if req.ClientName != "" {
+		return req.ClientName
+	}
+	return "An app"
+}
+
+// destination is where the person will be sent back: its host, or for an
+// app on this device its scheme.
+func destination(redirect string) string {
+	u, err := url.Parse(redirect)
+	if err != nil {
+		return redirect
+	}
+	if u.Host != "" {
+		return u.Host
+	}
+	return u.Scheme + ":"
+}
+
+// page is what the sign-in page shows.
+type page struct {
+	Problem     string
+	Request     string // the sealed request, carried by the form
+	App         string
+	Destination string
+	// Once the key was checked:
+	Checked          bool
+	FullAccess       bool
+	Scopes           []string
+	MissingEssential []string
+	Missing          []string
+	Grant            string
+}
+
+func (s *Server) page(w http.ResponseWriter, status int, p page) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'")
+	w.WriteHeader(status)
+	if err := signInPage.Execute(w, p); err != nil {
+		s.cfg.Log.Warn("oauth: the sign-in page could not be written", "error", err)
+	}
+}
+
+var signInPage = template.Must(template.New("sign-in").Parse(`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Connect Lightfield</title>
+<style>
+body { font: 16px/1.5 system-ui, sans-serif; max-width: 32rem; margin: 3rem auto; padding: 0 1rem; color: #1a1a1a; }
+h1 { font-size: 1.4rem; }
+.problem { background: #fdecea; border: 1px solid #f5c2c0; padding: .75rem 1rem; border-radius: 6px; }
+.ok { background: #e9f6ec; border: 1px solid #b9e0c2; padding: .75rem 1rem; border-radius: 6px; }
+label { display: block; font-weight: 600; margin: 1rem 0 .25rem; }
+input[type=password] { width: 100%; padding: .5rem; font: inherit; box-sizing: border-box; }
+button { margin-top: 1rem; padding: .5rem 1.25rem; font: inherit; cursor: pointer; }
+code { background: #f3f3f3; padding: 0 .25rem; border-radius: 3px; }
+small { color: #555; }
+</style>
+</head>
+<body>
+<h1>Connect Lightfield</h1>
+{{if .Problem}}<p class="problem" role="alert" id="problem">{{.Problem}}</p>{{end}}
+{{if .Request}}
+<p><strong>{{.App}}</strong> asks to create deals, accounts, notes and tasks in your Lightfield CRM. When you connect, you are sent back to <strong>{{.Destination}}</strong>.</p>
+{{if .Checked}}
+<div class="{{if .MissingEssential}}problem{{else}}ok{{end}}" id="scopes">
+{{if .FullAccess}}<p>Lightfield accepts this key, with full access.</p>
+{{else}}<p>Lightfield accepts this key. Its scopes: {{range $i, $s := .Scopes}}{{if $i}}, {{end}}<code>{{$s}}</code>{{end}}.</p>{{end}}
+{{if .MissingEssential}}<p id="missing-essential">It lacks {{range $i, $s := .MissingEssential}}{{if $i}} and {{end}}<code>{{$s}}</code>{{end}}, without which no deal can be created. Create a key with these scopes in Lightfield, then paste it below.</p>
+{{else if .Missing}}<p id="missing">Missing: {{range $i, $s := .Missing}}{{if $i}}, {{end}}<code>{{$s}}</code>{{end}}. Deals can be created; names must then be given as IDs where a read scope is missing, and the tools that need a create scope will say so.</p>{{end}}
+</div>
+{{if .Grant}}
+<form method="post" action="/authorize">
+<input type="hidden" name="grant" value="{{.Grant}}">
+<button type="submit" name="action" value="connect" id="connect">Connect</button>
+<button type="submit" name="action" value="cancel" id="cancel">Cancel</button>
+</form>
+{{end}}
+{{end}}
+{{if not .Grant}}
+<form method="post" action="/authorize">
+<input type="hidden" name="request" value="{{.Request}}">
+<label for="api_key">Your Lightfield API key</label>
+<input type="password" id="api_key" name="api_key" autocomplete="off" placeholder="sk_lf_…" required>
+<small>Create one in Lightfield's settings with the scopes <code>opportunities:create</code> and <code>opportunities:read</code> (and, to use names and create accounts, notes and tasks: <code>accounts:read</code>, <code>contacts:read</code>, <code>members:read</code>, <code>accounts:create</code>, <code>notes:create</code>, <code>tasks:create</code>). The key is checked with Lightfield and kept only inside the app's encrypted token, never stored on this server.</small>
+<button type="submit" id="check">Check the key</button>
+</form>
+{{end}}
+{{end}}
+</body>
+</html>
+`))

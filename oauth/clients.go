@@ -1,0 +1,250 @@
+package oauth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// client is what the server knows of an OAuth client: from its sealed
+// registration (RFC 7591) or its Client ID Metadata Document.
+type client struct {
+	ClientID     string   `json:"client_id,omitempty"`
+	Name         string   `json:"client_name,omitempty"`
+	RedirectURIs []string `json:"redirect_uris"`
+}
+
+// Bounds of a registration.
+const (
+	maxRedirectURIs     = 10
+	maxRedirectURILen   = 2000
+	maxClientNameLength = 100
+)
+
+// checkRedirectURIs refuses what a client must not be sent back to: a
+// relative URI, one with a fragment, plain http off loopback, or a scheme
+// that runs code in the page.
+func checkRedirectURIs(uris []string) error {
+	if len(uris) == 0 || len(uris) > maxRedirectURIs {
+		return fmt.Errorf("redirect_uris must list 1 to %d URIs", maxRedirectURIs)
+	}
+	for _, raw := range uris {
+		u, err := url.Parse(raw)
+		switch {
+		case err != nil || len(raw) > maxRedirectURILen || !u.IsAbs():
+			return fmt.Errorf("redirect URI %q is not an absolute URI", raw)
+		case u.Fragment != "":
+			return fmt.Errorf("redirect URI %q has a fragment", raw)
+		case u.Scheme == "http" && !isLoopbackHost(u.Hostname()):
+			return fmt.Errorf("redirect URI %q uses plain http off this machine; use https", raw)
+		case slices.Contains([]string{"javascript", "data", "file", "vbscript", "about", "blob"}, strings.ToLower(u.Scheme)):
+			return fmt.Errorf("redirect URI %q has a scheme that cannot receive a code", raw)
+		case (u.Scheme == "https" || u.Scheme == "http") && u.Host == "":
+			return fmt.Errorf("redirect URI %q has no host", raw)
+		}
+	}
+	return nil
+}
+
+// registration is the body of a Dynamic Client Registration (RFC 7591):
+// the fields this server reads.
+type registration struct {
+	RedirectURIs            []string `json:"redirect_uris"`
+	ClientName              string   `json:"client_name"`
+	TokenEndpointAuthMethod string   `json:"token_endpoint_auth_method"`
+	GrantTypes              []string `json:"grant_types"`
+	ResponseTypes           []string `json:"response_types"`
+}
+
+// registered is the answer of a registration.
+type registered struct {
+	ClientID                string   `json:"client_id"`
+	ClientIDIssuedAt        int64    `json:"client_id_issued_at"`
+	ClientName              string   `json:"client_name,omitempty"`
+	RedirectURIs            []string `json:"redirect_uris"`
+	TokenEndpointAuthMethod string   `json:"token_endpoint_auth_method"`
+	GrantTypes              []string `json:"grant_types"`
+	ResponseTypes           []string `json:"response_types"`
+}
+
+// register serves Dynamic Client Registration for clients that do not use
+// Client ID Metadata Documents. Nothing is stored: the client_id is the
+// registration, sealed.
+func (s *Server) register(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", "POST")
+		tokenError(w, http.StatusMethodNotAllowed, "invalid_request", "register with POST and a JSON body")
+		return
+	}
+	var reg registration
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(&reg); err != nil {
+		tokenError(w, http.StatusBadRequest, "invalid_client_metadata", "the body must be a JSON object (RFC 7591)")
+		return
+	}
+	if err := checkRedirectURIs(reg.RedirectURIs); err != nil {
+		tokenError(w, http.StatusBadRequest, "invalid_redirect_uri", err.Error())
+		return
+	}
+	if m := reg.TokenEndpointAuthMethod; m != "" && m != "none" {
+		tokenError(w, http.StatusBadRequest, "invalid_client_metadata", "only public clients are registered: token_endpoint_auth_method none, with PKCE")
+		return
+	}
+	name := []rune(strings.TrimSpace(reg.ClientName))
+	c := client{Name: string(name[:min(len(name), maxClientNameLength)]), RedirectURIs: reg.RedirectURIs}
+	id, err := s.seal.seal(kindClient, c, 0)
+	if err != nil {
+		tokenError(w, http.StatusInternalServerError, "server_error", "the client could not be registered")
+		return
+	}
+	s.cfg.Log.Info("oauth: registered a client", "name", c.Name)
+	writeJSON(w, http.StatusCreated, registered{ClientID: id, ClientIDIssuedAt: time.Now().Unix(), ClientName: c.Name, RedirectURIs: c.RedirectURIs,
+		TokenEndpointAuthMethod: "none", GrantTypes: []string{"authorization_code", "refresh_token"}, ResponseTypes: []string{"code"}})
+}
+
+// errUnknownClient refuses a client_id that is neither registered here nor
+// the URL of a readable Client ID Metadata Document.
+var errUnknownClient = errors.New("unknown client")
+
+// client finds the client a client_id names.
+func (s *Server) client(ctx context.Context, clientID string) (*client, error) {
+	switch {
+	case strings.HasPrefix(clientID, kindClient):
+		var c client
+		if err := s.seal.open(kindClient, clientID, &c); err != nil {
+			return nil, fmt.Errorf("%w: the client_id was not issued by this server (register again)", errUnknownClient)
+		}
+		return &c, nil
+	case strings.HasPrefix(clientID, "https://"):
+		return s.clients.fetch(ctx, clientID)
+	}
+	return nil, fmt.Errorf("%w: a client_id is the URL of a Client ID Metadata Document (https://…) or one this server issued at /register", errUnknownClient)
+}
+
+// Bounds of fetching a Client ID Metadata Document.
+const (
+	maxClientDocument    = 16 << 10
+	clientDocumentFor    = 5 * time.Minute
+	maxCachedClients     = 256
+	clientDocumentFetch  = 5 * time.Second
+	maxClientIDURLLength = 2000
+)
+
+// clientDocuments fetches Client ID Metadata Documents and keeps them a
+// short while.
+type clientDocuments struct {
+	http  *http.Client
+	mu    sync.Mutex
+	cache map[string]cachedClient
+}
+
+type cachedClient struct {
+	c       client
+	fetched time.Time
+}
+
+func newClientDocuments(c *http.Client) *clientDocuments {
+	return &clientDocuments{http: c, cache: map[string]cachedClient{}}
+}
+
+// fetch reads the document at clientID (an https URL), which must name
+// itself as client_id and list its redirect URIs.
+func (d *clientDocuments) fetch(ctx context.Context, clientID string) (*client, error) {
+	u, err := url.Parse(clientID)
+	if err != nil || u.Scheme != "https" || u.Host == "" || u.Fragment != "" || len(clientID) > maxClientIDURLLength {
+		return nil, fmt.Errorf("%w: %q is not an https URL", errUnknownClient, clientID)
+	}
+	d.mu.Lock()
+	cached, ok := d.cache[clientID]
+	d.mu.Unlock()
+	if ok && time.Since(cached.fetched) < clientDocumentFor {
+		return &cached.c, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, clientDocumentFetch)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, clientID, nil)
+	req.Header.Set("Accept", "application/json")
+	resp, err := d.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("%w: its metadata document could not be read (%v)", errUnknownClient, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%w: its metadata document answered %d", errUnknownClient, resp.StatusCode)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxClientDocument+1))
+	if err != nil || len(body) > maxClientDocument {
+		return nil, fmt.Errorf("%w: its metadata document is unreadable or larger than %d bytes", errUnknownClient, maxClientDocument)
+	}
+	var c client
+	if err := json.Unmarshal(body, &c); err != nil || c.ClientID != clientID {
+		return nil, fmt.Errorf("%w: its metadata document is not JSON naming %q as client_id", errUnknownClient, clientID)
+	}
+	if err := checkRedirectURIs(c.RedirectURIs); err != nil {
+		return nil, fmt.Errorf("%w: %v", errUnknownClient, err)
+	}
+	name := []rune(strings.TrimSpace(c.Name))
+	c.Name = string(name[:min(len(name), maxClientNameLength)])
+	d.mu.Lock()
+	if len(d.cache) >= maxCachedClients {
+		clear(d.cache)
+	}
+	d.cache[clientID] = cachedClient{c: c, fetched: time.Now()}
+	d.mu.Unlock()
+	return &c, nil
+}
+
+// guardedClient fetches client documents from the public internet only:
+// every address it connects to (after DNS, so a name cannot point it
+// inward) must be a public unicast one; no redirects, no proxy, bounded
+// time. allowPrivate lifts the address check, for tests on loopback.
+func guardedClient(allowPrivate bool) *http.Client {
+	dialer := &net.Dialer{Timeout: clientDocumentFetch, Control: func(_, address string, _ syscall.RawConn) error {
+		if allowPrivate {
+			return nil
+		}
+		host, _, err := net.SplitHostPort(address)
+		if err != nil {
+			return err
+		}
+		ip, err := netip.ParseAddr(host)
+		if err != nil {
+			return err
+		}
+		if !publicAddress(ip.Unmap()) {
+			return fmt.Errorf("%s is not a public address", ip)
+		}
+		return nil
+	}}
+	return &http.Client{
+		Timeout: clientDocumentFetch,
+		Transport: &http.Transport{
+			Proxy:                  nil,
+			DialContext:            dialer.DialContext,
+			TLSHandshakeTimeout:    clientDocumentFetch,
+			ResponseHeaderTimeout:  clientDocumentFetch,
+			MaxResponseHeaderBytes: 16 << 10,
+		},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return errors.New("redirects are not followed") },
+	}
+}
+
+// sharedAddressSpace is carrier-grade NAT (RFC 6598), private in effect.
+var sharedAddressSpace = netip.MustParsePrefix("100.64.0.0/10")
+
+// publicAddress reports whether ip is a public unicast address.
+func publicAddress(ip netip.Addr) bool {
+	return ip.IsValid() && ip.IsGlobalUnicast() && !ip.IsPrivate() && !ip.IsLoopback() &&
+		!ip.IsLinkLocalUnicast() && !sharedAddressSpace.Contains(ip)
+}
