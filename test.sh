@@ -3,10 +3,12 @@
 # release (GoReleaser builds every binary, archive, MCP Bundle, checksum and
 # container image, published nowhere); unit tests, fuzz seeds, the end-to-end
 # tests that drive the real binary over stdio and HTTP with the Go SDK and the
-# TypeScript SDK clients, and the tests of the release's artifacts, all under
-# the race detector; then the soak test and short fuzzing runs.
-# Needs Go 1.26, Node 20+ with npm, and podman or a Docker engine; installs
-# the pinned npm packages and Go tools itself.
+# TypeScript SDK clients, the OAuth sign-in page in headless Chromium, and
+# the tests of the release's artifacts, all under the race detector; then
+# the soak test and short fuzzing runs.
+# Needs Go 1.26, Node 20+ with npm, Debian's chromium (/usr/bin/chromium),
+# and podman or a Docker engine; installs the pinned npm packages and Go
+# tools itself.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -42,7 +44,7 @@ $goreleaser release --snapshot --clean
 go run ./release serverjson -dist dist
 
 echo "== go test -race (unit, fuzz seeds, end-to-end, release)"
-LFMCP_REQUIRE_NODE=1 LFMCP_REQUIRE_RELEASE=1 go test -race -count=1 ./...
+LFMCP_REQUIRE_NODE=1 LFMCP_REQUIRE_BROWSER=1 LFMCP_REQUIRE_RELEASE=1 go test -race -count=1 ./...
 
 echo "== soak: 10,000 mixed calls, memory and goroutines must stay flat"
 LFMCP_SOAK=1 go test -run '^TestSoak$' -count=1 -v ./tools | grep -E '^(---|ok|FAIL|\s+soak_test)'
