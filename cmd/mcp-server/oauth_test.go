@@ -8,9 +8,12 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -113,6 +116,31 @@ func TestOAuthSignInCreatesADeal(t *testing.T) {
 	}
 	if n := len(a.Created()); n != 1 {
 		t.Fatalf("%d opportunities in the key's organisation, want 1", n)
+	}
+	if strings.Contains(logs.String(), keyA) {
+		t.Error("the key was logged")
+	}
+}
+
+// TestTypeScriptOAuthClient: the TypeScript SDK's own OAuth client (an
+// OAuthClientProvider passed to StreamableHTTPClientTransport) registers,
+// sends the person to the page, redeems the code and creates a deal.
+func TestTypeScriptOAuthClient(t *testing.T) {
+	dir := nodeTests(t)
+	a, _, api := twoOrgs(t)
+	base, _, logs := startHTTP(t, "LIGHTFIELD_BASE_URL="+api, "LIGHTFIELD_TOKEN_SECRET="+tokenSecret)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", "--test", "oauth.test.mjs")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "LFMCP_HTTP_URL="+base+"/mcp", "LIGHTFIELD_API_KEY="+keyA)
+	cmd.WaitDelay = 5 * time.Second
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("TypeScript OAuth client test failed: %v\n%s\nserver log:\n%s", err, out, logs.String())
+	}
+	if n := len(a.Created()); n != 1 {
+		t.Fatalf("%d opportunities stored, want 1\n%s", n, out)
 	}
 	if strings.Contains(logs.String(), keyA) {
 		t.Error("the key was logged")
