@@ -15,6 +15,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // client is what the server knows of an OAuth client: from its sealed
@@ -144,9 +146,12 @@ const (
 // clientDocuments fetches Client ID Metadata Documents and keeps them a
 // short while.
 type clientDocuments struct {
-	http  *http.Client
-	mu    sync.Mutex
-	cache map[string]cachedClient
+	http *http.Client
+	// fetches bounds how often documents are fetched, for the whole
+	// process: anyone may name any URL as a client_id.
+	fetches *rate.Limiter
+	mu      sync.Mutex
+	cache   map[string]cachedClient
 }
 
 type cachedClient struct {
@@ -155,7 +160,7 @@ type cachedClient struct {
 }
 
 func newClientDocuments(c *http.Client) *clientDocuments {
-	return &clientDocuments{http: c, cache: map[string]cachedClient{}}
+	return &clientDocuments{http: c, fetches: rate.NewLimiter(5, 10), cache: map[string]cachedClient{}}
 }
 
 // fetch reads the document at clientID (an https URL), which must name
@@ -170,6 +175,9 @@ func (d *clientDocuments) fetch(ctx context.Context, clientID string) (*client, 
 	d.mu.Unlock()
 	if ok && time.Since(cached.fetched) < clientDocumentFor {
 		return &cached.c, nil
+	}
+	if !d.fetches.Allow() {
+		return nil, fmt.Errorf("%w: too many client metadata documents are being fetched; try again in a few seconds", errUnknownClient)
 	}
 	ctx, cancel := context.WithTimeout(ctx, clientDocumentFetch)
 	defer cancel()

@@ -71,6 +71,11 @@ Environment:
   LIGHTFIELD_SANDBOX          1 runs against a simulated Lightfield inside the process, like --sandbox.
   LIGHTFIELD_ALLOWED_ORIGINS  With --http: comma-separated browser origins allowed besides the
                               server's own (requests with any other Origin are refused).
+  LIGHTFIELD_TOKEN_SECRET     With --http: offers OAuth sign-in (for Claude custom connectors, ChatGPT)
+                              and seals its tokens; 32 characters or more (openssl rand -base64 32).
+  LIGHTFIELD_TOKEN_OLD_SECRETS
+                              Comma-separated earlier secrets whose tokens are still accepted.
+  LIGHTFIELD_PUBLIC_URL       With a secret: the https:// address clients reach the server at.
   LIGHTFIELD_BASE_URL         API base URL (default %s).
   LIGHTFIELD_DEFINITIONS_TTL  How often field definitions and members are re-read, as a Go
                               duration (default %s).

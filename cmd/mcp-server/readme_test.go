@@ -101,6 +101,22 @@ func runReadmeCommand(t *testing.T, root, tmp, built, cmd string) {
 		if resp := post(t, base+"/mcp", "", "", listRequest); resp.StatusCode != 200 {
 			t.Fatalf("%s: tools/list answered %d", cmd, resp.StatusCode)
 		}
+	case strings.HasPrefix(cmd, "LIGHTFIELD_TOKEN_SECRET="):
+		// OAuth as the README deploys it: the secret the command makes, the
+		// public URL it gives, on a free loopback port.
+		secret, err := exec.Command("bash", "-c", "openssl rand -base64 32").Output()
+		if err != nil {
+			t.Fatalf("%s: openssl: %v", cmd, err)
+		}
+		public := regexp.MustCompile(`LIGHTFIELD_PUBLIC_URL=(\S+)`).FindStringSubmatch(cmd)
+		if public == nil || !strings.Contains(cmd, " lightfield-mcp --http ") {
+			t.Fatalf("%s: not the command the test knows", cmd)
+		}
+		base, _, _ := startHTTP(t, "LIGHTFIELD_TOKEN_SECRET="+strings.TrimSpace(string(secret)), "LIGHTFIELD_PUBLIC_URL="+public[1])
+		resp := post(t, base+"/mcp", "", "", listRequest)
+		if want := `resource_metadata="` + public[1] + `/.well-known/oauth-protected-resource/mcp"`; resp.StatusCode != 401 || !strings.Contains(resp.Header.Get("WWW-Authenticate"), want) {
+			t.Fatalf("%s: %d %q, want 401 with %s", cmd, resp.StatusCode, resp.Header.Get("WWW-Authenticate"), want)
+		}
 	case cmd == "./test.sh":
 		if info, err := os.Stat(filepath.Join(root, "test.sh")); err != nil || info.Mode()&0o111 == 0 {
 			t.Errorf("%s: not an executable file", cmd)

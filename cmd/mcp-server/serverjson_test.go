@@ -55,8 +55,9 @@ func TestServerJSON(t *testing.T) {
 			if p.FileSha256 != "" || p.Transport.Type != "stdio" {
 				t.Errorf("%s: a bundle runs over stdio, and its SHA-256 is the release's to fill in", p.Identifier)
 			}
-			// A bundle runs over stdio, where browser origins mean nothing.
-			want = slices.DeleteFunc(slices.Clone(documented), func(n string) bool { return n == "LIGHTFIELD_ALLOWED_ORIGINS" })
+			// A bundle runs over stdio, where browser origins and OAuth
+			// sign-in mean nothing.
+			want = slices.DeleteFunc(slices.Clone(documented), func(n string) bool { return slices.Contains(httpOnlySettings, n) })
 		case "oci":
 			if !strings.Contains(string(releaseConfig), `"`+registry.ImageName(p.Identifier)+`:{{ .Version }}"`) {
 				t.Errorf("oci identifier %s names an image the release configuration does not push", p.Identifier)
@@ -76,3 +77,6 @@ func TestServerJSON(t *testing.T) {
 		t.Errorf("server.json lists the bundles %v; the release builds %v", bundles, releaseBundles())
 	}
 }
+
+// httpOnlySettings are the variables that only the HTTP transport reads.
+var httpOnlySettings = []string{"LIGHTFIELD_ALLOWED_ORIGINS", "LIGHTFIELD_TOKEN_SECRET", "LIGHTFIELD_TOKEN_OLD_SECRETS", "LIGHTFIELD_PUBLIC_URL"}
