@@ -611,3 +611,63 @@ func TestUnreachableLightfieldStillServes(t *testing.T) {
 		t.Errorf("a stream while Lightfield is unreachable: %d", resp.StatusCode)
 	}
 }
+
+// TestBothProtocolEras: a host speaking 2025-11-25 (initialize, a session
+// of its own, an event stream) and one speaking 2026-07-28 (stateless
+// requests, no stream) are both served, and each gets elicitation in its
+// era's form: over the stream, or as a multi-round-trip request.
+func TestBothProtocolEras(t *testing.T) {
+	a, _, api := twoOrgs(t)
+	base, _, _ := startHTTP(t, "LIGHTFIELD_BASE_URL="+api)
+	for _, era := range []string{"2025-11-25", "2026-07-28"} {
+		t.Run(era, func(t *testing.T) {
+			asked := 0
+			client := mcp.NewClient(&mcp.Implementation{Name: "era-" + era, Version: "0"}, &mcp.ClientOptions{
+				ElicitationHandler: func(_ context.Context, req *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+					asked++
+					props := req.Params.RequestedSchema.(map[string]any)["properties"].(map[string]any)
+					for _, c := range props["choice"].(map[string]any)["enum"].([]any) {
+						if strings.Contains(c.(string), "acc_02globex") {
+							return &mcp.ElicitResult{Action: "accept", Content: map[string]any{"choice": c}}, nil
+						}
+					}
+					return &mcp.ElicitResult{Action: "decline"}, nil
+				},
+			})
+			transport := &mcp.StreamableClientTransport{Endpoint: base + "/mcp", HTTPClient: &http.Client{Transport: withKey{keyA, http.DefaultTransport}}}
+			s, err := client.Connect(context.Background(), transport, &mcp.ClientSessionOptions{ProtocolVersion: era})
+			if err != nil {
+				t.Fatalf("connect: %v", err)
+			}
+			defer s.Close()
+			if got := s.InitializeResult().ProtocolVersion; got != era {
+				t.Fatalf("negotiated %s, want %s", got, era)
+			}
+			if era == "2025-11-25" && s.ID() == "" {
+				t.Error("a 2025-11-25 client got no session of its own")
+			}
+			before := len(a.Created())
+			res, err := s.CallTool(context.Background(), &mcp.CallToolParams{Name: "create_opportunity", Arguments: map[string]any{
+				"fields": map[string]any{"$name": "Era deal " + era, "$stage": "Discovery"}, "relationships": map[string]any{"$account": "Globex"}}})
+			if err != nil || res.IsError || asked != 1 {
+				t.Fatalf("create with a choice: %v %+v, asked %d times", err, res, asked)
+			}
+			if len(a.Created()) != before+1 || !strings.Contains(string(a.Created()[before]), "acc_02globex") {
+				t.Fatalf("the deal was not created for the account the person chose")
+			}
+		})
+	}
+	// 2026-07-28 has no standalone event stream.
+	req, _ := http.NewRequest("GET", base+"/mcp", nil)
+	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set("Mcp-Protocol-Version", "2026-07-28")
+	req.Header.Set("Authorization", "Bearer "+keyA)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode < 400 {
+		t.Errorf("a 2026-07-28 GET stream was opened: %d", resp.StatusCode)
+	}
+}
