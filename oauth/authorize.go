@@ -139,7 +139,7 @@ func (s *Server) finishSignIn(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, withQuery(g.Request.RedirectURI, params), http.StatusSeeOther)
 		return
 	}
-	c, err := s.seal.seal(kindCode, code{APIKey: g.APIKey, ClientID: g.Request.ClientID, RedirectURI: g.Request.RedirectURI, CodeChallenge: g.Request.CodeChallenge, Resource: s.resource}, codeLifetime)
+	c, err := s.seal.seal(kindCode, code{APIKey: g.APIKey, Client: clientRef(g.Request.ClientID), RedirectURI: g.Request.RedirectURI, CodeChallenge: g.Request.CodeChallenge, Resource: s.resource}, codeLifetime)
 	if err != nil {
 		s.page(w, http.StatusInternalServerError, page{Problem: "The sign-in could not finish. Try again."})
 		return

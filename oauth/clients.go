@@ -29,8 +29,8 @@ type client struct {
 
 // Bounds of a registration.
 const (
-	maxRedirectURIs     = 10
-	maxRedirectURILen   = 2000
+	maxRedirectURIs     = 5
+	maxRedirectURILen   = 1000
 	maxClientNameLength = 100
 )
 

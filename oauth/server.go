@@ -148,7 +148,14 @@ func (s *Server) metadata(w http.ResponseWriter, r *http.Request) {
 type accessToken struct {
 	APIKey   string `json:"k"`
 	Resource string `json:"aud"`
-	ClientID string `json:"cid"`
+	Client   string `json:"cid"` // clientRef of the client_id
+}
+
+// clientRef stands for a client_id inside codes and tokens: a registered
+// client's id is its whole sealed registration, too long to carry along.
+func clientRef(clientID string) string {
+	sum := sha256.Sum256([]byte(clientID))
+	return hex.EncodeToString(sum[:16])
 }
 
 // ErrTokenRejected refuses an access token that does not open: made up,
@@ -169,7 +176,7 @@ func (s *Server) APIKey(token string) (string, error) {
 // code is what an authorization code carries.
 type code struct {
 	APIKey        string `json:"k"`
-	ClientID      string `json:"cid"`
+	Client        string `json:"cid"` // clientRef of the client_id
 	RedirectURI   string `json:"ru"`
 	CodeChallenge string `json:"cc"`
 	Resource      string `json:"aud"`
@@ -178,7 +185,7 @@ type code struct {
 // refreshToken is what a refresh token carries.
 type refreshToken struct {
 	APIKey   string `json:"k"`
-	ClientID string `json:"cid"`
+	Client   string `json:"cid"` // clientRef of the client_id
 	Resource string `json:"aud"`
 }
 
@@ -208,7 +215,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		switch {
-		case c.ClientID != clientID:
+		case c.Client != clientRef(clientID):
 			tokenError(w, http.StatusBadRequest, "invalid_grant", "the code was issued to another client")
 			return
 		case c.RedirectURI != r.PostForm.Get("redirect_uri"):
@@ -231,7 +238,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 			tokenError(w, http.StatusBadRequest, "invalid_grant", "the refresh token is invalid or expired: sign in again")
 			return
 		}
-		if rt.ClientID != clientID {
+		if rt.Client != clientRef(clientID) {
 			tokenError(w, http.StatusBadRequest, "invalid_grant", "the refresh token was issued to another client")
 			return
 		}
@@ -240,8 +247,8 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		tokenError(w, http.StatusBadRequest, "unsupported_grant_type", "grant_type must be authorization_code or refresh_token")
 		return
 	}
-	access, err1 := s.seal.seal(kindAccess, accessToken{APIKey: key, Resource: resource, ClientID: clientID}, AccessTokenLifetime)
-	refresh, err2 := s.seal.seal(kindRefresh, refreshToken{APIKey: key, ClientID: clientID, Resource: resource}, RefreshTokenLifetime)
+	access, err1 := s.seal.seal(kindAccess, accessToken{APIKey: key, Resource: resource, Client: clientRef(clientID)}, AccessTokenLifetime)
+	refresh, err2 := s.seal.seal(kindRefresh, refreshToken{APIKey: key, Client: clientRef(clientID), Resource: resource}, RefreshTokenLifetime)
 	if err := errors.Join(err1, err2); err != nil {
 		tokenError(w, http.StatusInternalServerError, "server_error", "the token could not be issued")
 		return

@@ -247,6 +247,11 @@ func TestOAuthRefusals(t *testing.T) {
 		RefreshToken string `json:"refresh_token"`
 	}
 	json.Unmarshal([]byte(b), &tokens)
+	// A registered client's id is its whole registration; tokens carry a
+	// reference to it, so that they stay short enough for any header.
+	if len(tokens.AccessToken) > 1024 || len(tokens.RefreshToken) > 1024 {
+		t.Errorf("tokens of %d and %d bytes", len(tokens.AccessToken), len(tokens.RefreshToken))
+	}
 	if resp := post(t, base+"/mcp", tokens.AccessToken, "", listRequest); resp.StatusCode != 200 {
 		t.Errorf("the access token: %d", resp.StatusCode)
 	}
