@@ -56,14 +56,17 @@ func (s *Server) startSignIn(w http.ResponseWriter, r *http.Request) {
 	c, err := s.client(r.Context(), q.Get("client_id"))
 	if err != nil {
 		// Without a known client there is nowhere safe to send an error.
-		s.page(w, http.StatusBadRequest, page{Problem: "This app could not be identified (" + err.Error() + "). Start again from your app; if it keeps happening, its OAuth registration is broken."})
+		// The person reads a sentence; the operator's log has the cause.
+		s.cfg.Log.Info("oauth: sign-in refused: the client could not be identified", "client_id", clientLabel(q.Get("client_id")), "error", err)
+		s.page(w, http.StatusBadRequest, page{Problem: "This app could not be identified: " + whyUnknown(q.Get("client_id")) + " Start again from your app; if it keeps happening, tell the operator of this server."})
 		return
 	}
 	redirect := q.Get("redirect_uri")
 	if redirect == "" && len(c.RedirectURIs) == 1 {
 		redirect = c.RedirectURIs[0]
 	}
-	if !slices.Contains(c.RedirectURIs, redirect) {
+	if !redirectAllowed(c.RedirectURIs, redirect) {
+		s.cfg.Log.Info("oauth: sign-in refused: a redirect URI the client did not register", "client_id", clientLabel(q.Get("client_id")), "redirect_uri", redirect)
 		s.page(w, http.StatusBadRequest, page{Problem: "The app asked to be sent back to an address it did not register (" + redirect + "). Nothing was shared."})
 		return
 	}
@@ -81,7 +84,13 @@ func (s *Server) startSignIn(w http.ResponseWriter, r *http.Request) {
 		back("invalid_target", "resource must be "+s.resource)
 		return
 	}
-	req := authRequest{ClientID: q.Get("client_id"), ClientName: c.Name, RedirectURI: redirect, State: q.Get("state"), CodeChallenge: q.Get("code_challenge")}
+	name := c.Name
+	if u, err := url.Parse(q.Get("client_id")); err == nil && u.Scheme == "https" {
+		// A metadata document names its app as it likes; its address is
+		// what vouches for it.
+		name = strings.TrimSpace(name + " (" + u.Host + ")")
+	}
+	req := authRequest{ClientID: q.Get("client_id"), ClientName: name, RedirectURI: redirect, State: q.Get("state"), CodeChallenge: q.Get("code_challenge")}
 	sealed, err := s.seal.seal(kindRequest, req, signInLifetime)
 	if err != nil {
 		s.page(w, http.StatusInternalServerError, page{Problem: "The sign-in could not start. Try again."})
@@ -99,6 +108,11 @@ func (s *Server) checkKey(w http.ResponseWriter, r *http.Request) {
 	}
 	p := page{Request: sealed, App: appName(req), Destination: destination(req.RedirectURI)}
 	key := strings.TrimSpace(r.PostForm.Get("api_key"))
+	if !s.keyChecks.Allow() {
+		p.Problem = "Too many sign-in attempts reach this server right now. Wait a minute, then try again."
+		s.page(w, http.StatusTooManyRequests, p)
+		return
+	}
 	if !lfclient.PlausibleKey(key) {
 		p.Problem = "That is not a Lightfield API key: keys start with sk_lf_. Copy the whole key from Lightfield's settings and paste it again."
 		s.page(w, http.StatusOK, p)
@@ -145,7 +159,38 @@ func (s *Server) finishSignIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	params["code"] = c
+	s.cfg.Log.Info("oauth: a person signed in", "app", g.Request.ClientName, "key", lfclient.KeyFingerprint(g.APIKey)[:12])
 	http.Redirect(w, r, withQuery(g.Request.RedirectURI, params), http.StatusSeeOther)
+}
+
+// redirectAllowed reports whether a client may be sent back to redirect:
+// one of its registered URIs exactly, or, for an app on this device
+// (http on a loopback address), the same address and path on any port,
+// which the app chooses when it starts (RFC 8252, section 7.3).
+func redirectAllowed(registered []string, redirect string) bool {
+	if slices.Contains(registered, redirect) {
+		return true
+	}
+	want, err := url.Parse(redirect)
+	if err != nil || want.Scheme != "http" || !isLoopbackHost(want.Hostname()) {
+		return false
+	}
+	for _, r := range registered {
+		u, err := url.Parse(r)
+		if err == nil && u.Scheme == "http" && u.Hostname() == want.Hostname() && u.Path == want.Path && u.RawQuery == want.RawQuery {
+			return true
+		}
+	}
+	return false
+}
+
+// whyUnknown says, in words for the person, why a client_id was not
+// recognised.
+func whyUnknown(clientID string) string {
+	if strings.HasPrefix(clientID, "https://") {
+		return "its description at " + clientID + " could not be read or is not valid."
+	}
+	return "it is not registered with this server."
 }
 
 // withQuery adds params (those not empty) to a redirect URI's query.
@@ -206,6 +251,8 @@ func (s *Server) page(w http.ResponseWriter, status int, p page) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Frame-Options", "DENY")
+	// No form-action: browsers apply it to the redirect after Connect,
+	// which goes to the app's own address.
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'")
 	w.WriteHeader(status)
 	if err := signInPage.Execute(w, p); err != nil {

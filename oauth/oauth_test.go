@@ -220,3 +220,40 @@ func TestClientMetadataDocuments(t *testing.T) {
 		t.Error("an http client_id was fetched")
 	}
 }
+
+// TestLoopbackRedirectsOnAnyPort: an app on this device registers its
+// loopback address and listens on a port it picks when it starts (Claude
+// Code's metadata document lists http://localhost/callback); any port is
+// accepted there, and nowhere else.
+func TestLoopbackRedirectsOnAnyPort(t *testing.T) {
+	registered := []string{"http://localhost/callback", "http://127.0.0.1/callback", "https://app.example/cb"}
+	for redirect, ok := range map[string]bool{
+		"http://localhost:62053/callback":        true,
+		"http://127.0.0.1:9/callback":            true,
+		"http://localhost:62053/other":           false,
+		"http://[::1]:62053/callback":            false,
+		"https://app.example:8443/cb":            false,
+		"http://localhost.evil.example/callback": false,
+	} {
+		if got := redirectAllowed(registered, redirect); got != ok {
+			t.Errorf("%s: %v, want %v", redirect, got, ok)
+		}
+	}
+}
+
+// TestKeyChecksAreBounded: the sign-in page asks Lightfield about keys at a
+// bounded rate for the whole process; beyond it, the page says to wait.
+func TestKeyChecksAreBounded(t *testing.T) {
+	s, ts := newTestServer(t, nil, nil)
+	request, _ := s.seal.seal(kindRequest, authRequest{ClientID: "c", RedirectURI: "http://localhost:9/cb"}, time.Minute)
+	limited := 0
+	for range 40 {
+		resp, err := noFollow.PostForm(ts.URL+"/authorize", url.Values{"request": {request}, "api_key": {"sk_lf_wrong"}})
+		if page := read(resp, err); resp != nil && resp.StatusCode == http.StatusTooManyRequests && strings.Contains(page, "Wait a minute") {
+			limited++
+		}
+	}
+	if limited == 0 {
+		t.Fatal("40 key checks in a row were all passed on to Lightfield")
+	}
+}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/server"
 	"golang.org/x/oauth2"
+	"golang.org/x/time/rate"
 
 	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
 )
@@ -58,6 +59,9 @@ type Server struct {
 	issuer   string
 	resource string
 	clients  *clientDocuments
+	// keyChecks bounds how often the sign-in page asks Lightfield about a
+	// key, for the whole process, so that it cannot be used to flood it.
+	keyChecks *rate.Limiter
 	// usedCodes holds recently redeemed codes (by hash), so that a code
 	// is redeemed once on this replica; a code lives a minute.
 	usedMu    sync.Mutex
@@ -83,8 +87,11 @@ func New(cfg Config) (*Server, error) {
 		client = guardedClient(cfg.AllowPrivateClientMetadata)
 	}
 	return &Server{cfg: cfg, seal: seal, issuer: issuer, resource: issuer + "/mcp",
-		clients: newClientDocuments(client), usedCodes: map[string]time.Time{}}, nil
+		clients: newClientDocuments(client), keyChecks: rate.NewLimiter(5, 20), usedCodes: map[string]time.Time{}}, nil
 }
+
+// Issuer is the authorization server's identifier: the public URL.
+func (s *Server) Issuer() string { return s.issuer }
 
 // Resource is the URL tokens are bound to: this server's /mcp.
 func (s *Server) Resource() string { return s.resource }
@@ -129,6 +136,8 @@ type authServerMetadata struct {
 
 func (s *Server) metadata(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Access-Control-Allow-Origin", "*")
+	w.Header().Set("Access-Control-Allow-Headers", "Content-Type, Authorization, MCP-Protocol-Version")
+	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, authServerMetadata{
 		Issuer:                            s.issuer,
 		AuthorizationEndpoint:             s.issuer + "/authorize",

@@ -131,6 +131,9 @@ func serveHTTP(ctx context.Context, mcpServer *server.MCPServer, cfg httpConfig,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	logger.Info("serving MCP over Streamable HTTP", "url", "http://"+listener.Addr().String()+"/mcp")
+	if cfg.auth != nil {
+		logger.Info("OAuth sign-in is offered", "issuer", cfg.auth.Issuer(), "resource", cfg.auth.Resource())
+	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(listener) }()
 	select {
