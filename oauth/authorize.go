@@ -106,6 +106,11 @@ func (s *Server) checkKey(w http.ResponseWriter, r *http.Request) {
 		s.page(w, http.StatusBadRequest, page{Problem: "This sign-in page has expired (it lasts 15 minutes). Start again from your app."})
 		return
 	}
+	if r.PostForm.Get("action") == "cancel" {
+		// The person may decline before giving any key.
+		http.Redirect(w, r, withQuery(req.RedirectURI, map[string]string{"error": "access_denied", "error_description": "the person did not connect their Lightfield account", "state": req.State, "iss": s.issuer}), http.StatusSeeOther)
+		return
+	}
 	p := page{Request: sealed, App: appName(req), Destination: destination(req.RedirectURI)}
 	key := strings.TrimSpace(r.PostForm.Get("api_key"))
 	if !s.keyChecks.Allow() {
@@ -302,9 +307,10 @@ small { color: #555; }
 <form method="post" action="/authorize">
 <input type="hidden" name="request" value="{{.Request}}">
 <label for="api_key">Your Lightfield API key</label>
-<input type="password" id="api_key" name="api_key" autocomplete="off" placeholder="sk_lf_…" required>
+<input type="password" id="api_key" name="api_key" autocomplete="off" placeholder="sk_lf_…">
 <small>Create one in Lightfield's settings with the scopes <code>opportunities:create</code> and <code>opportunities:read</code> (and, to use names and create accounts, notes and tasks: <code>accounts:read</code>, <code>contacts:read</code>, <code>members:read</code>, <code>accounts:create</code>, <code>notes:create</code>, <code>tasks:create</code>). The key is checked with Lightfield and kept only inside the app's encrypted token, never stored on this server.</small>
 <button type="submit" id="check">Check the key</button>
+<button type="submit" name="action" value="cancel" id="cancel-early">Cancel</button>
 </form>
 {{end}}
 {{end}}

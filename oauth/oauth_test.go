@@ -257,3 +257,18 @@ func TestKeyChecksAreBounded(t *testing.T) {
 		t.Fatal("40 key checks in a row were all passed on to Lightfield")
 	}
 }
+
+// TestCancelBeforeAnyKey: the person may decline on the first page, with
+// no key; the app is told access_denied.
+func TestCancelBeforeAnyKey(t *testing.T) {
+	s, ts := newTestServer(t, nil, nil)
+	request, _ := s.seal.seal(kindRequest, authRequest{ClientID: "c", RedirectURI: "http://localhost:9/cb", State: "st"}, time.Minute)
+	resp, err := noFollow.PostForm(ts.URL+"/authorize", url.Values{"request": {request}, "action": {"cancel"}})
+	read(resp, err)
+	if loc := resp.Header.Get("Location"); !strings.Contains(loc, "error=access_denied") || !strings.Contains(loc, "state=st") {
+		t.Fatalf("%d %s", resp.StatusCode, loc)
+	}
+	if _, err := New(Config{PublicURL: "https://example.com/lightfield", Secrets: []string{secret}}); err == nil {
+		t.Error("a public URL with a path was accepted")
+	}
+}

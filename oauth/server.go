@@ -74,6 +74,10 @@ func New(cfg Config) (*Server, error) {
 	if err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && isLoopbackHost(u.Hostname()))) {
 		return nil, fmt.Errorf("LIGHTFIELD_PUBLIC_URL=%q must be the https:// address clients reach this server at (http:// only on loopback)", cfg.PublicURL)
 	}
+	if u.Path != "" || u.RawQuery != "" {
+		// The endpoints live at the root (/mcp, /authorize, /.well-known/…).
+		return nil, fmt.Errorf("LIGHTFIELD_PUBLIC_URL=%q must be an origin such as https://mcp.example.com, without a path: serve this server at the root of its own host name", cfg.PublicURL)
+	}
 	seal, err := newSealer(cfg.Secrets)
 	if err != nil {
 		return nil, err
