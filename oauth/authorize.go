@@ -14,12 +14,16 @@ import (
 // authRequest is an authorization request that passed its checks, held by
 // the sign-in page while the person pastes their key.
 type authRequest struct {
-	ClientID      string `json:"cid"`
+	Client        string `json:"cid"` // clientRef of the client_id
 	ClientName    string `json:"cn"`
 	RedirectURI   string `json:"ru"`
 	State         string `json:"st,omitempty"`
 	CodeChallenge string `json:"cc"`
 }
+
+// maxStateLength bounds the state an app asks to get back: it travels
+// sealed in the page's form.
+const maxStateLength = 1024
 
 // grant is a key Lightfield accepted, awaiting the person's confirmation.
 type grant struct {
@@ -70,27 +74,36 @@ func (s *Server) startSignIn(w http.ResponseWriter, r *http.Request) {
 		s.page(w, http.StatusBadRequest, page{Problem: "The app asked to be sent back to an address it did not register (" + redirect + "). Nothing was shared."})
 		return
 	}
-	back := func(code, description string) {
-		http.Redirect(w, r, withQuery(redirect, map[string]string{"error": code, "error_description": description, "state": q.Get("state"), "iss": s.issuer}), http.StatusFound)
+	// A request this server cannot serve is explained on the page rather
+	// than sent back: anyone can register a redirect URI, and an automatic
+	// redirect would make this host a springboard to it (RFC 9700, 4.11.2).
+	refuse := func(why string) {
+		s.cfg.Log.Info("oauth: sign-in refused: a malformed request", "client_id", clientLabel(q.Get("client_id")), "reason", why)
+		s.page(w, http.StatusBadRequest, page{Problem: "The app's sign-in request cannot be served (" + why + "). Nothing was shared; the app's makers can fix this."})
 	}
 	switch {
 	case q.Get("response_type") != "code":
-		back("unsupported_response_type", "response_type must be code")
+		refuse("response_type must be code")
 		return
 	case q.Get("code_challenge") == "" || q.Get("code_challenge_method") != "S256":
-		back("invalid_request", "PKCE is required: send code_challenge with code_challenge_method S256")
+		refuse("PKCE is required: code_challenge with code_challenge_method S256")
 		return
-	case q.Get("resource") != "" && strings.TrimSuffix(q.Get("resource"), "/") != s.resource:
-		back("invalid_target", "resource must be "+s.resource)
+	case q.Get("resource") != "" && !s.isResource(q.Get("resource")):
+		refuse("resource must be " + s.resource)
+		return
+	case len(q.Get("state")) > maxStateLength || len(q.Get("code_challenge")) > 128:
+		refuse("state or code_challenge is too long")
 		return
 	}
+	// An app names itself as it likes: what vouches for it is the address
+	// of its metadata document, or nothing for one registered here.
 	name := c.Name
 	if u, err := url.Parse(q.Get("client_id")); err == nil && u.Scheme == "https" {
-		// A metadata document names its app as it likes; its address is
-		// what vouches for it.
 		name = strings.TrimSpace(name + " (" + u.Host + ")")
+	} else if name != "" {
+		name += " (as the app names itself)"
 	}
-	req := authRequest{ClientID: q.Get("client_id"), ClientName: name, RedirectURI: redirect, State: q.Get("state"), CodeChallenge: q.Get("code_challenge")}
+	req := authRequest{Client: clientRef(q.Get("client_id")), ClientName: name, RedirectURI: redirect, State: q.Get("state"), CodeChallenge: q.Get("code_challenge")}
 	sealed, err := s.seal.seal(kindRequest, req, signInLifetime)
 	if err != nil {
 		s.page(w, http.StatusInternalServerError, page{Problem: "The sign-in could not start. Try again."})
@@ -113,14 +126,14 @@ func (s *Server) checkKey(w http.ResponseWriter, r *http.Request) {
 	}
 	p := page{Request: sealed, App: appName(req), Destination: destination(req.RedirectURI)}
 	key := strings.TrimSpace(r.PostForm.Get("api_key"))
-	if !s.keyChecks.Allow() {
-		p.Problem = "Too many sign-in attempts reach this server right now. Wait a minute, then try again."
-		s.page(w, http.StatusTooManyRequests, p)
-		return
-	}
 	if !lfclient.PlausibleKey(key) {
 		p.Problem = "That is not a Lightfield API key: keys start with sk_lf_. Copy the whole key from Lightfield's settings and paste it again."
 		s.page(w, http.StatusOK, p)
+		return
+	}
+	if !s.keyChecks.Allow() {
+		p.Problem = "Too many sign-in attempts reach this server right now. Wait a minute, then try again."
+		s.page(w, http.StatusTooManyRequests, p)
 		return
 	}
 	info, err := s.cfg.Validate(r.Context(), key)
@@ -158,7 +171,11 @@ func (s *Server) finishSignIn(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, withQuery(g.Request.RedirectURI, params), http.StatusSeeOther)
 		return
 	}
-	c, err := s.seal.seal(kindCode, code{APIKey: g.APIKey, Client: clientRef(g.Request.ClientID), RedirectURI: g.Request.RedirectURI, CodeChallenge: g.Request.CodeChallenge, Resource: s.resource}, codeLifetime)
+	if !s.once(r.PostForm.Get("grant"), signInLifetime) {
+		s.page(w, http.StatusBadRequest, page{Problem: "This sign-in was already completed. Start again from your app if it did not connect."})
+		return
+	}
+	c, err := s.seal.seal(kindCode, code{APIKey: g.APIKey, Client: g.Request.Client, RedirectURI: g.Request.RedirectURI, CodeChallenge: g.Request.CodeChallenge, Resource: s.resource}, codeLifetime)
 	if err != nil {
 		s.page(w, http.StatusInternalServerError, page{Problem: "The sign-in could not finish. Try again."})
 		return

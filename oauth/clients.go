@@ -87,27 +87,26 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", "POST")
-		tokenError(w, http.StatusMethodNotAllowed, "invalid_request", "register with POST and a JSON body")
+		oauthError(w, http.StatusMethodNotAllowed, "invalid_request", "register with POST and a JSON body")
 		return
 	}
 	var reg registration
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(&reg); err != nil {
-		tokenError(w, http.StatusBadRequest, "invalid_client_metadata", "the body must be a JSON object (RFC 7591)")
+		oauthError(w, http.StatusBadRequest, "invalid_client_metadata", "the body must be a JSON object (RFC 7591)")
 		return
 	}
 	if err := checkRedirectURIs(reg.RedirectURIs); err != nil {
-		tokenError(w, http.StatusBadRequest, "invalid_redirect_uri", err.Error())
+		oauthError(w, http.StatusBadRequest, "invalid_redirect_uri", err.Error())
 		return
 	}
-	if m := reg.TokenEndpointAuthMethod; m != "" && m != "none" {
-		tokenError(w, http.StatusBadRequest, "invalid_client_metadata", "only public clients are registered: token_endpoint_auth_method none, with PKCE")
-		return
-	}
+	// Every client is registered as public (no secret, PKCE): a client
+	// that asked for a secret is answered with "none", as RFC 7591 lets a
+	// server substitute what it supports, rather than refused.
 	name := []rune(strings.TrimSpace(reg.ClientName))
 	c := client{Name: string(name[:min(len(name), maxClientNameLength)]), RedirectURIs: reg.RedirectURIs}
 	id, err := s.seal.seal(kindClient, c, 0)
 	if err != nil {
-		tokenError(w, http.StatusInternalServerError, "server_error", "the client could not be registered")
+		oauthError(w, http.StatusInternalServerError, "server_error", "the client could not be registered")
 		return
 	}
 	s.cfg.Log.Info("oauth: registered a client", "name", c.Name)
@@ -248,11 +247,38 @@ func guardedClient(allowPrivate bool) *http.Client {
 	}
 }
 
-// sharedAddressSpace is carrier-grade NAT (RFC 6598), private in effect.
-var sharedAddressSpace = netip.MustParsePrefix("100.64.0.0/10")
+// specialPurpose are ranges of the IANA special-purpose registries that
+// are not the public internet, or lead into private networks (NAT64,
+// 6to4, Teredo).
+var specialPurpose = func() []netip.Prefix {
+	var out []netip.Prefix
+	for _, p := range []string{
+		"0.0.0.0/8", "100.64.0.0/10", "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24",
+		"198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "240.0.0.0/4",
+		"2001::/23", "2001:db8::/32", "2002::/16", "3fff::/20",
+	} {
+		out = append(out, netip.MustParsePrefix(p))
+	}
+	return out
+}()
+
+// globalUnicastV6 is where public IPv6 unicast addresses are (RFC 4291):
+// everything outside it (NAT64's 64:ff9b::/96, IPv4-compatible ::/96,
+// site-local fec0::/10, unique local fc00::/7, …) is refused.
+var globalUnicastV6 = netip.MustParsePrefix("2000::/3")
 
 // publicAddress reports whether ip is a public unicast address.
 func publicAddress(ip netip.Addr) bool {
-	return ip.IsValid() && ip.IsGlobalUnicast() && !ip.IsPrivate() && !ip.IsLoopback() &&
-		!ip.IsLinkLocalUnicast() && !sharedAddressSpace.Contains(ip)
+	if !ip.IsValid() || !ip.IsGlobalUnicast() || ip.IsPrivate() || ip.IsLoopback() || ip.IsLinkLocalUnicast() {
+		return false
+	}
+	if ip.Is6() && !globalUnicastV6.Contains(ip) {
+		return false
+	}
+	for _, p := range specialPurpose {
+		if p.Contains(ip) {
+			return false
+		}
+	}
+	return true
 }

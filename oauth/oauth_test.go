@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"strings"
 	"testing"
@@ -109,10 +110,10 @@ func read(resp *http.Response, err error) string {
 	return string(b)
 }
 
-// TestAuthorizeErrorsGoBackToTheClient: once the client and its redirect
-// URI are known, a bad request is answered at the redirect URI; before,
-// on the page.
-func TestAuthorizeErrorsGoBackToTheClient(t *testing.T) {
+// TestAuthorizeErrorsStayOnThePage: a request that cannot be served is
+// explained on the page, never redirected: anyone may register a redirect
+// URI, and an automatic redirect would make this host a springboard.
+func TestAuthorizeErrorsStayOnThePage(t *testing.T) {
 	_, ts := newTestServer(t, nil, nil)
 	var reg registered
 	json.Unmarshal([]byte(read(http.Post(ts.URL+"/register", "application/json", strings.NewReader(`{"client_name":"<b>App</b>","redirect_uris":["http://localhost:9/cb"]}`)))), &reg)
@@ -122,10 +123,11 @@ func TestAuthorizeErrorsGoBackToTheClient(t *testing.T) {
 		location string // a redirect with this error, or "" for a page
 		page     string
 	}{
-		"no PKCE":          {nil, "error=invalid_request", ""},
-		"another resource": {url.Values{"code_challenge": {"c"}, "code_challenge_method": {"S256"}, "resource": {"https://elsewhere.example/mcp"}}, "error=invalid_target", ""},
-		"token flow":       {url.Values{"response_type": {"token"}, "code_challenge": {"c"}, "code_challenge_method": {"S256"}}, "error=unsupported_response_type", ""},
-		"plain PKCE":       {url.Values{"code_challenge": {"c"}, "code_challenge_method": {"plain"}}, "error=invalid_request", ""},
+		"no PKCE":          {nil, "", "PKCE is required"},
+		"another resource": {url.Values{"code_challenge": {"c"}, "code_challenge_method": {"S256"}, "resource": {"https://elsewhere.example/mcp"}}, "", "resource must be"},
+		"token flow":       {url.Values{"response_type": {"token"}, "code_challenge": {"c"}, "code_challenge_method": {"S256"}}, "", "response_type must be code"},
+		"plain PKCE":       {url.Values{"code_challenge": {"c"}, "code_challenge_method": {"plain"}}, "", "PKCE is required"},
+		"huge state":       {url.Values{"code_challenge": {"c"}, "code_challenge_method": {"S256"}, "state": {strings.Repeat("s", 5000)}}, "", "too long"},
 		"foreign redirect": {url.Values{"redirect_uri": {"http://localhost:9/other"}}, "", "did not register"},
 		"unknown client":   {url.Values{"client_id": {"someone"}}, "", "could not be identified"},
 		"forged client":    {url.Values{"client_id": {kindClient + "AAAA"}}, "", "could not be identified"},
@@ -151,12 +153,13 @@ func TestAuthorizeErrorsGoBackToTheClient(t *testing.T) {
 			t.Errorf("%s: %d %s", name, resp.StatusCode, page)
 		}
 	}
-	// The app's name is shown as text, never as markup.
+	// The app's name is shown as text, never as markup, and as the app's
+	// own claim.
 	q := base
 	q.Set("code_challenge", "c")
 	q.Set("code_challenge_method", "S256")
 	page := read(noFollow.Get(ts.URL + "/authorize?" + q.Encode()))
-	if !strings.Contains(page, "&lt;b&gt;App&lt;/b&gt;") {
+	if !strings.Contains(page, "&lt;b&gt;App&lt;/b&gt; (as the app names itself)") {
 		t.Errorf("the client's name is not escaped:\n%s", page)
 	}
 }
@@ -245,7 +248,7 @@ func TestLoopbackRedirectsOnAnyPort(t *testing.T) {
 // bounded rate for the whole process; beyond it, the page says to wait.
 func TestKeyChecksAreBounded(t *testing.T) {
 	s, ts := newTestServer(t, nil, nil)
-	request, _ := s.seal.seal(kindRequest, authRequest{ClientID: "c", RedirectURI: "http://localhost:9/cb"}, time.Minute)
+	request, _ := s.seal.seal(kindRequest, authRequest{Client: clientRef("c"), RedirectURI: "http://localhost:9/cb"}, time.Minute)
 	limited := 0
 	for range 40 {
 		resp, err := noFollow.PostForm(ts.URL+"/authorize", url.Values{"request": {request}, "api_key": {"sk_lf_wrong"}})
@@ -262,7 +265,7 @@ func TestKeyChecksAreBounded(t *testing.T) {
 // no key; the app is told access_denied.
 func TestCancelBeforeAnyKey(t *testing.T) {
 	s, ts := newTestServer(t, nil, nil)
-	request, _ := s.seal.seal(kindRequest, authRequest{ClientID: "c", RedirectURI: "http://localhost:9/cb", State: "st"}, time.Minute)
+	request, _ := s.seal.seal(kindRequest, authRequest{Client: clientRef("c"), RedirectURI: "http://localhost:9/cb", State: "st"}, time.Minute)
 	resp, err := noFollow.PostForm(ts.URL+"/authorize", url.Values{"request": {request}, "action": {"cancel"}})
 	read(resp, err)
 	if loc := resp.Header.Get("Location"); !strings.Contains(loc, "error=access_denied") || !strings.Contains(loc, "state=st") {
@@ -270,5 +273,61 @@ func TestCancelBeforeAnyKey(t *testing.T) {
 	}
 	if _, err := New(Config{PublicURL: "https://example.com/lightfield", Secrets: []string{secret}}); err == nil {
 		t.Error("a public URL with a path was accepted")
+	}
+}
+
+// TestSingleUse: a sign-in grant yields one code, a code one token pair,
+// and a sign-in lasts RefreshTokenLifetime however often it is refreshed.
+func TestSingleUse(t *testing.T) {
+	s, ts := newTestServer(t, nil, nil)
+	verifier := strings.Repeat("v", 43)
+	g, _ := s.seal.seal(kindGrant, grant{Request: authRequest{Client: clientRef("c"), RedirectURI: "http://localhost:9/cb", CodeChallenge: oauth2.S256ChallengeFromVerifier(verifier)}, APIKey: "sk_lf_good"}, time.Minute)
+	first, err := noFollow.PostForm(ts.URL+"/authorize", url.Values{"grant": {g}, "action": {"connect"}})
+	read(first, err)
+	second, err := noFollow.PostForm(ts.URL+"/authorize", url.Values{"grant": {g}, "action": {"connect"}})
+	if page := read(second, err); first.StatusCode != http.StatusSeeOther || second.StatusCode != http.StatusBadRequest || !strings.Contains(page, "already completed") {
+		t.Fatalf("a grant used twice: %d then %d", first.StatusCode, second.StatusCode)
+	}
+	// A refresh token whose sign-in is older than its lifetime is refused.
+	old, _ := s.seal.seal(kindRefresh, refreshToken{APIKey: "sk_lf_good", Client: clientRef("c"), Resource: s.resource, SignedIn: time.Now().Add(-RefreshTokenLifetime - time.Minute).Unix()}, time.Hour)
+	resp, err := http.PostForm(ts.URL+"/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {old}, "client_id": {"c"}})
+	if b := read(resp, err); resp.StatusCode != 400 || !strings.Contains(b, "expired") {
+		t.Fatalf("a 31-day-old sign-in refreshed: %d %s", resp.StatusCode, b)
+	}
+	// A fresh one refreshes, and the new refresh token keeps the sign-in's time.
+	fresh, _ := s.seal.seal(kindRefresh, refreshToken{APIKey: "sk_lf_good", Client: clientRef("c"), Resource: s.resource, SignedIn: time.Now().Add(-time.Hour).Unix()}, time.Hour)
+	resp, err = http.PostForm(ts.URL+"/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {fresh}, "client_id": {"c"}})
+	var tokens tokenResponse
+	json.Unmarshal([]byte(read(resp, err)), &tokens)
+	var rt refreshToken
+	if err := s.seal.open(kindRefresh, tokens.RefreshToken, &rt); err != nil || time.Since(time.Unix(rt.SignedIn, 0)) < 59*time.Minute {
+		t.Fatalf("the refreshed token forgot when the person signed in: %v %+v", err, rt)
+	}
+}
+
+// TestInwardAddresses: the metadata fetch refuses every address that is
+// not the public internet, IPv6 tunnels into private networks included.
+func TestInwardAddresses(t *testing.T) {
+	for addr, public := range map[string]bool{
+		"93.184.216.34": true, "2606:2800:220:1::1": true,
+		"10.0.0.1": false, "127.0.0.1": false, "169.254.169.254": false, "100.64.0.1": false, "0.1.2.3": false, "198.18.0.1": false,
+		"::1": false, "fc00::1": false, "fe80::1": false, "fec0::1": false, "::a00:1": false,
+		"64:ff9b::a00:1": false, "2002:a00:1::1": false, "2001::1": false, "100::1": false, "::ffff:10.0.0.1": false,
+	} {
+		if got := publicAddress(netip.MustParseAddr(addr).Unmap()); got != public {
+			t.Errorf("%s: public %v, want %v", addr, got, public)
+		}
+	}
+}
+
+// TestRegistrationIsPublic: a client asking for a secret is registered as
+// a public client (PKCE), and told so, rather than refused.
+func TestRegistrationIsPublic(t *testing.T) {
+	_, ts := newTestServer(t, nil, nil)
+	resp, err := http.Post(ts.URL+"/register", "application/json", strings.NewReader(`{"redirect_uris":["https://claude.ai/api/mcp/auth_callback"],"token_endpoint_auth_method":"client_secret_post"}`))
+	var reg registered
+	json.Unmarshal([]byte(read(resp, err)), &reg)
+	if resp.StatusCode != http.StatusCreated || reg.TokenEndpointAuthMethod != "none" || reg.ClientID == "" {
+		t.Fatalf("%d %+v", resp.StatusCode, reg)
 	}
 }

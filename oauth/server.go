@@ -48,7 +48,8 @@ type Config struct {
 	// AllowPrivateClientMetadata lets the default fetch documents from
 	// private and loopback addresses (tests on one machine).
 	AllowPrivateClientMetadata bool
-	Log                        *slog.Logger
+	// Log receives sign-ins, refusals and issued tokens (never a key).
+	Log *slog.Logger
 }
 
 // Server is the authorization server and the protected resource's
@@ -62,10 +63,11 @@ type Server struct {
 	// keyChecks bounds how often the sign-in page asks Lightfield about a
 	// key, for the whole process, so that it cannot be used to flood it.
 	keyChecks *rate.Limiter
-	// usedCodes holds recently redeemed codes (by hash), so that a code
-	// is redeemed once on this replica; a code lives a minute.
-	usedMu    sync.Mutex
-	usedCodes map[string]time.Time
+	// used holds the codes and grants redeemed (by hash, until they
+	// expire), so that each is used once on this replica.
+	usedMu     sync.Mutex
+	used       map[[32]byte]time.Time
+	usedPruned time.Time
 }
 
 // New returns the authorization server for cfg.
@@ -91,7 +93,7 @@ func New(cfg Config) (*Server, error) {
 		client = guardedClient(cfg.AllowPrivateClientMetadata)
 	}
 	return &Server{cfg: cfg, seal: seal, issuer: issuer, resource: issuer + "/mcp",
-		clients: newClientDocuments(client), keyChecks: rate.NewLimiter(5, 20), usedCodes: map[string]time.Time{}}, nil
+		clients: newClientDocuments(client), keyChecks: rate.NewLimiter(5, 20), used: map[[32]byte]time.Time{}}, nil
 }
 
 // Issuer is the authorization server's identifier: the public URL.
@@ -200,6 +202,9 @@ type refreshToken struct {
 	APIKey   string `json:"k"`
 	Client   string `json:"cid"` // clientRef of the client_id
 	Resource string `json:"aud"`
+	// SignedIn is when the person signed in (unix seconds): refreshing
+	// never carries a sign-in past RefreshTokenLifetime.
+	SignedIn int64 `json:"si"`
 }
 
 // tokenResponse is RFC 6749's answer of the token endpoint.
@@ -215,55 +220,62 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
-		tokenError(w, http.StatusBadRequest, "invalid_request", "the body must be application/x-www-form-urlencoded")
+		oauthError(w, http.StatusBadRequest, "invalid_request", "the body must be application/x-www-form-urlencoded")
 		return
 	}
 	clientID := r.PostForm.Get("client_id")
 	var key, resource string
+	var signedIn time.Time
 	switch r.PostForm.Get("grant_type") {
 	case "authorization_code":
 		var c code
 		if err := s.seal.open(kindCode, r.PostForm.Get("code"), &c); err != nil {
-			tokenError(w, http.StatusBadRequest, "invalid_grant", "the code is invalid or expired (a code lives one minute): start the sign-in again")
+			oauthError(w, http.StatusBadRequest, "invalid_grant", "the code is invalid or expired (a code lives one minute): start the sign-in again")
 			return
 		}
 		switch {
 		case c.Client != clientRef(clientID):
-			tokenError(w, http.StatusBadRequest, "invalid_grant", "the code was issued to another client")
+			oauthError(w, http.StatusBadRequest, "invalid_grant", "the code was issued to another client")
 			return
 		case c.RedirectURI != r.PostForm.Get("redirect_uri"):
-			tokenError(w, http.StatusBadRequest, "invalid_grant", "redirect_uri differs from the one the code was issued for")
+			oauthError(w, http.StatusBadRequest, "invalid_grant", "redirect_uri differs from the one the code was issued for")
 			return
 		case !pkceMatches(r.PostForm.Get("code_verifier"), c.CodeChallenge):
-			tokenError(w, http.StatusBadRequest, "invalid_grant", "code_verifier does not match the code_challenge (PKCE S256)")
+			oauthError(w, http.StatusBadRequest, "invalid_grant", "code_verifier does not match the code_challenge (PKCE S256)")
 			return
-		case r.PostForm.Get("resource") != "" && r.PostForm.Get("resource") != c.Resource:
-			tokenError(w, http.StatusBadRequest, "invalid_target", "resource differs from the one the code was issued for")
+		case r.PostForm.Get("resource") != "" && !s.isResource(r.PostForm.Get("resource")):
+			oauthError(w, http.StatusBadRequest, "invalid_target", "resource differs from the one the code was issued for")
 			return
-		case !s.redeem(r.PostForm.Get("code")):
-			tokenError(w, http.StatusBadRequest, "invalid_grant", "the code was already used: start the sign-in again")
+		case !s.once(r.PostForm.Get("code"), codeLifetime):
+			oauthError(w, http.StatusBadRequest, "invalid_grant", "the code was already used: start the sign-in again")
 			return
 		}
-		key, resource = c.APIKey, c.Resource
+		key, resource, signedIn = c.APIKey, c.Resource, time.Now()
 	case "refresh_token":
 		var rt refreshToken
 		if err := s.seal.open(kindRefresh, r.PostForm.Get("refresh_token"), &rt); err != nil {
-			tokenError(w, http.StatusBadRequest, "invalid_grant", "the refresh token is invalid or expired: sign in again")
+			oauthError(w, http.StatusBadRequest, "invalid_grant", "the refresh token is invalid or expired: sign in again")
 			return
 		}
 		if rt.Client != clientRef(clientID) {
-			tokenError(w, http.StatusBadRequest, "invalid_grant", "the refresh token was issued to another client")
+			oauthError(w, http.StatusBadRequest, "invalid_grant", "the refresh token was issued to another client")
 			return
 		}
-		key, resource = rt.APIKey, rt.Resource
+		key, resource, signedIn = rt.APIKey, rt.Resource, time.Unix(rt.SignedIn, 0)
 	default:
-		tokenError(w, http.StatusBadRequest, "unsupported_grant_type", "grant_type must be authorization_code or refresh_token")
+		oauthError(w, http.StatusBadRequest, "unsupported_grant_type", "grant_type must be authorization_code or refresh_token")
 		return
 	}
-	access, err1 := s.seal.seal(kindAccess, accessToken{APIKey: key, Resource: resource, Client: clientRef(clientID)}, AccessTokenLifetime)
-	refresh, err2 := s.seal.seal(kindRefresh, refreshToken{APIKey: key, Client: clientRef(clientID), Resource: resource}, RefreshTokenLifetime)
+	// A sign-in lasts RefreshTokenLifetime however often it is refreshed.
+	left := time.Until(signedIn.Add(RefreshTokenLifetime))
+	if left <= 0 {
+		oauthError(w, http.StatusBadRequest, "invalid_grant", "the sign-in has expired: sign in again")
+		return
+	}
+	access, err1 := s.seal.seal(kindAccess, accessToken{APIKey: key, Resource: resource, Client: clientRef(clientID)}, min(AccessTokenLifetime, left))
+	refresh, err2 := s.seal.seal(kindRefresh, refreshToken{APIKey: key, Client: clientRef(clientID), Resource: resource, SignedIn: signedIn.Unix()}, left)
 	if err := errors.Join(err1, err2); err != nil {
-		tokenError(w, http.StatusInternalServerError, "server_error", "the token could not be issued")
+		oauthError(w, http.StatusInternalServerError, "server_error", "the token could not be issued")
 		return
 	}
 	s.cfg.Log.Info("oauth: issued an access token", "client", clientLabel(clientID), "key", lfclient.KeyFingerprint(key)[:12])
@@ -278,23 +290,38 @@ func pkceMatches(verifier, challenge string) bool {
 	return subtle.ConstantTimeCompare([]byte(oauth2.S256ChallengeFromVerifier(verifier)), []byte(challenge)) == 1
 }
 
-// redeem records a code as used; false when it already was (here).
-func (s *Server) redeem(code string) bool {
-	sum := sha256.Sum256([]byte(code))
-	id := hex.EncodeToString(sum[:])
+// once records a single-use value (a code, a sign-in grant) as used for
+// ttl, its lifetime; false when it already was, on this replica.
+func (s *Server) once(value string, ttl time.Duration) bool {
+	id := sha256.Sum256([]byte(value))
 	s.usedMu.Lock()
 	defer s.usedMu.Unlock()
 	now := time.Now()
-	for k, at := range s.usedCodes {
-		if now.Sub(at) > 2*codeLifetime {
-			delete(s.usedCodes, k)
+	// Expired entries are dropped now and then, not on every call.
+	if now.Sub(s.usedPruned) > time.Minute {
+		for k, until := range s.used {
+			if now.After(until) {
+				delete(s.used, k)
+			}
 		}
+		s.usedPruned = now
 	}
-	if _, used := s.usedCodes[id]; used {
+	if until, used := s.used[id]; used && now.Before(until) {
 		return false
 	}
-	s.usedCodes[id] = now
+	if len(s.used) >= maxUsed {
+		return false // more sign-ins at once than any deployment sees: refused, not remembered
+	}
+	s.used[id] = now.Add(ttl)
 	return true
+}
+
+// maxUsed bounds the single-use values remembered at once.
+const maxUsed = 100_000
+
+// isResource reports whether a resource indicator names this server's /mcp.
+func (s *Server) isResource(resource string) bool {
+	return strings.TrimSuffix(resource, "/") == s.resource
 }
 
 // clientLabel names a client in logs without its sealed registration.
@@ -305,7 +332,7 @@ func clientLabel(clientID string) string {
 	return clientID
 }
 
-func tokenError(w http.ResponseWriter, status int, code, description string) {
+func oauthError(w http.ResponseWriter, status int, code, description string) {
 	writeJSON(w, status, map[string]string{"error": code, "error_description": description})
 }
 
