@@ -3,6 +3,7 @@ package tools
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -47,12 +48,7 @@ func (s *Server) createAccount(ctx context.Context, req mcp.CallToolRequest) (*m
 	if err != nil {
 		return mcp.NewToolResultError(err.Error()), nil
 	}
-	var same sameAccounts
-	p, refusal := s.prepare(ctx, req, o, accountKind, func(ctx context.Context, call *checkedCall) ([]lfclient.Record, error) {
-		var err error
-		same, err = o.accountsLike(ctx, call.params.Fields)
-		return same.all(), err
-	})
+	p, refusal := s.prepare(ctx, req, o, accountKind, o.accountsLike)
 	if refusal != nil {
 		return refusal, nil
 	}
@@ -133,21 +129,6 @@ func (s *Server) findOrCreateAccount(ctx context.Context, o *org, p *prepared, r
 	return mcp.NewToolResultStructured(result, text+accountKind.staleNote(p.defs, p.defsErr)), &r
 }
 
-// sameAccounts are the accounts a new one would repeat.
-type sameAccounts struct {
-	byName, byDomain []lfclient.Record
-}
-
-func (s sameAccounts) all() []lfclient.Record {
-	out := slices.Clone(s.byName)
-	for _, rec := range s.byDomain {
-		if !slices.ContainsFunc(out, func(r lfclient.Record) bool { return r.ID == rec.ID }) {
-			out = append(out, rec)
-		}
-	}
-	return out
-}
-
 // matchedBy says how an existing account matched the call: name, website
 // domain, or both.
 func (p *prepared) matchedBy(rec lfclient.Record) string {
@@ -155,7 +136,7 @@ func (p *prepared) matchedBy(rec lfclient.Record) string {
 	byName := foldLabel(rec.Name()) == foldLabel(name)
 	byDomain := false
 	for _, w := range websites(p.call.params.Fields["$website"]) {
-		byDomain = byDomain || slices.ContainsFunc(rec.Strings("$website"), func(s string) bool { return sameDomain(s, w) })
+		byDomain = byDomain || slices.ContainsFunc(rec.Strings("$website"), func(s string) bool { return sameSite(s, w) })
 	}
 	switch {
 	case byName && byDomain:
@@ -166,41 +147,44 @@ func (p *prepared) matchedBy(rec lfclient.Record) string {
 	return "name"
 }
 
-// accountsLike finds the accounts with the same name as fields' $name
-// (case and spacing ignored) or a website on the same domain, all at once.
-func (o *org) accountsLike(ctx context.Context, fields map[string]any) (sameAccounts, error) {
-	var same sameAccounts
-	name, _ := fields["$name"].(string)
-	domains := []string{}
-	for _, w := range websites(fields["$website"]) {
-		if d := domainOf(w); d != "" && !slices.Contains(domains, d) {
-			domains = append(domains, d)
+// accountsLike finds, all at once, the accounts a create_account call
+// would repeat: those named as its $name (case and spacing ignored), and
+// those with a website on the same site as its $website.
+func (o *org) accountsLike(ctx context.Context, call *checkedCall) ([]lfclient.Record, error) {
+	name, _ := call.params.Fields["$name"].(string)
+	var sites []string
+	for _, w := range websites(call.params.Fields["$website"]) {
+		if d := siteOf(w); d != "" && !slices.Contains(sites, d) {
+			sites = append(sites, d)
 		}
 	}
-	errs := make([]error, 1+len(domains))
-	found := make([][]lfclient.Record, len(domains))
-	tasks := []func(){func() { same.byName, errs[0] = o.resolve.accountsCalled(ctx, name) }}
-	for i, d := range domains {
+	found := make([][]lfclient.Record, 1+len(sites))
+	errs := make([]error, 1+len(sites))
+	tasks := []func(){func() { found[0], errs[0] = o.resolve.accountsCalled(ctx, name) }}
+	for i, site := range sites {
 		tasks = append(tasks, func() {
-			page, err := o.client.List(ctx, "account", []lfclient.Filter{{Key: "$website", Operator: "contains", Value: d}}, lfclient.MaxPageSize, 0)
+			page, err := o.client.List(ctx, "account", []lfclient.Filter{{Key: "$website", Operator: "contains", Value: site}}, lfclient.MaxPageSize, 0)
 			if errs[i+1] = err; err != nil {
 				return
 			}
 			for _, rec := range page.Data {
-				if slices.ContainsFunc(rec.Strings("$website"), func(s string) bool { return domainOf(s) == d }) {
-					found[i] = append(found[i], rec)
+				if slices.ContainsFunc(rec.Strings("$website"), func(s string) bool { return siteOf(s) == site }) {
+					found[i+1] = append(found[i+1], rec)
 				}
 			}
 		})
 	}
 	parallel(tasks)
-	for _, err := range errs {
-		if err != nil {
-			return same, err
-		}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
+	var same []lfclient.Record
 	for _, recs := range found {
-		same.byDomain = append(same.byDomain, recs...)
+		for _, rec := range recs {
+			if !slices.ContainsFunc(same, func(r lfclient.Record) bool { return r.ID == rec.ID }) {
+				same = append(same, rec)
+			}
+		}
 	}
 	return same, nil
 }
@@ -224,9 +208,16 @@ func websites(v any) []string {
 	return nil
 }
 
-// domainOf is a website's host, lowercased and without "www.": the part
-// two spellings of one company's site share.
-func domainOf(website string) string {
+// sharedHosts are sites where many companies have a page: on them, the
+// site of a company is the host and the first part of the path
+// (github.com/initech), not the host alone.
+var sharedHosts = []string{"github.com", "gitlab.com", "linkedin.com", "facebook.com", "x.com", "twitter.com",
+	"instagram.com", "youtube.com", "medium.com", "substack.com", "notion.site", "crunchbase.com", "wellfound.com", "sites.google.com"}
+
+// siteOf is what two spellings of one company's website share: its host,
+// lowercased and without "www.", and on a shared host the first part of
+// the path.
+func siteOf(website string) string {
 	website = strings.TrimSpace(strings.ToLower(website))
 	if !strings.Contains(website, "://") {
 		website = "https://" + website
@@ -235,10 +226,18 @@ func domainOf(website string) string {
 	if err != nil {
 		return ""
 	}
-	return strings.TrimPrefix(u.Hostname(), "www.")
+	host := strings.TrimPrefix(u.Hostname(), "www.")
+	if slices.Contains(sharedHosts, host) {
+		first, _, _ := strings.Cut(strings.Trim(u.Path, "/"), "/")
+		if first == "" {
+			return "" // the platform itself says nothing of the company
+		}
+		return host + "/" + first
+	}
+	return host
 }
 
-func sameDomain(a, b string) bool {
-	d := domainOf(a)
-	return d != "" && d == domainOf(b)
+func sameSite(a, b string) bool {
+	d := siteOf(a)
+	return d != "" && d == siteOf(b)
 }

@@ -72,7 +72,7 @@ func (s *Server) createOpportunity(ctx context.Context, req mcp.CallToolRequest)
 	})
 	var newAccount *schema.Resolution
 	if refusal != nil {
-		if p == nil || p.missingAccount == "" {
+		if p == nil || p.missingAccount == "" || p.call.dryRun {
 			return refusal, nil
 		}
 		// The only thing wrong is an account that does not exist yet: the
@@ -97,11 +97,18 @@ func (s *Server) createOpportunity(ctx context.Context, req mcp.CallToolRequest)
 	}
 
 	var notes []string
+	// same is the deal itself when it exists already as this call
+	// describes it, with a note or task to add: an earlier call wrote it and
+	// failed on a part (maybe on another replica, which this process's
+	// memory of keys does not cover). The parts are added to it.
+	var same *lfclient.Object
 	account, _ := call.params.Relationships["$account"].(string)
 	switch dup := duplicateOn(p.existing, account); {
 	case call.extra.allowDuplicate:
 	case p.existingErr != nil:
 		notes = append(notes, fmt.Sprintf("Existing opportunities could not be checked for a duplicate (%v); the Idempotency-Key still prevents a repeat of this call.", p.existingErr))
+	case dup != nil && (call.extra.note != nil || call.extra.followUp != nil) && len(verify(objectOf(*dup), call.params, p.defs)) == 0:
+		same = objectOf(*dup)
 	case dup != nil && !o.created.replays(key, dup):
 		text := duplicateText(dup, p.defs)
 		if !call.dryRun {
@@ -122,10 +129,13 @@ func (s *Server) createOpportunity(ctx context.Context, req mcp.CallToolRequest)
 		return mcp.NewToolResultStructured(result, text), nil
 	}
 
-	raw, _ := arguments(req)
-	w, failure := s.send(ctx, o, opportunityKind, call.params, p.defs, key, p.existing, raw)
-	if failure != "" {
-		return mcp.NewToolResultError(failure), nil
+	w := &written{obj: same, replayed: true}
+	if same == nil {
+		raw, _ := arguments(req)
+		var failure string
+		if w, failure = s.send(ctx, o, opportunityKind, call.params, p.defs, key, p.existing, raw); failure != "" {
+			return mcp.NewToolResultError(failure), nil
+		}
 	}
 	result.Opportunity, result.Replayed = w.obj.Raw, w.replayed
 	result.Warnings = append(result.Warnings, w.warnings...)
@@ -146,7 +156,11 @@ func createdText(opp *lfclient.Object, sent lfclient.CreateParams, defs *lfclien
 	if r.Replayed {
 		what := "nothing new was written"
 		if len(added) > 0 {
-			what = "the opportunity was not written again; only the " + strings.Join(added, " and the ") + " added below " + map[bool]string{true: "is", false: "are"}[len(added) == 1] + " new"
+			verb := "are"
+			if len(added) == 1 {
+				verb = "is"
+			}
+			what = "the opportunity was not written again; only the " + strings.Join(added, " and the ") + " added below " + verb + " new"
 		}
 		fmt.Fprintf(&b, "Already created at %s — %s: an earlier call with the same Idempotency-Key created it, and Lightfield returned that opportunity. ", token(opp.CreatedAt), what)
 		b.WriteString("Opportunity")
@@ -176,6 +190,12 @@ func createdText(opp *lfclient.Object, sent lfclient.CreateParams, defs *lfclien
 	}
 	fmt.Fprintf(&b, "\nIdempotency-Key %s: repeating this exact call within 24 hours returns this opportunity instead of creating another.", r.IdempotencyKey)
 	return b.String()
+}
+
+// objectOf is a listed record as a create would have returned it.
+func objectOf(rec lfclient.Record) *lfclient.Object {
+	raw, _ := json.Marshal(rec)
+	return &lfclient.Object{ID: rec.ID, CreatedAt: rec.CreatedAt, HTTPLink: rec.HTTPLink, Fields: rec.Fields, Relationships: rec.Relationships, Raw: raw}
 }
 
 // named shows a resolved record: its name, then its ID and website or email.

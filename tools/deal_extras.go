@@ -30,8 +30,10 @@ const assigneeKey = "followUp.assignee"
 // Notes and tasks are written through the same pipeline; Lightfield's
 // definitions of them are fixed, so none are fetched.
 var (
-	noteKind = &createKind{Object: schema.Object{Type: "note"}, tool: CreateOpportunityName, plural: "notes"}
-	taskKind = &createKind{Object: schema.Object{Type: "task"}, tool: CreateOpportunityName, plural: "tasks"}
+	noteKind = &createKind{Object: schema.Object{Type: "note"}, tool: CreateOpportunityName, plural: "notes",
+		arguments: map[string]string{"fields.$title": "note.title", "fields.$content": "note.content"}}
+	taskKind = &createKind{Object: schema.Object{Type: "task"}, tool: CreateOpportunityName, plural: "tasks",
+		arguments: map[string]string{"fields.$title": "followUp.title", "fields.$dueAt": "followUp.due", "relationships.$assignedTo": "followUp.assignee"}}
 )
 
 // checkOpportunityOptions reads allowDuplicate, note and followUp.
@@ -257,21 +259,16 @@ func (s *Server) offerAccount(ctx context.Context, req mcp.CallToolRequest, o *o
 	if website, _ := content["website"].(string); strings.TrimSpace(website) != "" {
 		fields["$website"] = strings.TrimSpace(website)
 	}
-	args, _ := json.Marshal(map[string]any{"fields": fields, "dryRun": p.call.dryRun})
+	args, _ := json.Marshal(map[string]any{"fields": fields})
 	accountReq := mcp.CallToolRequest{}
 	accountReq.Params.Name, accountReq.Params.Arguments = CreateAccountName, json.RawMessage(args)
-	var same sameAccounts
-	ap, refused := s.prepare(ctx, accountReq, o, accountKind, func(ctx context.Context, call *checkedCall) ([]lfclient.Record, error) {
-		var err error
-		same, err = o.accountsLike(ctx, call.params.Fields)
-		return same.all(), err
-	})
+	ap, refused := s.prepare(ctx, accountReq, o, accountKind, o.accountsLike)
 	if refused != nil {
 		return nil, refused
 	}
 	res, account := s.findOrCreateAccount(ctx, o, ap, args)
 	if account == nil {
-		// Refused, failed, or a dry run: nothing exists to link yet.
+		// Refused or failed: nothing exists to link.
 		return nil, res
 	}
 	account.Input = name

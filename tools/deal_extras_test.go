@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mark3labs/mcp-go/mcp"
+
 	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
 	"github.com/lightfield-mcp/lightfield-mcp/lfsim"
 )
@@ -217,5 +219,58 @@ func checkBodiesAgainstContract(t *testing.T, h *harness) {
 		if err := openAPI(t).ValidateRequest(r.Path, r.Body); err != nil {
 			t.Errorf("POST %s does not match the contract: %v\n%s", r.Path, err, r.Body)
 		}
+	}
+}
+
+// TestRepeatOnAnotherReplicaAddsTheMissingPart: the deal was written but
+// its note failed; the repeat reaches a process that never saw the first
+// call (another replica, or a restart). The deal it finds is the one the
+// call describes, so the note is added to it: no second deal, and no
+// refusal as a duplicate of itself.
+func TestRepeatOnAnotherReplicaAddsTheMissingPart(t *testing.T) {
+	faults := make([]lfsim.Fault, 16)
+	for i := range faults {
+		faults[i] = lfsim.Fault{Path: "/v1/notes", Status: 503}
+	}
+	h := faultHarness(t, faults...)
+	if res := h.call(t, dealWithExtras); !res.IsError || !strings.Contains(text(res), "The opportunity exists, but the note") {
+		t.Fatalf("first call: %s", text(res))
+	}
+	h.fake.ClearFaults()
+	h.srv.fallback.created = createdKeys{} // another process: no memory of the key
+	res := h.call(t, dealWithExtras)
+	mustSucceed(t, res)
+	if o, n, k := len(h.fake.Created()), len(h.fake.CreatedOf("note")), len(h.fake.CreatedOf("task")); o != 1 || n != 1 || k != 1 {
+		t.Fatalf("after the repeat: %d opportunities, %d notes, %d tasks: %s", o, n, k, text(res))
+	}
+	// Without the first call's memory, the task replayed under its key
+	// cannot be told from a new one; the note is new, and said to be.
+	if msg := text(res); strings.Contains(msg, "nothing new was written") || !strings.Contains(msg, `Added note "Discovery call"`) {
+		t.Errorf("%s", msg)
+	}
+}
+
+// TestPartFailuresSpeakOfThePart: a refused note names the tool's own
+// argument, and does not say that nothing was created (the deal was).
+func TestPartFailuresSpeakOfThePart(t *testing.T) {
+	h := newHarness(t, true, lfsim.Fault{Path: "/v1/notes", Status: 422, Body: `{"type":"unprocessable_content","code":"invalid_type","param":"fields.$content","message":"content too long"}`})
+	res := h.call(t, dealWithExtras)
+	msg := text(res)
+	if !res.IsError || strings.Contains(msg, "Nothing was created") || !strings.Contains(msg, "Fix the argument note.content") || !strings.Contains(msg, "The note was not written") {
+		t.Fatalf("%s", msg)
+	}
+}
+
+// TestDryRunDoesNotOfferToCreateTheAccount: a dry run never asks the person
+// to create anything; it names create_account.
+func TestDryRunDoesNotOfferToCreateTheAccount(t *testing.T) {
+	asked := 0
+	h := startHarness(t, harnessOptions{load: true, elicit: func(mcp.ElicitationRequest) *mcp.ElicitationResult {
+		asked++
+		return &mcp.ElicitationResult{ElicitationResponse: mcp.ElicitationResponse{Action: mcp.ElicitationResponseActionAccept, Content: map[string]any{"create": true}}}
+	}})
+	res := h.call(t, `{"fields":{"$name":"Hooli platform","$stage":"Discovery"},"relationships":{"$account":"Hooli"},"dryRun":true}`)
+	if asked != 0 || !res.IsError || !strings.Contains(text(res), "create_account") || len(h.fake.CreatedOf("account")) != 0 {
+		t.Fatalf("asked %d: %s", asked, text(res))
 	}
 }

@@ -37,6 +37,10 @@ type createKind struct {
 	relationshipHints map[string]string
 	// readOnlyAdvice follows the refusal of a read-only relationship.
 	readOnlyAdvice string
+	// arguments name, for a part created beside another record (a deal's
+	// note or task), the tool argument each body key came from; nil for a
+	// record the call is about.
+	arguments map[string]string
 }
 
 // readOnlyRelationshipText refuses a relationship that is linked from the
@@ -230,6 +234,10 @@ func (k *createKind) staleNote(defs *lfclient.Definitions, defsErr error) string
 // writeFailureText tells the model what happened to a create that failed,
 // whether anything may have been written, and what to do next.
 func (s *Server) writeFailureText(ctx context.Context, k *createKind, err error, key string) string {
+	nothing := "Nothing was created."
+	if k.arguments != nil {
+		nothing = fmt.Sprintf("The %s was not written.", k.Type)
+	}
 	safeRepeat := fmt.Sprintf("Repeating this exact call is safe: it carries the same Idempotency-Key (%s), so Lightfield returns the first %s if one was created and never writes a second.", key, k.Type)
 	var apiErr *lfclient.Error
 	if !errors.As(err, &apiErr) {
@@ -248,21 +256,25 @@ func (s *Server) writeFailureText(ctx context.Context, k *createKind, err error,
 	}
 	switch {
 	case apiErr.StatusCode == 401 && s.callerKey(ctx):
-		return ErrKeyRejected.Error() + " Nothing was created." + said
+		return ErrKeyRejected.Error() + " " + nothing + said
 	case apiErr.StatusCode == 401:
-		return "Lightfield rejected the API key (401 unauthorized): LIGHTFIELD_API_KEY is wrong, revoked or expired. Nothing was created. A person must set a valid Lightfield API key (sk_lf_…) in the MCP client's configuration and restart this server; retrying will not help." + said
+		return "Lightfield rejected the API key (401 unauthorized): LIGHTFIELD_API_KEY is wrong, revoked or expired. A person must set a valid Lightfield API key (sk_lf_…) in the MCP client's configuration and restart this server; retrying will not help. " + nothing + said
 	case apiErr.StatusCode == 403:
-		return fmt.Sprintf("The API key is not allowed to create %s (403 forbidden): it needs the scope %s:create. Nothing was created. A person must grant the scope or use another key; retrying will not help.%s", k.plural, k.plural, said)
+		return fmt.Sprintf("The API key is not allowed to create %s (403 forbidden): it needs the scope %s:create. %s A person must grant the scope or use another key; retrying will not help.%s", k.plural, k.plural, nothing, said)
 	case apiErr.StatusCode == 429:
-		return fmt.Sprintf("Lightfield's rate limit was still exceeded after retries (429). Nothing was created. Wait a few seconds, then repeat the call. %s%s", safeRepeat, said)
+		return fmt.Sprintf("Lightfield's rate limit was still exceeded after retries (429). %s Wait a few seconds, then repeat the call. %s%s", nothing, safeRepeat, said)
 	case apiErr.StatusCode >= 500 || apiErr.StatusCode == 409:
 		return fmt.Sprintf("Lightfield failed to answer (%d%s) after retries. The %s was most likely not created. %s%s", apiErr.StatusCode, code, k.Type, safeRepeat, said)
 	}
-	where := ""
-	if apiErr.Param != "" {
-		where = " at " + apiErr.Param
+	param := apiErr.Param
+	if arg, ok := k.arguments[param]; ok {
+		param = arg
 	}
-	text := fmt.Sprintf("Lightfield refused the request (%d%s)%s.%s Nothing was created.", apiErr.StatusCode, code, where, said)
+	where := ""
+	if param != "" {
+		where = " at " + param
+	}
+	text := fmt.Sprintf("Lightfield refused the request (%d%s)%s.%s %s", apiErr.StatusCode, code, where, said, nothing)
 	switch apiErr.Code {
 	case "relationship_entity_missing", "relationship_entity_inactive", "referenced_resource_missing":
 		text += " The ID does not name an existing, active record; check the ID."
@@ -277,8 +289,8 @@ func (s *Server) writeFailureText(ctx context.Context, k *createKind, err error,
 			text += " Send one of these stage option IDs as $stage instead: " + strings.Join(options, ", ") + "."
 		}
 	}
-	if apiErr.Param != "" {
-		text += fmt.Sprintf(" Fix the argument %s and call again.", apiErr.Param)
+	if param != "" {
+		text += fmt.Sprintf(" Fix the argument %s and call again.", param)
 	}
 	return text
 }
