@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/lightfield-mcp/lightfield-mcp/lfsim"
+	"github.com/lightfield-mcp/lightfield-mcp/lightfieldtest"
 )
 
 const (
@@ -20,7 +21,7 @@ const (
 // TestObjectContract: the new routes' answers match the response schemas,
 // and the bodies sent match the request schemas.
 func TestObjectContract(t *testing.T) {
-	o := loadOpenAPI(t)
+	o := lightfieldtest.Contract(t)
 	cases := []struct {
 		name   string
 		call   call
@@ -117,7 +118,7 @@ func TestObjectCreateRefusals(t *testing.T) {
 const allScopes = "opportunities:read opportunities:create accounts:read accounts:create notes:create tasks:read tasks:create"
 
 func TestObjectScopes(t *testing.T) {
-	o := loadOpenAPI(t)
+	o := lightfieldtest.Contract(t)
 	for _, tc := range []struct{ method, path, body, scope string }{
 		{"POST", "/v1/accounts", validAccount, "accounts:create"},
 		{"POST", "/v1/notes", validNote, "notes:create"},
@@ -220,7 +221,7 @@ func TestObjectRateCategories(t *testing.T) {
 // TestCreatedRecordsAreRead: a created account is listed (after the lag)
 // and retrieved with its relationships, and notes and tasks can name it.
 func TestCreatedRecordsAreRead(t *testing.T) {
-	o := loadOpenAPI(t)
+	o := lightfieldtest.Contract(t)
 	fake, ts := newFake(t)
 	get := func(path, schema string) []byte {
 		t.Helper()

@@ -21,19 +21,6 @@ func newFake(t *testing.T) (*lfsim.Server, *httptest.Server) {
 	return lightfieldtest.Start(t, "../testdata/org.json", testKey)
 }
 
-func loadOpenAPI(t *testing.T) *lightfieldtest.OpenAPI {
-	t.Helper()
-	path, err := lightfieldtest.FindOpenAPI()
-	if err != nil {
-		t.Fatal(err)
-	}
-	o, err := lightfieldtest.LoadOpenAPI(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return o
-}
-
 type call struct {
 	method, path, body string
 	header             map[string]string
@@ -76,7 +63,7 @@ const validCreate = `{"fields":{"$name":"Acme expansion","$stage":"Discovery","$
 // TestContractResponses checks every kind of answer the fake gives against
 // the response schemas of Lightfield's OpenAPI document.
 func TestContractResponses(t *testing.T) {
-	o := loadOpenAPI(t)
+	o := lightfieldtest.Contract(t)
 	cases := []struct {
 		name   string
 		call   call
@@ -126,7 +113,7 @@ func TestContractResponses(t *testing.T) {
 }
 
 func TestForbiddenNamesScope(t *testing.T) {
-	o := loadOpenAPI(t)
+	o := lightfieldtest.Contract(t)
 	fake, ts := newFake(t)
 	fake.SetScopes("opportunities:read")
 	resp, body := send(t, ts, call{method: "POST", path: "/v1/opportunities", body: validCreate})
@@ -139,7 +126,7 @@ func TestForbiddenNamesScope(t *testing.T) {
 }
 
 func TestConflictMatchesSchema(t *testing.T) {
-	o := loadOpenAPI(t)
+	o := lightfieldtest.Contract(t)
 	fake, ts := newFake(t)
 	fake.Inject(lfsim.Fault{Method: "POST", Delay: 2 * time.Second})
 	key := map[string]string{"Idempotency-Key": "k-conflict"}
@@ -293,7 +280,7 @@ func TestListFilters(t *testing.T) {
 // TestSandboxMatchesContract: the sandbox's own organisation answers as the
 // OpenAPI document says, through its in-process client.
 func TestSandboxMatchesContract(t *testing.T) {
-	o := loadOpenAPI(t)
+	o := lightfieldtest.Contract(t)
 	fake, client, err := lfsim.Sandbox()
 	if err != nil {
 		t.Fatal(err)

@@ -2,25 +2,12 @@ package lightfieldtest
 
 import "testing"
 
-func loadOpenAPI(t *testing.T) *OpenAPI {
-	t.Helper()
-	path, err := FindOpenAPI()
-	if err != nil {
-		t.Fatal(err)
-	}
-	o, err := LoadOpenAPI(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return o
-}
-
 const validCreate = `{"fields":{"$name":"Acme expansion","$stage":"Discovery","$amount":40000,"productLines":["Platform","opt_pl_analytics"],"$closeDate":"2026-03-31T00:00:00+00:00"},"relationships":{"$account":"acc_01acme","$owner":["mem_01dana"]}}`
 
 // TestOpenAPICanFail guards the contract tests against a validator that
 // accepts everything.
 func TestOpenAPICanFail(t *testing.T) {
-	o := loadOpenAPI(t)
+	o := Contract(t)
 	if err := o.ValidateSchema("OpportunityCreateResponse", []byte(`{"id":"opp_1","extra":1}`)); err == nil {
 		t.Error("an incomplete create response passed")
 	}
@@ -38,7 +25,7 @@ func TestOpenAPICanFail(t *testing.T) {
 // TestValidateRequestTakesTheTypedVariant: a part without oneOf (notes) is
 // checked as it stands, one with oneOf (tasks) against its typed variant.
 func TestValidateRequestTakesTheTypedVariant(t *testing.T) {
-	o := loadOpenAPI(t)
+	o := Contract(t)
 	for _, tc := range []struct {
 		path, body string
 		valid      bool

@@ -26,3 +26,18 @@ func Start(t testing.TB, orgPath, apiKey string) (*lfsim.Server, *httptest.Serve
 	t.Cleanup(ts.Close)
 	return fake, ts
 }
+
+// Contract loads the repository's copy of Lightfield's OpenAPI document
+// (testdata/lightfield/openapi.json), failing the test if it cannot.
+func Contract(t testing.TB) *OpenAPI {
+	t.Helper()
+	path, err := FindOpenAPI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := LoadOpenAPI(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}

@@ -185,19 +185,6 @@ func stageEnum(s map[string]any) []any {
 	return enum
 }
 
-func openAPI(t *testing.T) *lightfieldtest.OpenAPI {
-	t.Helper()
-	path, err := lightfieldtest.FindOpenAPI()
-	if err != nil {
-		t.Fatal(err)
-	}
-	o, err := lightfieldtest.LoadOpenAPI(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return o
-}
-
 func validateOutput(t *testing.T, res *mcp.CallToolResult) {
 	t.Helper()
 	validateAgainst(t, schema.JSON(schema.Output()), res)
@@ -237,7 +224,7 @@ func TestCreateFromASentence(t *testing.T) {
 	if len(posts) != 1 || len(h.fake.Created()) != 1 {
 		t.Fatalf("%d POSTs and %d stored, want 1 each", len(posts), len(h.fake.Created()))
 	}
-	if err := openAPI(t).ValidateCreateRequest(posts[0].Body); err != nil {
+	if err := lightfieldtest.Contract(t).ValidateCreateRequest(posts[0].Body); err != nil {
 		t.Fatalf("the body sent does not match the API's request schema: %v\n%s", err, posts[0].Body)
 	}
 	var sent struct {

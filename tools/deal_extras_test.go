@@ -9,6 +9,7 @@ import (
 
 	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
 	"github.com/lightfield-mcp/lightfield-mcp/lfsim"
+	"github.com/lightfield-mcp/lightfield-mcp/lightfieldtest"
 )
 
 const dealWithExtras = `{"fields":{"$name":"Acme SSO rollout","$stage":"Discovery"},
@@ -216,7 +217,7 @@ func checkBodiesAgainstContract(t *testing.T, h *harness) {
 		if r.Method != "POST" {
 			continue
 		}
-		if err := openAPI(t).ValidateRequest(r.Path, r.Body); err != nil {
+		if err := lightfieldtest.Contract(t).ValidateRequest(r.Path, r.Body); err != nil {
 			t.Errorf("POST %s does not match the contract: %v\n%s", r.Path, err, r.Body)
 		}
 	}
