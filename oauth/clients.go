@@ -155,12 +155,17 @@ type clientDocuments struct {
 
 type cachedClient struct {
 	c       client
+	err     error // a document that could not be used, kept a shorter while
 	fetched time.Time
 }
 
 func newClientDocuments(c *http.Client) *clientDocuments {
 	return &clientDocuments{http: c, fetches: rate.NewLimiter(5, 10), cache: map[string]cachedClient{}}
 }
+
+// failedDocumentFor is how long a document that could not be used is not
+// asked for again: a made-up client_id repeated costs one fetch a minute.
+const failedDocumentFor = time.Minute
 
 // fetch reads the document at clientID (an https URL), which must name
 // itself as client_id and list its redirect URIs.
@@ -172,44 +177,55 @@ func (d *clientDocuments) fetch(ctx context.Context, clientID string) (*client, 
 	d.mu.Lock()
 	cached, ok := d.cache[clientID]
 	d.mu.Unlock()
-	if ok && time.Since(cached.fetched) < clientDocumentFor {
+	switch {
+	case ok && cached.err == nil && time.Since(cached.fetched) < clientDocumentFor:
 		return &cached.c, nil
-	}
-	if !d.fetches.Allow() {
+	case ok && cached.err != nil && time.Since(cached.fetched) < failedDocumentFor:
+		return nil, cached.err
+	case !d.fetches.Allow():
 		return nil, fmt.Errorf("%w: too many client metadata documents are being fetched; try again in a few seconds", errUnknownClient)
 	}
+	c, err := d.load(ctx, clientID)
+	d.mu.Lock()
+	if len(d.cache) >= maxCachedClients {
+		clear(d.cache)
+	}
+	d.cache[clientID] = cachedClient{c: c, err: err, fetched: time.Now()}
+	d.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// load fetches and checks a client's metadata document.
+func (d *clientDocuments) load(ctx context.Context, clientID string) (client, error) {
 	ctx, cancel := context.WithTimeout(ctx, clientDocumentFetch)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, clientID, nil)
 	req.Header.Set("Accept", "application/json")
 	resp, err := d.http.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("%w: its metadata document could not be read (%v)", errUnknownClient, err)
+		return client{}, fmt.Errorf("%w: its metadata document could not be read (%v)", errUnknownClient, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%w: its metadata document answered %d", errUnknownClient, resp.StatusCode)
+		return client{}, fmt.Errorf("%w: its metadata document answered %d", errUnknownClient, resp.StatusCode)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxClientDocument+1))
 	if err != nil || len(body) > maxClientDocument {
-		return nil, fmt.Errorf("%w: its metadata document is unreadable or larger than %d bytes", errUnknownClient, maxClientDocument)
+		return client{}, fmt.Errorf("%w: its metadata document is unreadable or larger than %d bytes", errUnknownClient, maxClientDocument)
 	}
 	var c client
 	if err := json.Unmarshal(body, &c); err != nil || c.ClientID != clientID {
-		return nil, fmt.Errorf("%w: its metadata document is not JSON naming %q as client_id", errUnknownClient, clientID)
+		return client{}, fmt.Errorf("%w: its metadata document is not JSON naming %q as client_id", errUnknownClient, clientID)
 	}
 	if err := checkRedirectURIs(c.RedirectURIs); err != nil {
-		return nil, fmt.Errorf("%w: %v", errUnknownClient, err)
+		return client{}, fmt.Errorf("%w: %v", errUnknownClient, err)
 	}
 	name := []rune(strings.TrimSpace(c.Name))
 	c.Name = string(name[:min(len(name), maxClientNameLength)])
-	d.mu.Lock()
-	if len(d.cache) >= maxCachedClients {
-		clear(d.cache)
-	}
-	d.cache[clientID] = cachedClient{c: c, fetched: time.Now()}
-	d.mu.Unlock()
-	return &c, nil
+	return c, nil
 }
 
 // guardedClient fetches client documents from the public internet only:

@@ -195,7 +195,9 @@ func TestMissingScopesAreShown(t *testing.T) {
 // the default client, and so are documents that name another client_id.
 func TestClientMetadataDocuments(t *testing.T) {
 	var doc string
+	fetched := 0
 	docs := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fetched++
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, doc)
 	}))
@@ -210,6 +212,11 @@ func TestClientMetadataDocuments(t *testing.T) {
 	doc = `{"client_id":"https://other.example/client.json","redirect_uris":["https://app.example/cb"]}`
 	if _, err := s.client(context.Background(), id+"?2"); err == nil {
 		t.Error("a document naming another client_id was accepted")
+	}
+	// A document that could not be used is not fetched again at once.
+	before := fetched
+	if _, err := s.client(context.Background(), id+"?2"); err == nil || fetched != before {
+		t.Errorf("a refused document was fetched again (%d fetches)", fetched-before)
 	}
 	doc = fmt.Sprintf(`{"client_id":%q,"redirect_uris":["https://app.example/cb"],"pad":%q}`, id+"?3", strings.Repeat("x", maxClientDocument))
 	if _, err := s.client(context.Background(), id+"?3"); err == nil {
