@@ -460,10 +460,20 @@ func TestCORS(t *testing.T) {
 
 func openStream(t *testing.T, base, key string) *http.Response {
 	t.Helper()
+	return openStreamAs(t, base, key, "2025-11-25", "")
+}
+
+// openStreamAs opens an event stream speaking protocol version, in the
+// session sessionID ("" for none).
+func openStreamAs(t *testing.T, base, key, version, sessionID string) *http.Response {
+	t.Helper()
 	req, _ := http.NewRequest("GET", base+"/mcp", nil)
 	req.Header.Set("Accept", "text/event-stream")
-	req.Header.Set("Mcp-Protocol-Version", "2025-11-25")
+	req.Header.Set("Mcp-Protocol-Version", version)
 	req.Header.Set("Authorization", "Bearer "+key)
+	if sessionID != "" {
+		req.Header.Set("Mcp-Session-Id", sessionID)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -557,16 +567,9 @@ func TestSessionsBelongToTheirKey(t *testing.T) {
 	if idA == "" || idA == idB {
 		t.Fatalf("session IDs of two clients: %q and %q", idA, idB)
 	}
-	req, _ := http.NewRequest("GET", base+"/mcp", nil)
-	req.Header.Set("Accept", "text/event-stream")
-	req.Header.Set("Mcp-Protocol-Version", "2025-11-25")
-	req.Header.Set("Mcp-Session-Id", idA)
-	req.Header.Set("Authorization", "Bearer "+keyA)
-	stream, err := http.DefaultClient.Do(req)
-	if err != nil || stream.StatusCode != 200 {
-		t.Fatalf("A's stream: %v %v", err, stream)
+	if stream := openStreamAs(t, base, keyA, "2025-11-25", idA); stream.StatusCode != 200 {
+		t.Fatalf("A's stream: %d", stream.StatusCode)
 	}
-	defer stream.Body.Close()
 	withSession := func(key string) int {
 		req, _ := http.NewRequest("POST", base+"/mcp", strings.NewReader(listRequest))
 		req.Header.Set("Content-Type", "application/json")
@@ -658,16 +661,7 @@ func TestBothProtocolEras(t *testing.T) {
 		})
 	}
 	// 2026-07-28 has no standalone event stream.
-	req, _ := http.NewRequest("GET", base+"/mcp", nil)
-	req.Header.Set("Accept", "text/event-stream")
-	req.Header.Set("Mcp-Protocol-Version", "2026-07-28")
-	req.Header.Set("Authorization", "Bearer "+keyA)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode < 400 {
+	if resp := openStreamAs(t, base, keyA, "2026-07-28", ""); resp.StatusCode < 400 {
 		t.Errorf("a 2026-07-28 GET stream was opened: %d", resp.StatusCode)
 	}
 }

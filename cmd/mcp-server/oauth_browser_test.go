@@ -65,18 +65,10 @@ func TestSignInPageInBrowser(t *testing.T) {
 	t.Cleanup(app.Close)
 	redirect := app.URL + "/callback"
 
-	resp, err := http.Post(base+"/register", "application/json", strings.NewReader(`{"client_name":"browser e2e","redirect_uris":["`+redirect+`"]}`))
-	if err != nil || resp.StatusCode != 201 {
-		t.Fatalf("register: %v %v", err, resp)
-	}
-	var reg struct {
-		ClientID string `json:"client_id"`
-	}
-	json.NewDecoder(resp.Body).Decode(&reg)
-	resp.Body.Close()
+	clientID := register(t, base, "browser e2e", redirect)
 	verifier := strings.Repeat("browser-verifier-", 4)
 	const state = "browser-state-1"
-	authorize := base + "/authorize?" + url.Values{"response_type": {"code"}, "client_id": {reg.ClientID}, "redirect_uri": {redirect},
+	authorize := base + "/authorize?" + url.Values{"response_type": {"code"}, "client_id": {clientID}, "redirect_uri": {redirect},
 		"state": {state}, "code_challenge": {s256(verifier)}, "code_challenge_method": {"S256"}, "resource": {base + "/mcp"}}.Encode()
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -102,7 +94,7 @@ func TestSignInPageInBrowser(t *testing.T) {
 		}
 	}
 	tokenResp, err := http.PostForm(base+"/token", url.Values{"grant_type": {"authorization_code"}, "code": {callbacks[0].Get("code")},
-		"client_id": {reg.ClientID}, "redirect_uri": {redirect}, "code_verifier": {verifier}, "resource": {base + "/mcp"}})
+		"client_id": {clientID}, "redirect_uri": {redirect}, "code_verifier": {verifier}, "resource": {base + "/mcp"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -189,18 +189,9 @@ func TestOAuthRefusals(t *testing.T) {
 
 	// A registered client whose code is exchanged twice, or with the wrong
 	// verifier.
-	var reg struct {
-		ClientID string `json:"client_id"`
-	}
-	body := strings.NewReader(`{"client_name":"refusals","redirect_uris":["http://127.0.0.1:1/cb"]}`)
-	r, err := http.Post(base+"/register", "application/json", body)
-	if err != nil || r.StatusCode != 201 {
-		t.Fatalf("register: %v %v", err, r)
-	}
-	json.NewDecoder(r.Body).Decode(&reg)
-	r.Body.Close()
+	clientID := register(t, base, "refusals", "http://127.0.0.1:1/cb")
 	verifier := strings.Repeat("v", 50)
-	authorize := base + "/authorize?" + url.Values{"response_type": {"code"}, "client_id": {reg.ClientID}, "redirect_uri": {"http://127.0.0.1:1/cb"},
+	authorize := base + "/authorize?" + url.Values{"response_type": {"code"}, "client_id": {clientID}, "redirect_uri": {"http://127.0.0.1:1/cb"},
 		"state": {"s1"}, "code_challenge": {s256(verifier)}, "code_challenge_method": {"S256"}, "resource": {base + "/mcp"}}.Encode()
 
 	wrongKey := func() string {
@@ -224,7 +215,7 @@ func TestOAuthRefusals(t *testing.T) {
 	}
 	exchange := func(v string) (int, string) {
 		resp, err := http.PostForm(base+"/token", url.Values{"grant_type": {"authorization_code"}, "code": {back.Query().Get("code")},
-			"client_id": {reg.ClientID}, "redirect_uri": {"http://127.0.0.1:1/cb"}, "code_verifier": {v}})
+			"client_id": {clientID}, "redirect_uri": {"http://127.0.0.1:1/cb"}, "code_verifier": {v}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -255,7 +246,7 @@ func TestOAuthRefusals(t *testing.T) {
 	if resp := post(t, base+"/mcp", tokens.AccessToken, "", listRequest); resp.StatusCode != 200 {
 		t.Errorf("the access token: %d", resp.StatusCode)
 	}
-	refreshed, err := http.PostForm(base+"/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tokens.RefreshToken}, "client_id": {reg.ClientID}})
+	refreshed, err := http.PostForm(base+"/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tokens.RefreshToken}, "client_id": {clientID}})
 	if err != nil || refreshed.StatusCode != 200 {
 		t.Fatalf("refresh: %v %v", err, refreshed)
 	}
@@ -291,20 +282,12 @@ func TestOAuthSecretRotation(t *testing.T) {
 // access token.
 func accessTokenFor(t *testing.T, base, key string) string {
 	t.Helper()
-	r, err := http.Post(base+"/register", "application/json", strings.NewReader(`{"redirect_uris":["http://127.0.0.1:1/cb"]}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var reg struct {
-		ClientID string `json:"client_id"`
-	}
-	json.NewDecoder(r.Body).Decode(&reg)
-	r.Body.Close()
+	clientID := register(t, base, "", "http://127.0.0.1:1/cb")
 	verifier := strings.Repeat("x", 60)
-	back, _ := signIn(t, base+"/authorize?"+url.Values{"response_type": {"code"}, "client_id": {reg.ClientID}, "redirect_uri": {"http://127.0.0.1:1/cb"},
+	back, _ := signIn(t, base+"/authorize?"+url.Values{"response_type": {"code"}, "client_id": {clientID}, "redirect_uri": {"http://127.0.0.1:1/cb"},
 		"code_challenge": {s256(verifier)}, "code_challenge_method": {"S256"}}.Encode(), key)
 	resp, err := http.PostForm(base+"/token", url.Values{"grant_type": {"authorization_code"}, "code": {back.Query().Get("code")},
-		"client_id": {reg.ClientID}, "redirect_uri": {"http://127.0.0.1:1/cb"}, "code_verifier": {verifier}})
+		"client_id": {clientID}, "redirect_uri": {"http://127.0.0.1:1/cb"}, "code_verifier": {verifier}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -317,6 +300,23 @@ func accessTokenFor(t *testing.T, base, key string) string {
 		t.Fatalf("no access token: %d", resp.StatusCode)
 	}
 	return tokens.AccessToken
+}
+
+// register registers an OAuth client by Dynamic Client Registration and
+// returns its client_id.
+func register(t *testing.T, base, name, redirect string) string {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"client_name": name, "redirect_uris": []string{redirect}})
+	resp, err := http.Post(base+"/register", "application/json", strings.NewReader(string(body)))
+	if err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("register: %v %v", err, resp)
+	}
+	defer resp.Body.Close()
+	var reg struct {
+		ClientID string `json:"client_id"`
+	}
+	json.NewDecoder(resp.Body).Decode(&reg)
+	return reg.ClientID
 }
 
 func getJSON(t *testing.T, url string, v any) {
