@@ -1,9 +1,10 @@
 package tools
 
 import (
-	"container/list"
 	"sync"
 	"time"
+
+	"github.com/lightfield-mcp/lightfield-mcp/lru"
 )
 
 // Bounds of what the server keeps for callers' organisations over HTTP.
@@ -26,17 +27,17 @@ const (
 // LRU pools (verified and not yet), and remembers rejected keys.
 type orgCache struct {
 	mu         sync.Mutex
-	verified   lru[*org]
-	unverified lru[*org]
-	rejected   lru[time.Time]
+	verified   *lru.Cache[string, *org]
+	unverified *lru.Cache[string, *org]
+	rejected   *lru.Cache[string, time.Time]
 }
 
 func newOrgCache() *orgCache {
-	c := &orgCache{verified: newLRU[*org](maxOrgs), unverified: newLRU[*org](maxUnverified), rejected: newLRU[time.Time](maxRejected)}
+	c := &orgCache{verified: lru.New[string, *org](maxOrgs), unverified: lru.New[string, *org](maxUnverified), rejected: lru.New[string, time.Time](maxRejected)}
 	// An organisation leaving the unverified pool goes where its key's
 	// verdict says: a key accepted meanwhile is kept, one refused is
 	// remembered.
-	c.unverified.onEvict = func(fingerprint string, o *org) { c.file(fingerprint, o) }
+	c.unverified.OnEvict = func(fingerprint string, o *org) { c.file(fingerprint, o) }
 	return c
 }
 
@@ -48,13 +49,13 @@ func (c *orgCache) get(fingerprint string, create func() (*org, error)) (*org, e
 	if c.refused(fingerprint) {
 		return nil, ErrKeyRejected
 	}
-	if o, ok := c.verified.get(fingerprint); ok {
+	if o, ok := c.verified.Get(fingerprint); ok {
 		return o, nil
 	}
-	if o, ok := c.unverified.get(fingerprint); ok {
+	if o, ok := c.unverified.Get(fingerprint); ok {
 		if o.client.Verified() {
-			c.unverified.remove(fingerprint)
-			c.verified.put(fingerprint, o)
+			c.unverified.Remove(fingerprint)
+			c.verified.Put(fingerprint, o)
 		}
 		return o, nil
 	}
@@ -62,7 +63,7 @@ func (c *orgCache) get(fingerprint string, create func() (*org, error)) (*org, e
 	if err != nil {
 		return nil, err
 	}
-	c.unverified.put(fingerprint, o)
+	c.unverified.Put(fingerprint, o)
 	return o, nil
 }
 
@@ -77,15 +78,15 @@ func (c *orgCache) rejectedKey(fingerprint string) bool {
 // remembered, or one an organisation held has just received (which is
 // then remembered and the organisation forgotten). Callers hold the lock.
 func (c *orgCache) refused(fingerprint string) bool {
-	for _, pool := range []*lru[*org]{&c.verified, &c.unverified} {
-		if o, ok := pool.peek(fingerprint); ok && o.client.Rejected() {
-			pool.remove(fingerprint)
-			c.rejected.put(fingerprint, time.Now())
+	for _, pool := range []*lru.Cache[string, *org]{c.verified, c.unverified} {
+		if o, ok := pool.Peek(fingerprint); ok && o.client.Rejected() {
+			pool.Remove(fingerprint)
+			c.rejected.Put(fingerprint, time.Now())
 		}
 	}
-	at, ok := c.rejected.peek(fingerprint)
+	at, ok := c.rejected.Peek(fingerprint)
 	if ok && time.Since(at) > rejectedFor {
-		c.rejected.remove(fingerprint)
+		c.rejected.Remove(fingerprint)
 		return false
 	}
 	return ok
@@ -96,68 +97,8 @@ func (c *orgCache) refused(fingerprint string) bool {
 func (c *orgCache) file(fingerprint string, o *org) {
 	switch {
 	case o.client.Rejected():
-		c.rejected.put(fingerprint, time.Now())
+		c.rejected.Put(fingerprint, time.Now())
 	case o.client.Verified():
-		c.verified.put(fingerprint, o)
-	}
-}
-
-// lru is a map bounded to its capacity that drops the least recently used
-// entry first. Callers hold the lock.
-type lru[V any] struct {
-	capacity int
-	order    *list.List // front: most recent; values are *lruEntry[V]
-	byKey    map[string]*list.Element
-	// onEvict, when set, receives what put pushed out.
-	onEvict func(key string, value V)
-}
-
-type lruEntry[V any] struct {
-	key   string
-	value V
-}
-
-func newLRU[V any](capacity int) lru[V] {
-	return lru[V]{capacity: capacity, order: list.New(), byKey: map[string]*list.Element{}}
-}
-
-func (l *lru[V]) get(key string) (V, bool) {
-	if e, ok := l.byKey[key]; ok {
-		l.order.MoveToFront(e)
-		return e.Value.(*lruEntry[V]).value, true
-	}
-	var zero V
-	return zero, false
-}
-
-func (l *lru[V]) put(key string, value V) {
-	if e, ok := l.byKey[key]; ok {
-		e.Value.(*lruEntry[V]).value = value
-		l.order.MoveToFront(e)
-		return
-	}
-	l.byKey[key] = l.order.PushFront(&lruEntry[V]{key, value})
-	if l.order.Len() > l.capacity {
-		oldest := l.order.Remove(l.order.Back()).(*lruEntry[V])
-		delete(l.byKey, oldest.key)
-		if l.onEvict != nil {
-			l.onEvict(oldest.key, oldest.value)
-		}
-	}
-}
-
-// peek is get without making the entry the most recent.
-func (l *lru[V]) peek(key string) (V, bool) {
-	if e, ok := l.byKey[key]; ok {
-		return e.Value.(*lruEntry[V]).value, true
-	}
-	var zero V
-	return zero, false
-}
-
-func (l *lru[V]) remove(key string) {
-	if e, ok := l.byKey[key]; ok {
-		l.order.Remove(e)
-		delete(l.byKey, key)
+		c.verified.Put(fingerprint, o)
 	}
 }

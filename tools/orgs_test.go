@@ -69,9 +69,5 @@ func TestMadeUpKeysAreBounded(t *testing.T) {
 func (c *orgCache) sizes() (verified, unverified, rejected int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.verified.len(), c.unverified.len(), c.rejected.len()
-}
-
-func (l *lru[V]) len() int {
-	return l.order.Len()
+	return c.verified.Len(), c.unverified.Len(), c.rejected.Len()
 }
