@@ -2,13 +2,18 @@ package oauth
 
 import (
 	"errors"
+	"fmt"
 	"html/template"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 
+	"golang.org/x/net/idna"
+
 	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
+	"github.com/lightfield-mcp/lightfield-mcp/source"
 )
 
 // authRequest is an authorization request that passed its checks, held by
@@ -71,7 +76,7 @@ func (s *Server) startSignIn(w http.ResponseWriter, r *http.Request) {
 	}
 	if !redirectAllowed(c.RedirectURIs, redirect) {
 		s.cfg.Log.Info("oauth: sign-in refused: a redirect URI the client did not register", "client_id", clientLabel(q.Get("client_id")), "redirect_uri", redirect)
-		s.page(w, http.StatusBadRequest, page{Problem: "The app asked to be sent back to an address it did not register (" + redirect + "). Nothing was shared."})
+		s.page(w, http.StatusBadRequest, page{Problem: "The app asked to be sent back to an address it did not register (" + asciiURL(redirect) + "). Nothing was shared."})
 		return
 	}
 	// A request this server cannot serve is explained on the page rather
@@ -96,10 +101,11 @@ func (s *Server) startSignIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// An app names itself as it likes: what vouches for it is the address
-	// of its metadata document, or nothing for one registered here.
-	name := c.Name
+	// of its metadata document, or nothing for one registered here. (The
+	// name is cleaned again for registrations sealed before names were.)
+	name := cleanName(c.Name)
 	if u, err := url.Parse(q.Get("client_id")); err == nil && u.Scheme == "https" {
-		name = strings.TrimSpace(name + " (" + u.Host + ")")
+		name = strings.TrimSpace(name + " (" + asciiHost(u) + ")")
 	} else if name != "" {
 		name += " (as the app names itself)"
 	}
@@ -131,7 +137,7 @@ func (s *Server) checkKey(w http.ResponseWriter, r *http.Request) {
 		s.page(w, http.StatusOK, p)
 		return
 	}
-	if !s.keyChecks.Allow() {
+	if !s.keyChecks.Allow(source.From(r.Context())) {
 		p.Problem = "Too many sign-in attempts reach this server right now. Wait a minute, then try again."
 		s.page(w, http.StatusTooManyRequests, p)
 		return
@@ -161,7 +167,8 @@ func (s *Server) checkKey(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) finishSignIn(w http.ResponseWriter, r *http.Request) {
 	var g grant
-	if err := s.seal.open(kindGrant, r.PostForm.Get("grant"), &g); err != nil {
+	used, err := s.seal.openSingle(kindGrant, r.PostForm.Get("grant"), &g)
+	if err != nil {
 		s.page(w, http.StatusBadRequest, page{Problem: "This sign-in page has expired (it lasts 15 minutes). Start again from your app."})
 		return
 	}
@@ -171,7 +178,7 @@ func (s *Server) finishSignIn(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, withQuery(g.Request.RedirectURI, params), http.StatusSeeOther)
 		return
 	}
-	if !s.once(r.PostForm.Get("grant"), signInLifetime) {
+	if !s.once(used) {
 		s.page(w, http.StatusBadRequest, page{Problem: "This sign-in was already completed. Start again from your app if it did not connect."})
 		return
 	}
@@ -210,7 +217,7 @@ func redirectAllowed(registered []string, redirect string) bool {
 // recognised.
 func whyUnknown(clientID string) string {
 	if strings.HasPrefix(clientID, "https://") {
-		return "its description at " + clientID + " could not be read or is not valid."
+		return "its description at " + asciiURL(clientID) + " could not be read or is not valid."
 	}
 	return "it is not registered with this server."
 }
@@ -244,12 +251,61 @@ func appName(req authRequest) string {
 func destination(redirect string) string {
 	u, err := url.Parse(redirect)
 	if err != nil {
-		return redirect
+		return escapeNonASCII(redirect)
 	}
 	if u.Host != "" {
-		return u.Host
+		return asciiHost(u)
 	}
 	return u.Scheme + ":"
+}
+
+// asciiHost is u's host (with its port) as the page shows it: in ASCII, a
+// name in another script in punycode (xn--…), so that a look-alike such as
+// сlaude.ai, with a Cyrillic с, cannot pass for claude.ai. A host that does
+// not convert is shown escaped.
+func asciiHost(u *url.URL) string {
+	host, err := idna.Lookup.ToASCII(u.Hostname())
+	if err != nil {
+		host = escapeNonASCII(u.Hostname())
+	}
+	return joinHostPort(host, u.Port())
+}
+
+// asciiURL is a URL as the page shows it: its host as asciiHost shows it,
+// and every other byte that is not printable ASCII escaped.
+func asciiURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.Host != "" {
+		if host, err := idna.Lookup.ToASCII(u.Hostname()); err == nil {
+			u.Host = joinHostPort(host, u.Port())
+		}
+		raw = u.String() // escapes a host that did not convert
+	}
+	return escapeNonASCII(raw)
+}
+
+// joinHostPort is net.JoinHostPort with the port optional.
+func joinHostPort(host, port string) string {
+	switch {
+	case port != "":
+		return net.JoinHostPort(host, port)
+	case strings.Contains(host, ":"):
+		return "[" + host + "]" // an IPv6 address
+	}
+	return host
+}
+
+// escapeNonASCII percent-escapes every byte of s that is not printable
+// ASCII, so that no character can pass for another or reorder the text.
+func escapeNonASCII(s string) string {
+	var b strings.Builder
+	for _, c := range []byte(s) {
+		if c < 0x20 || c >= 0x7f {
+			fmt.Fprintf(&b, "%%%02X", c)
+		} else {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
 
 // page is what the sign-in page shows.

@@ -8,15 +8,21 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
+	"unicode"
 
 	"golang.org/x/time/rate"
+
+	"github.com/lightfield-mcp/lightfield-mcp/lru"
+	"github.com/lightfield-mcp/lightfield-mcp/source"
 )
 
 // client is what the server knows of an OAuth client: from its sealed
@@ -102,8 +108,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	// Every client is registered as public (no secret, PKCE): a client
 	// that asked for a secret is answered with "none", as RFC 7591 lets a
 	// server substitute what it supports, rather than refused.
-	name := []rune(strings.TrimSpace(reg.ClientName))
-	c := client{Name: string(name[:min(len(name), maxClientNameLength)]), RedirectURIs: reg.RedirectURIs}
+	c := client{Name: cleanName(reg.ClientName), RedirectURIs: reg.RedirectURIs}
 	id, err := s.seal.seal(kindClient, c, 0)
 	if err != nil {
 		oauthError(w, http.StatusInternalServerError, "server_error", "the client could not be registered")
@@ -138,6 +143,7 @@ const (
 	maxClientDocument    = 16 << 10
 	clientDocumentFor    = 5 * time.Minute
 	maxCachedClients     = 256
+	maxUnreachableHosts  = 256
 	clientDocumentFetch  = 5 * time.Second
 	maxClientIDURLLength = 2000
 )
@@ -146,11 +152,17 @@ const (
 // short while.
 type clientDocuments struct {
 	http *http.Client
-	// fetches bounds how often documents are fetched, for the whole
-	// process: anyone may name any URL as a client_id.
-	fetches *rate.Limiter
+	// fetches bounds how often documents are fetched, per source and for
+	// the whole process: anyone may name any URL as a client_id.
+	fetches *source.Budget
 	mu      sync.Mutex
-	cache   map[string]cachedClient
+	// cache holds documents, and those that could not be used, by URL;
+	// the least recently used goes first, so that anyone naming many URLs
+	// does not push out the documents in use.
+	cache *lru.Cache[string, cachedClient]
+	// unreachable holds the hosts that could not be reached at all, so
+	// that other URLs on them are refused without a fetch.
+	unreachable *lru.Cache[string, cachedClient]
 }
 
 type cachedClient struct {
@@ -160,11 +172,13 @@ type cachedClient struct {
 }
 
 func newClientDocuments(c *http.Client) *clientDocuments {
-	return &clientDocuments{http: c, fetches: rate.NewLimiter(5, 10), cache: map[string]cachedClient{}}
+	return &clientDocuments{http: c, fetches: source.NewBudget(1, 5, rate.NewLimiter(5, 10)),
+		cache: lru.New[string, cachedClient](maxCachedClients), unreachable: lru.New[string, cachedClient](maxUnreachableHosts)}
 }
 
-// failedDocumentFor is how long a document that could not be used is not
-// asked for again: a made-up client_id repeated costs one fetch a minute.
+// failedDocumentFor is how long a document that could not be used, or a
+// host that could not be reached, is not asked for again: a made-up
+// client_id repeated costs one fetch a minute.
 const failedDocumentFor = time.Minute
 
 // fetch reads the document at clientID (an https URL), which must name
@@ -174,23 +188,33 @@ func (d *clientDocuments) fetch(ctx context.Context, clientID string) (*client, 
 	if err != nil || u.Scheme != "https" || u.Host == "" || u.Fragment != "" || len(clientID) > maxClientIDURLLength {
 		return nil, fmt.Errorf("%w: %q is not an https URL", errUnknownClient, clientID)
 	}
+	host := asciiHost(u)
 	d.mu.Lock()
-	cached, ok := d.cache[clientID]
+	cached, ok := d.cache.Get(clientID)
+	down, isDown := d.unreachable.Get(host)
 	d.mu.Unlock()
 	switch {
 	case ok && cached.err == nil && time.Since(cached.fetched) < clientDocumentFor:
 		return &cached.c, nil
 	case ok && cached.err != nil && time.Since(cached.fetched) < failedDocumentFor:
 		return nil, cached.err
-	case !d.fetches.Allow():
+	case isDown && time.Since(down.fetched) < failedDocumentFor:
+		return nil, down.err
+	case !d.fetches.Allow(source.From(ctx)):
 		return nil, fmt.Errorf("%w: too many client metadata documents are being fetched; try again in a few seconds", errUnknownClient)
 	}
 	c, err := d.load(ctx, clientID)
-	d.mu.Lock()
-	if len(d.cache) >= maxCachedClients {
-		clear(d.cache)
+	if err != nil && ctx.Err() != nil {
+		return nil, err // the caller left: that says nothing of the document
 	}
-	d.cache[clientID] = cachedClient{c: c, err: err, fetched: time.Now()}
+	// Only a host that could not be reached is remembered as such: what
+	// it answers depends on the path, which anyone may make up.
+	d.mu.Lock()
+	if errors.Is(err, errUnreachable) {
+		d.unreachable.Put(host, cachedClient{err: err, fetched: time.Now()})
+	} else {
+		d.cache.Put(clientID, cachedClient{c: c, err: err, fetched: time.Now()})
+	}
 	d.mu.Unlock()
 	if err != nil {
 		return nil, err
@@ -198,14 +222,23 @@ func (d *clientDocuments) fetch(ctx context.Context, clientID string) (*client, 
 	return &c, nil
 }
 
+// errUnreachable marks a document whose host could not be reached at all:
+// no connection was made (DNS, dial, TLS, the address guard, time).
+var errUnreachable = errors.New("its host could not be reached")
+
 // load fetches and checks a client's metadata document.
 func (d *clientDocuments) load(ctx context.Context, clientID string) (client, error) {
 	ctx, cancel := context.WithTimeout(ctx, clientDocumentFetch)
 	defer cancel()
+	var connected atomic.Bool
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { connected.Store(true) }})
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, clientID, nil)
 	req.Header.Set("Accept", "application/json")
 	resp, err := d.http.Do(req)
-	if err != nil {
+	switch {
+	case err != nil && !connected.Load():
+		return client{}, fmt.Errorf("%w: %w (%v)", errUnknownClient, errUnreachable, err)
+	case err != nil:
 		return client{}, fmt.Errorf("%w: its metadata document could not be read (%v)", errUnknownClient, err)
 	}
 	defer resp.Body.Close()
@@ -223,9 +256,24 @@ func (d *clientDocuments) load(ctx context.Context, clientID string) (client, er
 	if err := checkRedirectURIs(c.RedirectURIs); err != nil {
 		return client{}, fmt.Errorf("%w: %v", errUnknownClient, err)
 	}
-	name := []rune(strings.TrimSpace(c.Name))
-	c.Name = string(name[:min(len(name), maxClientNameLength)])
+	c.Name = cleanName(c.Name)
 	return c, nil
+}
+
+// cleanName is an app's self-chosen name as it is sealed and shown: without
+// the characters that are invisible or that reorder or hide the page's
+// text (controls, bidirectional and zero-width formatting, private use,
+// line and paragraph separators), trimmed, and at most
+// maxClientNameLength characters long.
+func cleanName(name string) string {
+	name = strings.Map(func(r rune) rune {
+		if unicode.In(r, unicode.Cc, unicode.Cf, unicode.Co, unicode.Cs, unicode.Zl, unicode.Zp) {
+			return -1
+		}
+		return r
+	}, name)
+	runes := []rune(strings.TrimSpace(name))
+	return strings.TrimSpace(string(runes[:min(len(runes), maxClientNameLength)]))
 }
 
 // guardedClient fetches client documents from the public internet only:

@@ -101,32 +101,50 @@ var errNotOurs = errors.New("not a valid token of this server")
 
 // open decrypts a value of kind into v.
 func (s *sealer) open(kind, token string, v any) error {
+	_, err := s.openSingle(kind, token, v)
+	return err
+}
+
+// singleUse names a value that may be used once (a code, a grant) in the
+// memory of those used: by its nonce, random per seal and authenticated,
+// so that a value has one name however it is spelled; until it expires.
+type singleUse struct {
+	id    string
+	until time.Time // codes and grants always expire
+}
+
+// openSingle is open for a value used once: it also names the value.
+func (s *sealer) openSingle(kind, token string, v any) (singleUse, error) {
 	raw, ok := strings.CutPrefix(token, kind)
 	if !ok || len(raw) > maxSealedLength {
-		return errNotOurs
+		return singleUse{}, errNotOurs
 	}
+	// One value, one spelling: the decoder skips \r and \n and ignores
+	// the spare bits of the last character.
 	sealed, err := base64.RawURLEncoding.DecodeString(raw)
-	if err != nil {
-		return errNotOurs
+	if err != nil || base64.RawURLEncoding.EncodeToString(sealed) != raw {
+		return singleUse{}, errNotOurs
 	}
 	for _, aead := range s.aeads {
 		if len(sealed) < aead.NonceSize() {
-			return errNotOurs
+			return singleUse{}, errNotOurs
 		}
-		plain, err := aead.Open(nil, sealed[:aead.NonceSize()], sealed[aead.NonceSize():], []byte(kind))
+		nonce := sealed[:aead.NonceSize()]
+		plain, err := aead.Open(nil, nonce, sealed[aead.NonceSize():], []byte(kind))
 		if err != nil {
 			continue
 		}
 		var env envelope
 		if json.Unmarshal(plain, &env) != nil || env.Expires != 0 && time.Now().Unix() > env.Expires {
-			return errNotOurs
+			return singleUse{}, errNotOurs
 		}
 		if json.Unmarshal(env.Body, v) != nil {
-			return errNotOurs
+			return singleUse{}, errNotOurs
 		}
-		return nil
+		// A value opens up to the end of its last second.
+		return singleUse{id: string(nonce), until: time.Unix(env.Expires+1, 0)}, nil
 	}
-	return errNotOurs
+	return singleUse{}, errNotOurs
 }
 
 // maxSealedLength bounds what is decoded: the largest value sealed here (a

@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/mark3labs/mcp-go/server"
@@ -21,6 +20,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
+	"github.com/lightfield-mcp/lightfield-mcp/source"
 )
 
 // Lifetimes of what the server seals.
@@ -61,13 +61,12 @@ type Server struct {
 	resource string
 	clients  *clientDocuments
 	// keyChecks bounds how often the sign-in page asks Lightfield about a
-	// key, for the whole process, so that it cannot be used to flood it.
-	keyChecks *rate.Limiter
-	// used holds the codes and grants redeemed (by hash, until they
-	// expire), so that each is used once on this replica.
-	usedMu     sync.Mutex
-	used       map[[32]byte]time.Time
-	usedPruned time.Time
+	// key, per source and for the whole process, so that it cannot be
+	// used to flood it, nor one source to lock others out.
+	keyChecks *source.Budget
+	// used holds the codes and grants redeemed, so that each is used
+	// once on this replica.
+	used *usedValues
 }
 
 // New returns the authorization server for cfg.
@@ -93,7 +92,7 @@ func New(cfg Config) (*Server, error) {
 		client = guardedClient(cfg.AllowPrivateClientMetadata)
 	}
 	return &Server{cfg: cfg, seal: seal, issuer: issuer, resource: issuer + "/mcp",
-		clients: newClientDocuments(client), keyChecks: rate.NewLimiter(5, 20), used: map[[32]byte]time.Time{}}, nil
+		clients: newClientDocuments(client), keyChecks: source.NewBudget(0.5, 5, rate.NewLimiter(5, 20)), used: newUsedValues(maxUsed)}, nil
 }
 
 // Issuer is the authorization server's identifier: the public URL.
@@ -229,7 +228,8 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	switch r.PostForm.Get("grant_type") {
 	case "authorization_code":
 		var c code
-		if err := s.seal.open(kindCode, r.PostForm.Get("code"), &c); err != nil {
+		used, err := s.seal.openSingle(kindCode, r.PostForm.Get("code"), &c)
+		if err != nil {
 			oauthError(w, http.StatusBadRequest, "invalid_grant", "the code is invalid or expired (a code lives one minute): start the sign-in again")
 			return
 		}
@@ -246,7 +246,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		case r.PostForm.Get("resource") != "" && !s.isResource(r.PostForm.Get("resource")):
 			oauthError(w, http.StatusBadRequest, "invalid_target", "resource differs from the one the code was issued for")
 			return
-		case !s.once(r.PostForm.Get("code"), codeLifetime):
+		case !s.once(used):
 			oauthError(w, http.StatusBadRequest, "invalid_grant", "the code was already used: start the sign-in again")
 			return
 		}
@@ -290,34 +290,11 @@ func pkceMatches(verifier, challenge string) bool {
 	return subtle.ConstantTimeCompare([]byte(oauth2.S256ChallengeFromVerifier(verifier)), []byte(challenge)) == 1
 }
 
-// once records a single-use value (a code, a sign-in grant) as used for
-// ttl, its lifetime; false when it already was, on this replica.
-func (s *Server) once(value string, ttl time.Duration) bool {
-	id := sha256.Sum256([]byte(value))
-	s.usedMu.Lock()
-	defer s.usedMu.Unlock()
-	now := time.Now()
-	// Expired entries are dropped now and then, not on every call.
-	if now.Sub(s.usedPruned) > time.Minute {
-		for k, until := range s.used {
-			if now.After(until) {
-				delete(s.used, k)
-			}
-		}
-		s.usedPruned = now
-	}
-	if until, used := s.used[id]; used && now.Before(until) {
-		return false
-	}
-	if len(s.used) >= maxUsed {
-		return false // more sign-ins at once than any deployment sees: refused, not remembered
-	}
-	s.used[id] = now.Add(ttl)
-	return true
+// once records a single-use value (a code, a sign-in grant) as used;
+// false when it already was, on this replica.
+func (s *Server) once(v singleUse) bool {
+	return s.used.add(v, time.Now())
 }
-
-// maxUsed bounds the single-use values remembered at once.
-const maxUsed = 100_000
 
 // isResource reports whether a resource indicator names this server's /mcp.
 func (s *Server) isResource(resource string) bool {
