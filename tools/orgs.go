@@ -67,6 +67,18 @@ func (c *orgCache) get(fingerprint string, create func() (*org, error)) (*org, e
 	return o, nil
 }
 
+// accepted reports whether the organisation of fingerprint is held and
+// Lightfield has accepted its key.
+func (c *orgCache) accepted(fingerprint string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.verified.Peek(fingerprint); ok {
+		return true
+	}
+	o, ok := c.unverified.Peek(fingerprint)
+	return ok && o.client.Verified()
+}
+
 // rejectedKey reports whether Lightfield refused this key recently.
 func (c *orgCache) rejectedKey(fingerprint string) bool {
 	c.mu.Lock()

@@ -290,6 +290,13 @@ func (s *Server) VerifyCaller(ctx context.Context, key string) error {
 	return nil
 }
 
+// KeyAccepted reports whether Lightfield has accepted key already (true
+// when the Server takes no callers' keys): requests with other keys are
+// the ones that may cost a request upstream to check them.
+func (s *Server) KeyAccepted(key string) bool {
+	return s.newClient == nil || s.orgs.accepted(lfclient.KeyFingerprint(key))
+}
+
 // CallerKeyProblem says why a key a request carries is refused before any
 // state is kept or request sent: it is not shaped like a Lightfield key, or
 // Lightfield refused it in the last minutes. Nil when it may be tried.

@@ -9,15 +9,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
-	"slices"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
 	"github.com/lightfield-mcp/lightfield-mcp/oauth"
+	"github.com/lightfield-mcp/lightfield-mcp/source"
 	"github.com/lightfield-mcp/lightfield-mcp/tools"
 )
 
@@ -25,12 +24,22 @@ import (
 type httpConfig struct {
 	addr string
 	// singleTenant: the operator's key serves requests that bring none.
-	singleTenant   bool
-	callTimeout    time.Duration
-	allowedOrigins string
+	singleTenant bool
+	callTimeout  time.Duration
+	// hosts are the names the deployment answers to, and the browser
+	// origins it serves.
+	hosts *hosts
+	// sources names where each request comes from.
+	sources *source.Resolver
+	// newKeys is each source's budget of requests with keys Lightfield has
+	// not accepted yet, in front of the process-wide one upstream.
+	newKeys *source.Budget
 	// keyProblem says why a caller's Bearer token is refused before the
 	// MCP handler sees it (tools.Server.CallerKeyProblem).
 	keyProblem func(string) error
+	// keyAccepted reports whether Lightfield has accepted a key already
+	// (tools.Server.KeyAccepted).
+	keyAccepted func(string) bool
 	// verifyCaller makes sure Lightfield accepts the key before an event
 	// stream is opened for it (tools.Server.VerifyCaller).
 	verifyCaller func(context.Context, string) error
@@ -38,6 +47,8 @@ type httpConfig struct {
 	// key that opened its event stream, or any when it has none here
 	// (tools.Server.SessionCaller).
 	sessionCaller func(sessionID, key string) bool
+	// hooks are the MCP server's, on which sessions are followed.
+	hooks *server.Hooks
 	// auth signs people in with OAuth; nil when LIGHTFIELD_TOKEN_SECRET is
 	// not set (then only Lightfield keys are accepted as Bearer tokens).
 	auth *oauth.Server
@@ -47,11 +58,13 @@ type httpConfig struct {
 const (
 	maxRequestBody  = 1 << 20
 	shutdownTimeout = time.Minute
-	// maxStreams bounds the event streams (GET /mcp) open at once.
-	maxStreams = 256
 	// maxHeaderBytes refuses (431) headers far larger than a key needs
 	// before they are read whole.
 	maxHeaderBytes = 16 << 10
+	// newKeysPerSecond and newKeysBurst are one source's budget of
+	// requests with keys Lightfield has not accepted yet.
+	newKeysPerSecond = 2
+	newKeysBurst     = 10
 )
 
 // loopbackDefault binds to loopback when ADDR names no host: exposing the
@@ -85,36 +98,7 @@ func (m *sessionIDs) Validate(sessionID string) (isTerminated bool, err error) {
 // serveHTTP serves MCP at /mcp and health at /healthz until ctx ends, then
 // lets calls in flight finish.
 func serveHTTP(ctx context.Context, mcpServer *server.MCPServer, cfg httpConfig, logger *slog.Logger) int {
-	streamable := server.NewStreamableHTTPServer(mcpServer,
-		server.WithEndpointPath("/mcp"),
-		server.WithSessionIdManager(&sessionIDs{}),
-		server.WithHTTPContextFunc(func(ctx context.Context, r *http.Request) context.Context {
-			if key := bearer(r); key != "" {
-				return tools.WithAPIKey(ctx, key)
-			}
-			return ctx
-		}),
-		server.WithStreamableHTTPLogger(logger),
-	)
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Write([]byte(`{"status":"ok"}`))
-	})
-	mux.Handle("/mcp", guard(streamable, cfg, &atomic.Int64{}, logger))
-	if cfg.auth != nil {
-		cfg.auth.Register(mux)
-	} else {
-		// OAuth clients look for sign-in here on a 401; without it, they
-		// get a JSON answer that says what to send instead of a
-		// plain-text 404 they cannot parse.
-		for _, path := range []string{"/.well-known/", "/register", "/authorize", "/token"} {
-			mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
-				httpError(w, http.StatusNotFound, "oauth_not_offered", "This server does not offer OAuth sign-in (its operator did not set LIGHTFIELD_TOKEN_SECRET): send your Lightfield API key (sk_lf_…) as Authorization: Bearer <key>.")
-			})
-		}
-	}
-
+	handler, streamable := httpHandler(mcpServer, cfg, logger)
 	addr := loopbackDefault(cfg.addr)
 	listener, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -122,7 +106,7 @@ func serveHTTP(ctx context.Context, mcpServer *server.MCPServer, cfg httpConfig,
 		return 1
 	}
 	srv := &http.Server{
-		Handler:           mux,
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		MaxHeaderBytes:    maxHeaderBytes,
 		ReadTimeout:       30 * time.Second,
@@ -130,7 +114,10 @@ func serveHTTP(ctx context.Context, mcpServer *server.MCPServer, cfg httpConfig,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	logger.Info("serving MCP over Streamable HTTP", "url", "http://"+listener.Addr().String()+"/mcp")
+	logger.Info("serving MCP over Streamable HTTP", "url", "http://"+listener.Addr().String()+"/mcp", "hosts", strings.Join(cfg.hosts.names, ","))
+	if host, _, _ := net.SplitHostPort(addr); !isLoopback(host) && len(cfg.hosts.names) == len(loopbackNames) {
+		logger.Warn("listening beyond loopback, but only loopback names and IP addresses are served as Host: set LIGHTFIELD_PUBLIC_URL or LIGHTFIELD_ALLOWED_HOSTS to the name clients use", "addr", addr)
+	}
 	if cfg.auth != nil {
 		logger.Info("OAuth sign-in is offered", "issuer", cfg.auth.Issuer(), "resource", cfg.auth.Resource())
 	}
@@ -165,6 +152,47 @@ func serveHTTP(ctx context.Context, mcpServer *server.MCPServer, cfg httpConfig,
 	}
 }
 
+// httpHandler is the whole HTTP server's handler: the Host check, the
+// request's source, then /healthz, /mcp behind its guard, and OAuth.
+func httpHandler(mcpServer *server.MCPServer, cfg httpConfig, logger *slog.Logger) (http.Handler, *server.StreamableHTTPServer) {
+	streamable := server.NewStreamableHTTPServer(mcpServer,
+		server.WithEndpointPath("/mcp"),
+		server.WithSessionIdManager(&sessionIDs{}),
+		server.WithSessionIdleTTL(sessionIdle),
+		// The Host check below is mcp-go's and more: it also covers
+		// network listeners, and serves the deployment's own name when a
+		// local proxy delivers it over loopback.
+		server.WithDisableLocalhostProtection(true),
+		server.WithHTTPContextFunc(func(ctx context.Context, r *http.Request) context.Context {
+			if key := bearer(r); key != "" {
+				return tools.WithAPIKey(ctx, key)
+			}
+			return ctx
+		}),
+		server.WithStreamableHTTPLogger(logger),
+	)
+	sessions := newSessionBounds(cfg.hooks, endSession(streamable))
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"status":"ok"}`))
+	})
+	mux.Handle("/mcp", guard(streamable, cfg, sessions, &streamSlots{}, logger))
+	if cfg.auth != nil {
+		cfg.auth.Register(mux)
+	} else {
+		// OAuth clients look for sign-in here on a 401; without it, they
+		// get a JSON answer that says what to send instead of a
+		// plain-text 404 they cannot parse.
+		for _, path := range []string{"/.well-known/", "/register", "/authorize", "/token"} {
+			mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+				httpError(w, http.StatusNotFound, "oauth_not_offered", "This server does not offer OAuth sign-in (its operator did not set LIGHTFIELD_TOKEN_SECRET): send your Lightfield API key (sk_lf_…) as Authorization: Bearer <key>.")
+			})
+		}
+	}
+	return cfg.hosts.guardHost(cfg.sources.Middleware(mux)), streamable
+}
+
 func bearer(r *http.Request) string {
 	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
@@ -173,107 +201,46 @@ func bearer(r *http.Request) string {
 	return strings.TrimSpace(token)
 }
 
-// guard checks what the MCP handler should never see: a request without a
-// key (when the server has none of its own), a body over the limit, and a
-// browser page from a foreign origin (DNS rebinding, cross-site requests).
-func guard(next http.Handler, cfg httpConfig, streams *atomic.Int64, logger *slog.Logger) http.Handler {
-	var allowed []string
-	for _, o := range strings.Split(cfg.allowedOrigins, ",") {
-		if o = strings.TrimSpace(o); o != "" {
-			allowed = append(allowed, strings.TrimSuffix(o, "/"))
-		}
-	}
+// guard checks what the MCP handler should never see: a browser page from
+// a foreign origin, a request without a key (when the server has none of
+// its own) or with one refused, more new keys from one source than its
+// budget, another caller's session, more streams than a caller's share,
+// and a body over the limit.
+func guard(next http.Handler, cfg httpConfig, sessions *sessionBounds, streams *streamSlots, logger *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if origin := r.Header.Get("Origin"); origin != "" {
-			if !originAllowed(origin, r.Host, allowed) {
-				httpError(w, http.StatusForbidden, "forbidden_origin", fmt.Sprintf("Requests from the origin %q are not allowed; an operator can add it to LIGHTFIELD_ALLOWED_ORIGINS.", origin))
-				return
-			}
-			// A browser client may read the answers (401s included) of an
-			// origin allowed here, and ask first with a preflight.
-			h := w.Header()
-			h.Set("Access-Control-Allow-Origin", origin)
-			h.Add("Vary", "Origin")
-			h.Set("Access-Control-Expose-Headers", "Mcp-Session-Id, WWW-Authenticate")
-			if r.Method == http.MethodOptions {
-				h.Set("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS")
-				h.Set("Access-Control-Allow-Headers", corsRequestHeaders)
-				h.Set("Access-Control-Max-Age", "600")
-				w.WriteHeader(http.StatusNoContent)
-				return
-			}
-		}
-		token := bearer(r)
-		if token == "" && !cfg.singleTenant {
-			logger.Info("refused a request without a key", "path", r.URL.Path)
-			if cfg.auth != nil {
-				// OAuth clients follow resource_metadata to sign in.
-				w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer realm="lightfield-mcp", resource_metadata=%q`, cfg.auth.ResourceMetadataURL()))
-				httpError(w, http.StatusUnauthorized, "unauthorized", "Sign in with OAuth (see WWW-Authenticate), or send your Lightfield API key (sk_lf_…) as Authorization: Bearer <key>.")
-				return
-			}
-			w.Header().Set("WWW-Authenticate", `Bearer realm="lightfield-mcp", error="invalid_request", error_description="send your Lightfield API key as a Bearer token"`)
-			httpError(w, http.StatusUnauthorized, "unauthorized", "Send your Lightfield API key (sk_lf_…) as Authorization: Bearer <key>.")
+		if !allowOrigin(w, r, cfg.hosts) {
 			return
 		}
-		if cfg.auth != nil && oauth.IsSealed(token) {
-			// An access token this server issued stands for a Lightfield
-			// key: it is opened here (nothing kept, nothing asked
-			// upstream), and the request goes on with the key.
-			key, err := cfg.auth.APIKey(token)
-			if err != nil {
-				refuseToken(w, r, logger, cfg, err)
-				return
-			}
-			r = r.Clone(r.Context())
-			r.Header.Set("Authorization", "Bearer "+key)
-			token = key
+		r, token, ok := authenticate(w, r, cfg, logger)
+		if !ok {
+			return
 		}
+		caller := "address " + source.From(r.Context())
 		if token != "" {
-			// The session an event stream registers is filed under its
-			// caller's organisation (mcp-go registers it with this context).
-			r = r.WithContext(tools.WithAPIKey(r.Context(), token))
+			caller = "key " + lfclient.KeyFingerprint(token)
 		}
-		if token != "" && cfg.keyProblem != nil {
-			// Refused before any state is kept or request sent upstream.
-			if err := cfg.keyProblem(token); err != nil {
-				refuseToken(w, r, logger, cfg, err)
+		r = r.WithContext(withCaller(r.Context(), caller))
+		if id := r.Header.Get("Mcp-Session-Id"); id != "" {
+			if cfg.sessionCaller != nil && !cfg.sessionCaller(id, token) {
+				// Another caller's session would carry this request's
+				// questions (elicitation) to that caller's stream.
+				logger.Warn("refused a session opened with another key", "path", r.URL.Path)
+				httpError(w, http.StatusNotFound, "session_not_found", "This session belongs to another API key. Start a new session (initialize without Mcp-Session-Id).")
 				return
 			}
-		}
-		if token != "" && cfg.verifyCaller != nil {
-			// A key Lightfield has not accepted yet is asked about first
-			// (once; the answer is kept), so that a wrong key is a 401 the
-			// client can act on, not a tool list that fails later.
-			// When Lightfield cannot be asked, a request is still served
-			// (its tools say what failed), but no stream is opened.
-			err := cfg.verifyCaller(r.Context(), token)
-			switch {
-			case errors.Is(err, tools.ErrKeyRejected):
-				refuseToken(w, r, logger, cfg, err)
-				return
-			case err != nil && r.Method == http.MethodGet:
-				w.Header().Set("Retry-After", "5")
-				httpError(w, http.StatusServiceUnavailable, "unconfirmed", err.Error())
-				return
-			}
-		}
-		if id := r.Header.Get("Mcp-Session-Id"); id != "" && cfg.sessionCaller != nil && !cfg.sessionCaller(id, token) {
-			// Another caller's session would carry this request's
-			// questions (elicitation) to that caller's stream.
-			logger.Warn("refused a session opened with another key", "path", r.URL.Path)
-			httpError(w, http.StatusNotFound, "session_not_found", "This session belongs to another API key. Start a new session (initialize without Mcp-Session-Id).")
-			return
+			sessions.touch(id)
 		}
 		if r.Method == http.MethodGet {
-			// An event stream stays open: only so many at once.
-			if streams.Add(1) > maxStreams {
-				streams.Add(-1)
+			// An event stream stays open: only so many at once, and a
+			// caller gets only a share of them.
+			release, refused := streams.acquire(caller)
+			if release == nil {
+				logger.Info("refused an event stream", "caller", caller, "reason", refused)
 				w.Header().Set("Retry-After", "30")
-				httpError(w, http.StatusServiceUnavailable, "too_many_streams", fmt.Sprintf("This server holds its limit of %d open event streams; try again later. Requests (POST) are still served.", maxStreams))
+				httpError(w, http.StatusServiceUnavailable, "too_many_streams", refused)
 				return
 			}
-			defer streams.Add(-1)
+			defer release()
 		}
 		if r.ContentLength > maxRequestBody {
 			httpError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("A request body may carry at most %d bytes.", maxRequestBody))
@@ -284,17 +251,107 @@ func guard(next http.Handler, cfg httpConfig, streams *atomic.Int64, logger *slo
 	})
 }
 
-// corsRequestHeaders are the headers a browser MCP client sends.
-const corsRequestHeaders = "Authorization, Content-Type, Accept, Last-Event-ID, Mcp-Session-Id, Mcp-Protocol-Version, Mcp-Method, Mcp-Name"
-
-// originAllowed: the server's own origin, or one the operator listed.
-func originAllowed(origin, host string, allowed []string) bool {
-	u, err := url.Parse(origin)
-	if err != nil {
+// allowOrigin refuses a browser page from an origin the deployment does
+// not serve (DNS rebinding, cross-site requests), and answers an allowed
+// one's CORS preflight; false when the request was answered here.
+func allowOrigin(w http.ResponseWriter, r *http.Request, hosts *hosts) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	if !hosts.allowsOrigin(origin) {
+		httpError(w, http.StatusForbidden, "forbidden_origin", fmt.Sprintf("Requests from the origin %q are not allowed; an operator can add it to LIGHTFIELD_ALLOWED_ORIGINS.", origin))
 		return false
 	}
-	return u.Host == host || slices.Contains(allowed, strings.TrimSuffix(origin, "/"))
+	// A browser client may read the answers (401s included) of an origin
+	// allowed here, and ask first with a preflight.
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", origin)
+	h.Add("Vary", "Origin")
+	h.Set("Access-Control-Expose-Headers", "Mcp-Session-Id, WWW-Authenticate")
+	if r.Method == http.MethodOptions {
+		h.Set("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS")
+		h.Set("Access-Control-Allow-Headers", corsRequestHeaders)
+		h.Set("Access-Control-Max-Age", "600")
+		w.WriteHeader(http.StatusNoContent)
+		return false
+	}
+	return true
 }
+
+// authenticate finds the Lightfield key a request acts with ("" for the
+// operator's), opening an access token this server issued, and refuses
+// what cannot be served; ok is false when the request was answered here.
+func authenticate(w http.ResponseWriter, r *http.Request, cfg httpConfig, logger *slog.Logger) (_ *http.Request, key string, ok bool) {
+	token := bearer(r)
+	if token == "" && !cfg.singleTenant {
+		logger.Info("refused a request without a key", "path", r.URL.Path)
+		if cfg.auth != nil {
+			// OAuth clients follow resource_metadata to sign in.
+			w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer realm="lightfield-mcp", resource_metadata=%q`, cfg.auth.ResourceMetadataURL()))
+			httpError(w, http.StatusUnauthorized, "unauthorized", "Sign in with OAuth (see WWW-Authenticate), or send your Lightfield API key (sk_lf_…) as Authorization: Bearer <key>.")
+			return r, "", false
+		}
+		w.Header().Set("WWW-Authenticate", `Bearer realm="lightfield-mcp", error="invalid_request", error_description="send your Lightfield API key as a Bearer token"`)
+		httpError(w, http.StatusUnauthorized, "unauthorized", "Send your Lightfield API key (sk_lf_…) as Authorization: Bearer <key>.")
+		return r, "", false
+	}
+	if token == "" {
+		return r, "", true
+	}
+	if cfg.auth != nil && oauth.IsSealed(token) {
+		// An access token this server issued stands for a Lightfield key:
+		// it is opened here (nothing kept, nothing asked upstream), and
+		// the request goes on with the key.
+		key, err := cfg.auth.APIKey(token)
+		if err != nil {
+			refuseToken(w, r, logger, cfg, err)
+			return r, "", false
+		}
+		r = r.Clone(r.Context())
+		r.Header.Set("Authorization", "Bearer "+key)
+		token = key
+	}
+	// The session an event stream registers is filed under its caller's
+	// organisation (mcp-go registers it with this context).
+	r = r.WithContext(tools.WithAPIKey(r.Context(), token))
+	if cfg.keyProblem != nil {
+		// Refused before any state is kept or request sent upstream.
+		if err := cfg.keyProblem(token); err != nil {
+			refuseToken(w, r, logger, cfg, err)
+			return r, "", false
+		}
+	}
+	if cfg.keyAccepted != nil && !cfg.keyAccepted(token) && !cfg.newKeys.AllowSource(source.From(r.Context())) {
+		// Keys not yet accepted share one budget upstream; each source
+		// gets only its share of it, so that one cannot make others wait.
+		logger.Info("refused a new key over its source's budget", "source", source.From(r.Context()))
+		w.Header().Set("Retry-After", "5")
+		httpError(w, http.StatusTooManyRequests, "too_many_new_keys", "Too many requests with API keys Lightfield has not accepted yet come from your address. Wait a few seconds, then retry with a valid key.")
+		return r, "", false
+	}
+	if cfg.verifyCaller != nil {
+		// A key Lightfield has not accepted yet is asked about first
+		// (once; the answer is kept), so that a wrong key is a 401 the
+		// client can act on, not a tool list that fails later. When
+		// Lightfield cannot be asked, a request is still served (its
+		// tools say what failed), but no stream is opened.
+		err := cfg.verifyCaller(r.Context(), token)
+		switch {
+		case errors.Is(err, tools.ErrKeyRejected):
+			refuseToken(w, r, logger, cfg, err)
+			return r, "", false
+		case err != nil && r.Method == http.MethodGet:
+			w.Header().Set("Retry-After", "5")
+			httpError(w, http.StatusServiceUnavailable, "unconfirmed", err.Error())
+			return r, "", false
+		}
+	}
+	return r, token, true
+}
+
+// corsRequestHeaders are the headers a browser MCP client sends.
+const corsRequestHeaders = "Authorization, Content-Type, Accept, Last-Event-ID, Mcp-Session-Id, Mcp-Protocol-Version, Mcp-Method, Mcp-Name"
 
 func httpError(w http.ResponseWriter, status int, code, message string) {
 	w.Header().Set("Content-Type", "application/json")

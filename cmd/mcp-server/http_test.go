@@ -81,14 +81,22 @@ func startHTTP(t *testing.T, env ...string) (string, *exec.Cmd, *syncBuffer) {
 // startHTTPBinary is startHTTP for the server binary at path.
 func startHTTPBinary(t *testing.T, path string, env ...string) (string, *exec.Cmd, *syncBuffer) {
 	t.Helper()
+	return startHTTPOn(t, path, "127.0.0.1", env...)
+}
+
+// startHTTPOn is startHTTPBinary listening on host (0.0.0.0, say); the
+// returned base URL reaches it over loopback.
+func startHTTPOn(t *testing.T, path, host string, env ...string) (string, *exec.Cmd, *syncBuffer) {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := l.Addr().String()
 	l.Close()
+	_, port, _ := net.SplitHostPort(addr)
 	stderr := &syncBuffer{}
-	cmd := exec.Command(path, "--http", addr)
+	cmd := exec.Command(path, "--http", net.JoinHostPort(host, port))
 	cmd.Env = env
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {

@@ -25,6 +25,7 @@ import (
 	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
 	"github.com/lightfield-mcp/lightfield-mcp/lfsim"
 	"github.com/lightfield-mcp/lightfield-mcp/oauth"
+	"github.com/lightfield-mcp/lightfield-mcp/source"
 	"github.com/lightfield-mcp/lightfield-mcp/tools"
 )
 
@@ -69,13 +70,19 @@ Environment:
                               new customers accounts:create; for notes and follow-ups notes:create
                               and tasks:create.
   LIGHTFIELD_SANDBOX          1 runs against a simulated Lightfield inside the process, like --sandbox.
-  LIGHTFIELD_ALLOWED_ORIGINS  With --http: comma-separated browser origins allowed besides the
-                              server's own (requests with any other Origin are refused).
+  LIGHTFIELD_ALLOWED_ORIGINS  With --http: comma-separated browser origins allowed besides those of the
+                              server's own host names (requests with any other Origin are refused).
   LIGHTFIELD_TOKEN_SECRET     With --http: offers OAuth sign-in (for Claude custom connectors, ChatGPT)
                               and seals its tokens; 32 characters or more (openssl rand -base64 32).
   LIGHTFIELD_TOKEN_OLD_SECRETS
                               Comma-separated earlier secrets whose tokens are still accepted.
-  LIGHTFIELD_PUBLIC_URL       With a secret: the https:// address clients reach the server at.
+  LIGHTFIELD_PUBLIC_URL       With --http: the https:// address clients reach the server at (required
+                              with a secret off loopback). Its host is one the server answers to.
+  LIGHTFIELD_ALLOWED_HOSTS    With --http: comma-separated further host names clients use to reach the
+                              server. Requests naming any other host (DNS rebinding) are refused;
+                              loopback names and IP addresses are always served.
+  LIGHTFIELD_TRUSTED_PROXIES  With --http: comma-separated addresses or CIDR ranges of the proxies
+                              whose X-Forwarded-For names a request's source (for per-source budgets).
   LIGHTFIELD_BASE_URL         API base URL (default %s).
   LIGHTFIELD_DEFINITIONS_TTL  How often field definitions and members are re-read, as a Go
                               duration (default %s).
@@ -164,12 +171,12 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 	insecure, insecureErr := boolSetting(*insecureFlag, "LIGHTFIELD_ALLOW_INSECURE_HTTP", env)
 	sandbox, sandboxErr := boolSetting(*sandboxFlag, "LIGHTFIELD_SANDBOX", env)
 	logLevel, logLevelErr := logLevelSetting(*logLevelFlag, env)
-	allowedOrigins := env("LIGHTFIELD_ALLOWED_ORIGINS")
+	names, sources, namesErr := httpSettings(*httpAddr, env)
 	if len(unfilled) > 0 {
 		fmt.Fprintf(stderr, "lightfield-mcp: %s: the program that started this server passed a placeholder instead of a value. Set the value in that program's settings for this server, or remove the variable.\n", strings.Join(unfilled, ", "))
 		return 2
 	}
-	if err := errors.Join(ttlErr, callTimeoutErr, insecureErr, sandboxErr, logLevelErr); err != nil {
+	if err := errors.Join(ttlErr, callTimeoutErr, insecureErr, sandboxErr, logLevelErr, namesErr); err != nil {
 		fmt.Fprintf(stderr, "lightfield-mcp: %v\n", err)
 		return 2
 	}
@@ -258,9 +265,10 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 	}()
 
 	if *httpAddr != "" {
-		return serveHTTP(ctx, mcpServer, httpConfig{addr: *httpAddr, singleTenant: client != nil, callTimeout: callTimeout, allowedOrigins: allowedOrigins,
-			keyProblem: lightfield.CallerKeyProblem, verifyCaller: lightfield.VerifyCaller,
-			sessionCaller: lightfield.SessionCaller, auth: auth}, logger)
+		return serveHTTP(ctx, mcpServer, httpConfig{addr: *httpAddr, singleTenant: client != nil, callTimeout: callTimeout,
+			hosts: names, sources: sources, newKeys: source.NewBudget(newKeysPerSecond, newKeysBurst, nil),
+			keyProblem: lightfield.CallerKeyProblem, keyAccepted: lightfield.KeyAccepted, verifyCaller: lightfield.VerifyCaller,
+			sessionCaller: lightfield.SessionCaller, hooks: hooks, auth: auth}, logger)
 	}
 	stdio := server.NewStdioServer(mcpServer)
 	stdio.SetErrorLogger(slog.NewLogLogger(logger.Handler(), slog.LevelError))
@@ -271,6 +279,24 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 	return 0
 }
 
+// httpSettings reads what the HTTP transport guards with: the host names
+// and origins the deployment serves, and the proxies whose forwarded
+// addresses are believed. Nil without --http.
+func httpSettings(addr string, env func(string) string) (*hosts, *source.Resolver, error) {
+	if addr == "" {
+		return nil, nil, nil
+	}
+	names, err := newHosts(env("LIGHTFIELD_PUBLIC_URL"), env("LIGHTFIELD_ALLOWED_HOSTS"), env("LIGHTFIELD_ALLOWED_ORIGINS"))
+	if err != nil {
+		return nil, nil, err
+	}
+	sources, err := source.NewResolver(env("LIGHTFIELD_TRUSTED_PROXIES"))
+	if err != nil {
+		return nil, nil, err
+	}
+	return names, sources, nil
+}
+
 // authServer makes the OAuth authorization server from the settings:
 // LIGHTFIELD_TOKEN_SECRET seals, LIGHTFIELD_TOKEN_OLD_SECRETS (comma-
 // separated) still open, LIGHTFIELD_PUBLIC_URL is where clients reach the
@@ -279,7 +305,7 @@ func authServer(secret, addr string, env func(string) string, cfg lfclient.Confi
 	publicURL := env("LIGHTFIELD_PUBLIC_URL")
 	if publicURL == "" {
 		listen := loopbackDefault(addr)
-		if host, _, _ := net.SplitHostPort(listen); host != "127.0.0.1" && host != "localhost" && host != "::1" {
+		if host, _, _ := net.SplitHostPort(listen); !isLoopback(host) {
 			return nil, errors.New("LIGHTFIELD_TOKEN_SECRET is set, so OAuth sign-in is offered: set LIGHTFIELD_PUBLIC_URL to the https:// address clients reach this server at (the address of the load balancer or proxy that terminates TLS)")
 		}
 		publicURL = "http://" + listen
