@@ -72,13 +72,15 @@ func (c *Cache[K, V]) Remove(key K) {
 	}
 }
 
-// Oldest returns the least recently used entry, without touching it.
-func (c *Cache[K, V]) Oldest() (key K, value V, ok bool) {
-	if e := c.order.Back(); e != nil {
+// Each calls f with each entry, least recently used first, until f
+// returns false; f must not change the cache.
+func (c *Cache[K, V]) Each(f func(key K, value V) bool) {
+	for e := c.order.Back(); e != nil; e = e.Prev() {
 		en := e.Value.(*entry[K, V])
-		return en.key, en.value, true
+		if !f(en.key, en.value) {
+			return
+		}
 	}
-	return key, value, false
 }
 
 // Len is the number of entries held.

@@ -14,8 +14,10 @@ func TestLeastRecentlyUsedGoesFirst(t *testing.T) {
 	if _, ok := c.Peek("b"); ok || len(evicted) != 1 || evicted[0] != "b" {
 		t.Fatalf("evicted %v, b still held: %v", evicted, ok)
 	}
-	if k, _, _ := c.Oldest(); k != "a" {
-		t.Errorf("oldest is %q, want a", k)
+	var order []string
+	c.Each(func(k string, _ int) bool { order = append(order, k); return true })
+	if len(order) != 2 || order[0] != "a" || order[1] != "c" {
+		t.Errorf("least recently used first: %v, want [a c]", order)
 	}
 	c.Peek("a") // peeking does not make it recent
 	c.Put("d", 4)

@@ -253,10 +253,15 @@ func destination(redirect string) string {
 	if err != nil {
 		return escapeNonASCII(redirect)
 	}
-	if u.Host != "" {
+	switch {
+	case u.Scheme == "https" || u.Scheme == "http" && isLoopbackHost(u.Hostname()):
 		return asciiHost(u)
+	case u.Host != "":
+		// An app's own scheme: the host after it is the app's to choose
+		// (com.evil.app://claude.ai), so the scheme leads.
+		return escapeNonASCII(u.Scheme) + "://" + asciiHost(u) + " (an app on this device)"
 	}
-	return u.Scheme + ":"
+	return escapeNonASCII(u.Scheme) + ": (an app on this device)"
 }
 
 // asciiHost is u's host (with its port) as the page shows it: in ASCII, a

@@ -19,6 +19,7 @@ import (
 	"time"
 	"unicode"
 
+	"golang.org/x/text/unicode/norm"
 	"golang.org/x/time/rate"
 
 	"github.com/lightfield-mcp/lightfield-mcp/lru"
@@ -266,13 +267,16 @@ func (d *clientDocuments) load(ctx context.Context, clientID string) (client, er
 // line and paragraph separators), trimmed, and at most
 // maxClientNameLength characters long.
 func cleanName(name string) string {
+	// NFKC first: compatibility forms (fullwidth letters, ligatures) read
+	// as the letters they look like.
 	name = strings.Map(func(r rune) rune {
-		if unicode.In(r, unicode.Cc, unicode.Cf, unicode.Co, unicode.Cs, unicode.Zl, unicode.Zp) {
-			return -1
+		if unicode.In(r, unicode.Cc, unicode.Cf, unicode.Co, unicode.Cs, unicode.Zl, unicode.Zp,
+			unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector) || r == '\u2800' || r == '\u034f' {
+			return -1 // invisible: Hangul fillers, the blank braille cell, joiners
 		}
 		return r
-	}, name)
-	runes := []rune(strings.TrimSpace(name))
+	}, norm.NFKC.String(name))
+	runes := []rune(strings.Join(strings.Fields(name), " "))
 	return strings.TrimSpace(string(runes[:min(len(runes), maxClientNameLength)]))
 }
 

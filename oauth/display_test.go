@@ -80,8 +80,11 @@ func TestShownHosts(t *testing.T) {
 		"http://localhost:9/cb":             "localhost:9",
 		"http://[::1]:9/cb":                 "[::1]:9",
 		"https://\u202eevil.example/cb":     "%E2%80%AEevil.example",
-		"cursor://anysphere/cb":             "anysphere",
-		"com.example.app:/cb":               "com.example.app:",
+		"cursor://anysphere/cb":             "cursor://anysphere (an app on this device)",
+		"com.example.app:/cb":               "com.example.app: (an app on this device)",
+		// An app's own scheme cannot pass for the website its host names.
+		"com.evil.app://claude.ai/api/mcp/auth_callback": "com.evil.app://claude.ai (an app on this device)",
+		"web+claude://claude.ai/cb":                      "web+claude://claude.ai (an app on this device)",
 	} {
 		if got := destination(redirect); got != want {
 			t.Errorf("destination(%q) = %q, want %q", redirect, got, want)
@@ -112,6 +115,10 @@ func TestCleanName(t *testing.T) {
 		"Café Ünïcode":                      "Café Ünïcode",
 		strings.Repeat("é", 150):            strings.Repeat("é", maxClientNameLength),
 		strings.Repeat("\u200b", 10) + " A": "A",
+		// Invisible: Hangul fillers, the blank braille cell, the combining
+		// grapheme joiner, variation selectors.
+		"Claude\u3164\u3164\u115f\u2800\u034f\ufe0f\U000e0100": "Claude",
+		"Ｃｌａｕｄｅ": "Claude", // fullwidth letters (NFKC)
 	} {
 		if got := cleanName(name); got != want {
 			t.Errorf("cleanName(%q) = %q, want %q", name, got, want)

@@ -99,7 +99,9 @@ func TestUnreachableHostIsAskedOncePerMinute(t *testing.T) {
 			}
 			// A minute later, the host is asked again.
 			d.mu.Lock()
-			host, down, _ := d.unreachable.Oldest()
+			var host string
+			var down cachedClient
+			d.unreachable.Each(func(h string, c cachedClient) bool { host, down = h, c; return false })
 			down.fetched = down.fetched.Add(-failedDocumentFor)
 			d.unreachable.Put(host, down)
 			d.mu.Unlock()

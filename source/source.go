@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/time/rate"
 
@@ -135,6 +136,28 @@ func NewBudget(perSecond float64, burst int, global *rate.Limiter) *Budget {
 // AllowSource spends one of the source's own budget, without the global
 // one (for work the global budget paces later, by waiting).
 func (b *Budget) AllowSource(source string) bool {
+	r := b.reserve(source, time.Now())
+	return r != nil
+}
+
+// Allow spends one of the source's budget and one of the global budget;
+// false when either is spent. A source refused for the global budget
+// keeps its own: it is not charged for what others spent.
+func (b *Budget) Allow(source string) bool {
+	now := time.Now()
+	r := b.reserve(source, now)
+	if r == nil {
+		return false
+	}
+	if b.global != nil && !b.global.AllowN(now, 1) {
+		r.CancelAt(now)
+		return false
+	}
+	return true
+}
+
+// reserve takes one of the source's budget at now, nil when there is none.
+func (b *Budget) reserve(source string, now time.Time) *rate.Reservation {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	l, ok := b.sources.Get(source)
@@ -142,14 +165,20 @@ func (b *Budget) AllowSource(source string) bool {
 		l = rate.NewLimiter(b.perSecond, b.burst)
 		b.sources.Put(source, l)
 	}
-	return l.Allow()
+	r := l.ReserveN(now, 1)
+	if !r.OK() || r.DelayFrom(now) > 0 {
+		r.CancelAt(now)
+		return nil
+	}
+	return r
 }
 
-// Allow spends one of the source's budget and one of the global budget;
-// false when either is spent.
-func (b *Budget) Allow(source string) bool {
-	if !b.AllowSource(source) {
-		return false
-	}
-	return b.global == nil || b.global.Allow()
+// UntrustedForward reports whether r carries X-Forwarded-For from a peer
+// not listed as a trusted proxy: a proxy the operator may have forgotten
+// to list, which makes all its clients one source.
+func (res *Resolver) UntrustedForward(r *http.Request) bool {
+	return r.Header.Get("X-Forwarded-For") != "" && !res.isTrusted(remoteAddr(r.RemoteAddr))
 }
+
+// TrustsProxies reports whether any proxy is trusted.
+func (res *Resolver) TrustsProxies() bool { return len(res.trusted) > 0 }

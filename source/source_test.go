@@ -63,3 +63,22 @@ func TestOneSourceCannotSpendAnothersBudget(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusedByTheGlobalBudgetKeepsItsOwn: a source refused because others
+// spent the global budget is not charged for it.
+func TestRefusedByTheGlobalBudgetKeepsItsOwn(t *testing.T) {
+	t.Parallel()
+	global := rate.NewLimiter(0.001, 1)
+	b := NewBudget(0.001, 2, global)
+	if !b.Allow("first") {
+		t.Fatal("the first request was refused")
+	}
+	for range 5 {
+		if b.Allow("quiet") {
+			t.Fatal("allowed past the global budget")
+		}
+	}
+	if !b.AllowSource("quiet") || !b.AllowSource("quiet") {
+		t.Error("the refusals spent the quiet source's own budget")
+	}
+}
