@@ -49,11 +49,11 @@ func (s *Server) findAccounts(ctx context.Context, req mcp.CallToolRequest) (*mc
 	}
 	exact, err := o.resolve.accountsNamed(ctx, "equal", query, limit)
 	if err != nil {
-		return mcp.NewToolResultError(fmt.Sprintf("Accounts could not be listed: %s", listFailure("account", err))), nil
+		return s.findFailure(ctx, err), nil
 	}
 	prefix, err := o.resolve.accountsNamed(ctx, "startsWith", query, limit)
 	if err != nil {
-		return mcp.NewToolResultError(fmt.Sprintf("Accounts could not be listed: %s", listFailure("account", err))), nil
+		return s.findFailure(ctx, err), nil
 	}
 	result := schema.FindAccountsResult{Accounts: []schema.Account{}}
 	seen := map[string]bool{}
@@ -74,6 +74,14 @@ func (s *Server) findAccounts(ctx context.Context, req mcp.CallToolRequest) (*mc
 		fmt.Fprintf(&b, "\n- %s", candidate{ID: a.ID, Name: a.Name, Detail: a.Website, Link: a.HTTPLink}.describe())
 	}
 	return mcp.NewToolResultStructured(result, b.String()), nil
+}
+
+// findFailure says why accounts could not be listed.
+func (s *Server) findFailure(ctx context.Context, err error) *mcp.CallToolResult {
+	if why := s.unreachable(ctx, err, "Nothing was searched, so nothing was found (and nothing was written)."); why != "" {
+		return mcp.NewToolResultError(why)
+	}
+	return mcp.NewToolResultError(fmt.Sprintf("Accounts could not be listed: %s", listFailure("account", err)))
 }
 
 func checkFindArgs(raw json.RawMessage) (string, int, problems) {

@@ -85,6 +85,9 @@ func (s *Server) findPeople(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 		objectType string
 		err        error
 	}{{"account", accountErr}, {"contact", contactsErr}, {"member", membersErr}} {
+		if why := s.unreachable(ctx, failure.err, "Nothing was searched, so nothing was found (and nothing was written)."); why != "" {
+			return mcp.NewToolResultError(why), nil
+		}
 		if failure.err != nil {
 			return mcp.NewToolResultError(fmt.Sprintf("People could not be looked up: %s. Nothing was found or changed; call again, or send the person's ID.", listFailure(failure.objectType, failure.err))), nil
 		}
@@ -103,6 +106,9 @@ func (s *Server) findPeople(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 			}
 		}
 		recs, err := o.resolve.retrieveAll(ctx, "contact", missing[:min(len(missing), maxAccountContacts)])
+		if why := s.unreachable(ctx, err, "The account's contacts were not read, so nobody was found (and nothing was written)."); why != "" {
+			return mcp.NewToolResultError(why), nil
+		}
 		if err != nil {
 			return mcp.NewToolResultError(fmt.Sprintf("The account's contacts could not be read: %s.", listFailure("contact", err))), nil
 		}

@@ -327,7 +327,8 @@ func setReference(call *checkedCall, ref reference, id string) {
 func lookupFailure(ref reference, err error) string {
 	var apiErr *lfclient.Error
 	if !errors.As(err, &apiErr) {
-		return fmt.Sprintf("%s could not be looked up because Lightfield did not answer (%v); the value itself may be fine. Call again in a few seconds, or send the %s's ID.", quote(ref.input), err, ref.objectType)
+		// An ID would not help: the create could not be sent either.
+		return fmt.Sprintf("%s could not be looked up: Lightfield could not be reached or did not answer (%v), so nothing was written. The value itself may well be right: call again in a few seconds.", quote(ref.input), err)
 	}
 	return fmt.Sprintf("%s could not be looked up: %s. Send the %s's ID instead, or call again.", quote(ref.input), listFailure(ref.objectType, err), ref.objectType)
 }

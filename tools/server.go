@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -43,10 +44,10 @@ type Options struct {
 	// WithAPIKey). Without it, every call uses the Server's own client.
 	NewClient func(apiKey string) (*lfclient.Client, error)
 	// Hooks are the MCP server's hooks (server.WithHooks). On them the
-	// Server follows which client session acts for which organisation (by
-	// the key in the context a session is registered with), so that a
-	// change of one organisation's definitions is announced to its own
-	// clients only. Without them every client is told.
+	// Server follows which client session, and which subscriptions/listen
+	// stream, acts for which organisation (by the key in the context it is
+	// opened with), so that a change of one organisation's definitions is
+	// announced to its own clients only. Without them every client is told.
 	Hooks *server.Hooks
 }
 
@@ -65,8 +66,18 @@ type Server struct {
 
 	// sessions maps each client session to the fingerprint of the key it
 	// acts with ("" for the Server's own organisation); nil without Hooks.
+	// listeners are the subscriptions/listen streams (protocol 2026-07-28),
+	// which are no registered session.
 	sessionsMu sync.Mutex
 	sessions   map[string]string
+	listeners  map[server.ClientSession]listener
+}
+
+// listener is a subscriptions/listen stream: the context of its request,
+// which carries its session, and the fingerprint of its key.
+type listener struct {
+	ctx         context.Context
+	fingerprint string
 }
 
 // org is what the server keeps per organisation: its client, definitions,
@@ -82,6 +93,9 @@ type org struct {
 	// schemas are the create tools' input schemas for these definitions,
 	// by object type; absent until its definitions are loaded.
 	schemas map[string]json.RawMessage
+	// listed says a tool list was served for this organisation: from then
+	// on, its first definitions change the list too.
+	listed bool
 }
 
 // definitionsOf returns the organisation's definitions of an object type
@@ -109,6 +123,8 @@ func New(client *lfclient.Client, mcpServer *server.MCPServer, logger *slog.Logg
 	}
 	if opts.Hooks != nil {
 		s.sessions = map[string]string{}
+		s.listeners = map[server.ClientSession]listener{}
+		opts.Hooks.AddBeforeSubscriptionsListen(s.followListener)
 		opts.Hooks.AddOnRegisterSession(func(ctx context.Context, session server.ClientSession) {
 			s.sessionsMu.Lock()
 			defer s.sessionsMu.Unlock()
@@ -146,6 +162,29 @@ func (s *Server) SessionCaller(sessionID, key string) bool {
 	return !known || fingerprint == s.callerFingerprint(WithAPIKey(context.Background(), key))
 }
 
+// followListener files a subscriptions/listen stream under its key's
+// organisation while its request lasts. mcp-go reaches such streams only
+// by broadcasting to all of them, which would tell every organisation of
+// one's change; the listen request's context carries its session, so that
+// it can be told alone (SendNotificationToClient).
+func (s *Server) followListener(ctx context.Context, _ any, _ *mcp.SubscriptionsListenRequest) {
+	session := server.ClientSessionFromContext(ctx)
+	if session == nil {
+		return
+	}
+	s.sessionsMu.Lock()
+	defer s.sessionsMu.Unlock()
+	if _, registered := s.sessions[session.SessionID()]; registered {
+		return // a registered session (stdio) is told by its ID
+	}
+	s.listeners[session] = listener{ctx: ctx, fingerprint: s.callerFingerprint(ctx)}
+	context.AfterFunc(ctx, func() {
+		s.sessionsMu.Lock()
+		defer s.sessionsMu.Unlock()
+		delete(s.listeners, session)
+	})
+}
+
 // announceToolsChanged tells the clients of one organisation that its tool
 // list changed (each lists its own organisation's schema).
 func (s *Server) announceToolsChanged(fingerprint string) {
@@ -161,11 +200,32 @@ func (s *Server) announceToolsChanged(fingerprint string) {
 			ids = append(ids, id)
 		}
 	}
+	var streams []context.Context
+	for session, l := range s.listeners {
+		if l.fingerprint == fingerprint && subscribedToTools(session) {
+			streams = append(streams, l.ctx)
+		}
+	}
 	s.sessionsMu.Unlock()
 	for _, id := range ids {
 		// A client not yet initialized is not told: it lists when it is.
 		s.mcp.SendNotificationToSpecificClient(id, method, nil)
 	}
+	for _, ctx := range streams {
+		s.mcp.SendNotificationToClient(ctx, method, nil)
+	}
+}
+
+// subscribedToTools reports whether a listen stream's subscription, once
+// recorded, includes tools/list_changed (2026-07-28 notifications are
+// opt-in, and none may precede the subscription's acknowledgement).
+func subscribedToTools(session server.ClientSession) bool {
+	filtered, ok := session.(server.SessionWithSubscriptionFilter)
+	if !ok {
+		return false
+	}
+	filter, active := filtered.SubscriptionFilter()
+	return active && filter.ToolsListChanged
 }
 
 // newOrg makes the organisation of client; fingerprint names its clients'
@@ -200,11 +260,16 @@ func (s *Server) newOrg(client *lfclient.Client, fingerprint string) *org {
 		}
 		o.defs[k.Type] = &definitions{fetch: fetch, ttl: s.ttl, onChange: func(defs *lfclient.Definitions) {
 			o.schemaMu.Lock()
+			// The first load changes no list unless one was served
+			// before it (with the base schema).
+			changed := o.listed || o.schemas[k.Type] != nil
 			o.schemas[k.Type] = schema.JSON(k.Input(defs))
 			o.schemaMu.Unlock()
-			// Hosts that listen re-list; the list each caller gets is its
-			// own organisation's (filterTools).
-			s.announceToolsChanged(fingerprint)
+			if changed {
+				// Hosts that listen re-list; the list each caller gets
+				// is its own organisation's (filterTools).
+				s.announceToolsChanged(fingerprint)
+			}
 		}}
 	}
 	return o
@@ -325,8 +390,8 @@ func (o *org) inputSchema(objectType string) json.RawMessage {
 // once its definitions are loaded.
 func (s *Server) Register() {
 	handlers := map[string]server.ToolHandlerFunc{
-		CreateOpportunityName: s.createOpportunity,
-		CreateAccountName:     s.createAccount,
+		CreateOpportunityName: s.reachable(opportunityKind, s.createOpportunity),
+		CreateAccountName:     s.reachable(accountKind, s.createAccount),
 		FindAccountsName:      s.findAccounts,
 		FindPeopleName:        s.findPeople,
 	}
@@ -370,38 +435,30 @@ func Instructions(sandbox bool) string {
 	return b.String()
 }
 
-// definitionsWait bounds how long a first tools/list for a caller's
-// organisation waits for its definitions.
+// definitionsWait bounds how long a tools/list waits for the definitions of
+// its organisation (never longer than a call may take).
 const definitionsWait = 5 * time.Second
 
+// filterTools refines a tools/list with the organisation's schemas.
 func (s *Server) filterTools(ctx context.Context, tools []mcp.Tool) []mcp.Tool {
+	if len(tools) == 1 {
+		// mcp-go checks each tools/call against the filter with the one
+		// tool called: no list is served, and the call loads what it needs.
+		return tools
+	}
 	o, err := s.orgFor(ctx)
 	if err != nil {
 		return tools
 	}
-	var tasks []func()
-	for _, k := range createKinds {
-		d := o.definitionsOf(k.Type)
-		switch {
-		case o.inputSchema(k.Type) == nil && o != s.fallback:
-			// A caller's first list: its host may keep this list, so it is
-			// worth a short wait for the organisation's own schemas.
-			tasks = append(tasks, func() {
-				wait, cancel := context.WithTimeout(ctx, definitionsWait)
-				d.get(wait)
-				cancel()
-			})
-		case o != s.fallback:
-			// Callers' organisations have no ticker: a list refreshes stale
-			// definitions in the background, and a change is announced.
-			d.get(ctx)
-		}
-	}
-	parallel(tasks)
+	s.awaitDefinitions(ctx, o)
+	o.schemaMu.Lock()
+	o.listed = true
+	schemas := maps.Clone(o.schemas)
+	o.schemaMu.Unlock()
 	out := slices.Clone(tools)
 	for i := range out {
 		for _, k := range createKinds {
-			if raw := o.inputSchema(k.Type); out[i].Name == k.tool && raw != nil {
+			if raw := schemas[k.Type]; out[i].Name == k.tool && raw != nil {
 				out[i].RawInputSchema = raw
 			}
 		}
@@ -409,8 +466,61 @@ func (s *Server) filterTools(ctx context.Context, tools []mcp.Tool) []mcp.Tool {
 	return out
 }
 
-// LoadDefinitions fetches the definitions of the Server's own organisation;
-// when they change, clients that listen are told the tool list changed.
+// awaitDefinitions waits, bounded, for the definitions that refine a list:
+// a host may keep the first list it gets. The operator's organisation is
+// waited for while its load is under way (or not yet tried), not fetched
+// again after it failed: its ticker and calls do that. Callers'
+// organisations have no ticker: a list also refreshes their stale
+// definitions in the background, and a change is announced.
+func (s *Server) awaitDefinitions(ctx context.Context, o *org) {
+	limit := min(definitionsWait, s.callTimeout)
+	wait, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	errs := make([]error, len(createKinds))
+	var tasks []func()
+	for i, k := range createKinds {
+		d := o.definitionsOf(k.Type)
+		switch {
+		case o.inputSchema(k.Type) != nil:
+			if o != s.fallback {
+				d.get(ctx)
+			}
+		case o != s.fallback || d.pending():
+			tasks = append(tasks, func() {
+				if _, errs[i] = d.get(wait); errs[i] != nil && wait.Err() != nil && ctx.Err() == nil {
+					errs[i] = fmt.Errorf("not loaded within %s", limit)
+				}
+			})
+		default:
+			_, errs[i] = d.held()
+		}
+	}
+	parallel(tasks)
+	for i, k := range createKinds {
+		if o.inputSchema(k.Type) == nil {
+			s.log.Warn("tools/list served the base schema: the organisation's definitions are not loaded", "type", k.Type, "operator", o == s.fallback, "error", errs[i])
+		}
+	}
+}
+
+// Ready reports whether the Server's own organisation's tools can be listed
+// as they should (its definitions are loaded); true at once when the Server
+// serves callers' keys only.
+func (s *Server) Ready() bool {
+	if s.fallback == nil {
+		return true
+	}
+	for _, k := range createKinds {
+		if s.fallback.inputSchema(k.Type) == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// LoadDefinitions loads the definitions of the Server's own organisation
+// unless they are held (joining a fetch under way); a list served before
+// they came is announced as changed.
 func (s *Server) LoadDefinitions(ctx context.Context) error {
 	if s.fallback == nil {
 		return nil
@@ -418,7 +528,7 @@ func (s *Server) LoadDefinitions(ctx context.Context) error {
 	errs := make([]error, len(createKinds))
 	var tasks []func()
 	for i, k := range createKinds {
-		tasks = append(tasks, func() { _, errs[i] = s.fallback.definitionsOf(k.Type).refresh(ctx) })
+		tasks = append(tasks, func() { _, errs[i] = s.fallback.definitionsOf(k.Type).load(ctx) })
 	}
 	parallel(tasks)
 	return errors.Join(errs...)
@@ -477,6 +587,40 @@ func (s *Server) interrupted(ctx context.Context) string {
 		return "The call was cancelled before Lightfield answered."
 	}
 	return ""
+}
+
+// unreachable says that Lightfield could not be reached, what was
+// therefore not done (notDone), and that calling again later is the fix;
+// "" when err is Lightfield's own answer, which the caller words.
+func (s *Server) unreachable(ctx context.Context, err error, notDone string) string {
+	var apiErr *lfclient.Error
+	if err == nil || errors.As(err, &apiErr) {
+		return ""
+	}
+	why := s.interrupted(ctx)
+	if why == "" {
+		why = fmt.Sprintf("Lightfield could not be reached or did not answer (%v).", err)
+	}
+	return why + " " + notDone + " Call again in a few seconds; the arguments may well be right."
+}
+
+// reachable answers a create call at once when its organisation's
+// definitions cannot be loaded because Lightfield cannot be reached:
+// without them no name can be resolved, and nothing could be written.
+func (s *Server) reachable(k *createKind, h server.ToolHandlerFunc) server.ToolHandlerFunc {
+	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		o, err := s.orgFor(ctx)
+		if err != nil {
+			return h(ctx, req)
+		}
+		d := o.definitionsOf(k.Type)
+		defs, err := d.get(ctx)
+		if why := s.unreachable(ctx, err, "Nothing was sent, so nothing was created."); defs == nil && why != "" {
+			return mcp.NewToolResultError(why), nil
+		}
+		// The call goes on with this outcome, not with a second fetch.
+		return h(d.tried(ctx), req)
+	}
 }
 
 // writeAnnotations are a create tool's: it writes, never destroys, and a

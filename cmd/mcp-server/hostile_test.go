@@ -240,22 +240,101 @@ func TestNoisySourceCannotLockOthersOut(t *testing.T) {
 	}
 }
 
-// TestStreamsPerCaller: one caller cannot hold every event stream.
+// openListen opens a 2026-07-28 subscriptions/listen stream, which
+// mcp-go holds open like an event stream.
+func openListen(t *testing.T, client *http.Client, base, key string) *http.Response {
+	t.Helper()
+	body := `{"jsonrpc":"2.0","id":1,"method":"subscriptions/listen","params":{"notifications":{"toolsListChanged":true},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientInfo":{"name":"t","version":"1"},"io.modelcontextprotocol/clientCapabilities":{}}}}`
+	req, _ := http.NewRequest("POST", base+"/mcp", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	req.Header.Set("Mcp-Protocol-Version", "2026-07-28")
+	req.Header.Set("Mcp-Method", "subscriptions/listen")
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+// TestStreamsPerCaller: one caller cannot hold every stream, whether event
+// streams (2025-11-25) or subscriptions/listen (2026-07-28).
 func TestStreamsPerCaller(t *testing.T) {
 	_, _, api := twoOrgs(t)
 	base, _, _ := startHTTP(t, "LIGHTFIELD_BASE_URL="+api)
 	for i := range maxStreamsPerCaller {
-		if resp := openStream(t, base, keyA); resp.StatusCode != 200 {
-			t.Fatalf("A's stream %d: %d", i+1, resp.StatusCode)
+		var open *http.Response
+		if i%2 == 0 {
+			open = openStream(t, base, keyA)
+		} else {
+			open = openListen(t, http.DefaultClient, base, keyA)
+		}
+		if open.StatusCode != 200 {
+			t.Fatalf("A's stream %d: %d", i+1, open.StatusCode)
 		}
 	}
-	resp := openStream(t, base, keyA)
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" || !strings.Contains(string(body), "API key") {
-		t.Errorf("A's stream over its share: %d %s", resp.StatusCode, body)
+	for _, open := range []*http.Response{openStream(t, base, keyA), openListen(t, http.DefaultClient, base, keyA)} {
+		body, _ := io.ReadAll(open.Body)
+		if open.StatusCode != 503 || open.Header.Get("Retry-After") == "" || !strings.Contains(string(body), "API key") {
+			t.Errorf("A's stream over its share: %d %s", open.StatusCode, body)
+		}
 	}
 	if resp := openStream(t, base, keyB); resp.StatusCode != 200 {
 		t.Errorf("B's first stream while A holds its share: %d", resp.StatusCode)
+	}
+}
+
+// TestStreamsPerSource: in the sandbox, where any Bearer value is served,
+// made-up tokens from one address are one caller, and an address gets
+// only its share of the streams.
+func TestStreamsPerSource(t *testing.T) {
+	base, _, _ := startHTTP(t, "LIGHTFIELD_SANDBOX=1")
+	noisy := from("127.0.0.3")
+	for i := range maxStreamsPerCaller {
+		if resp := openListen(t, noisy, base, fmt.Sprintf("made-up-%d", i)); resp.StatusCode != 200 {
+			t.Fatalf("stream %d: %d", i+1, resp.StatusCode)
+		}
+	}
+	if resp := openListen(t, noisy, base, "made-up-again"); resp.StatusCode != 503 {
+		t.Errorf("a made-up token past the address's share: %d", resp.StatusCode)
+	}
+	if resp := openListen(t, from("127.0.0.2"), base, ""); resp.StatusCode != 200 {
+		t.Errorf("another address: %d", resp.StatusCode)
+	}
+}
+
+// TestMadeUpSessionIDsAreNotKept: requests naming session IDs this server
+// never issued keep nothing. (With mcp-go's idle sweeper on, each kept an
+// entry for 30 minutes: 500 bytes a request, without bound.)
+func TestMadeUpSessionIDsAreNotKept(t *testing.T) {
+	base, cmd, _ := startHTTP(t, "LIGHTFIELD_SANDBOX=1")
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+	defer client.CloseIdleConnections()
+	ping := `{"jsonrpc":"2.0","id":1,"method":"ping"}`
+	send := func(n int) {
+		var wg sync.WaitGroup
+		for w := range 4 {
+			wg.Go(func() {
+				for i := w; i < n; i += 4 {
+					do(t, client, "POST", base+"/mcp", map[string]string{"Mcp-Protocol-Version": "2025-11-25",
+						"Mcp-Session-Id": fmt.Sprintf("mcp-session-%08x-0000-4000-8000-%012x", i, i)}, ping)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	send(1000) // warm up
+	before := residentBytes(t, cmd.Process.Pid)
+	const n = 100_000
+	send(n)
+	grew := residentBytes(t, cmd.Process.Pid) - before
+	t.Logf("resident memory grew %.1f MiB over %d requests with made-up session IDs", float64(grew)/(1<<20), n)
+	if grew >= 20<<20 {
+		t.Errorf("resident memory grew %.1f MiB, want under 20 MiB", float64(grew)/(1<<20))
 	}
 }
 

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"golang.org/x/net/idna"
 )
 
 // hosts are the names this deployment answers to: loopback names, the
@@ -20,6 +22,8 @@ import (
 // probes address a replica by IP.
 type hosts struct {
 	names []string
+	// public: LIGHTFIELD_PUBLIC_URL names the host (TLS ends in front).
+	public bool
 	// origins are browser origins the operator allows besides those of
 	// the names above (LIGHTFIELD_ALLOWED_ORIGINS).
 	origins []string
@@ -42,6 +46,7 @@ func newHosts(publicURL, allowedHosts, allowedOrigins string) (*hosts, error) {
 			return nil, fmt.Errorf("LIGHTFIELD_PUBLIC_URL=%q is not a URL such as https://mcp.example.com", publicURL)
 		}
 		h.names = append(h.names, hostname(u.Host))
+		h.public = true
 	}
 	for _, name := range strings.Split(allowedHosts, ",") {
 		if name = strings.TrimSpace(name); name == "" {
@@ -66,8 +71,11 @@ func hostname(host string) string {
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	}
-	host = strings.TrimSuffix(strings.Trim(host, "[]"), ".")
-	return strings.ToLower(host)
+	host = strings.ToLower(strings.TrimSuffix(strings.Trim(host, "[]"), "."))
+	if ascii, err := idna.Lookup.ToASCII(host); err == nil {
+		host = ascii // a name in another script as clients send it (xn--…)
+	}
+	return host
 }
 
 // allowsHost reports whether a request's Host names this deployment.

@@ -80,6 +80,9 @@ func TestHostNames(t *testing.T) {
 			t.Errorf("allowsOrigin(%q) = %v, want %v", origin, got, want)
 		}
 	}
+	if bücher, _ := newHosts("https://mcp.bücher.example", "", ""); !bücher.allowsHost("mcp.xn--bcher-kva.example") {
+		t.Error("a public URL in another script is not served under the name clients send (punycode)")
+	}
 	for _, bad := range []string{"https://mcp.example.com", "mcp.example.com:8080", "a b"} {
 		if _, err := newHosts("", bad, ""); err == nil || !strings.Contains(err.Error(), "LIGHTFIELD_ALLOWED_HOSTS") {
 			t.Errorf("LIGHTFIELD_ALLOWED_HOSTS=%q: %v", bad, err)

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mark3labs/mcp-go/server"
@@ -47,8 +48,14 @@ type httpConfig struct {
 	// key that opened its event stream, or any when it has none here
 	// (tools.Server.SessionCaller).
 	sessionCaller func(sessionID, key string) bool
+	// keyedCallers: a caller is told apart by its key (else, in the
+	// sandbox, by its address: any Bearer value is served there).
+	keyedCallers bool
 	// hooks are the MCP server's, on which sessions are followed.
 	hooks *server.Hooks
+	// ready reports whether the server can serve as it should: the
+	// operator's definitions are loaded (tools.Server.Ready).
+	ready func() bool
 	// auth signs people in with OAuth; nil when LIGHTFIELD_TOKEN_SECRET is
 	// not set (then only Lightfield keys are accepted as Bearer tokens).
 	auth *oauth.Server
@@ -95,7 +102,7 @@ func (m *sessionIDs) Validate(sessionID string) (isTerminated bool, err error) {
 	return m.StatelessGeneratingSessionIdManager.Validate(sessionID)
 }
 
-// serveHTTP serves MCP at /mcp and health at /healthz until ctx ends, then
+// serveHTTP serves MCP at /mcp and readiness at /healthz until ctx ends, then
 // lets calls in flight finish.
 func serveHTTP(ctx context.Context, mcpServer *server.MCPServer, cfg httpConfig, logger *slog.Logger) int {
 	handler, streamable := httpHandler(mcpServer, cfg, logger)
@@ -115,6 +122,9 @@ func serveHTTP(ctx context.Context, mcpServer *server.MCPServer, cfg httpConfig,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	logger.Info("serving MCP over Streamable HTTP", "url", "http://"+listener.Addr().String()+"/mcp", "hosts", strings.Join(cfg.hosts.names, ","))
+	if cfg.hosts.public && !cfg.sources.TrustsProxies() {
+		logger.Warn("LIGHTFIELD_PUBLIC_URL is set but LIGHTFIELD_TRUSTED_PROXIES is not: behind a proxy or load balancer, every request counts as coming from the proxy's address, so one client can spend the per-source budgets of all; list the proxy's addresses")
+	}
 	if host, _, _ := net.SplitHostPort(addr); !isLoopback(host) && len(cfg.hosts.names) == len(loopbackNames) {
 		logger.Warn("listening beyond loopback, but only loopback names and IP addresses are served as Host: set LIGHTFIELD_PUBLIC_URL or LIGHTFIELD_ALLOWED_HOSTS to the name clients use", "addr", addr)
 	}
@@ -158,7 +168,6 @@ func httpHandler(mcpServer *server.MCPServer, cfg httpConfig, logger *slog.Logge
 	streamable := server.NewStreamableHTTPServer(mcpServer,
 		server.WithEndpointPath("/mcp"),
 		server.WithSessionIdManager(&sessionIDs{}),
-		server.WithSessionIdleTTL(sessionIdle),
 		// The Host check below is mcp-go's and more: it also covers
 		// network listeners, and serves the deployment's own name when a
 		// local proxy delivers it over loopback.
@@ -172,8 +181,16 @@ func httpHandler(mcpServer *server.MCPServer, cfg httpConfig, logger *slog.Logge
 		server.WithStreamableHTTPLogger(logger),
 	)
 	sessions := newSessionBounds(cfg.hooks, endSession(streamable))
+	go sessions.sweep(context.Background())
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		// Ready means ready: a host's first tools/list would otherwise
+		// race the operator's definitions. Any failure stays in the log
+		// (it names Lightfield's address): anyone may ask here.
+		if cfg.ready != nil && !cfg.ready() {
+			httpError(w, http.StatusServiceUnavailable, "not_ready", "The operator's Lightfield definitions are not loaded yet: they are loading, or Lightfield could not be reached (the server's log says why).")
+			return
+		}
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte(`{"status":"ok"}`))
 	})
@@ -190,7 +207,16 @@ func httpHandler(mcpServer *server.MCPServer, cfg httpConfig, logger *slog.Logge
 			})
 		}
 	}
-	return cfg.hosts.guardHost(cfg.sources.Middleware(mux)), streamable
+	var untrusted sync.Once
+	noteForward := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if cfg.sources.UntrustedForward(r) {
+			untrusted.Do(func() {
+				logger.Warn("a request came with X-Forwarded-For from an address not in LIGHTFIELD_TRUSTED_PROXIES; if it is your proxy, list it, or all its clients count as one source", "peer", r.RemoteAddr)
+			})
+		}
+		mux.ServeHTTP(w, r)
+	})
+	return cfg.hosts.guardHost(cfg.sources.Middleware(noteForward)), streamable
 }
 
 func bearer(r *http.Request) string {
@@ -215,32 +241,40 @@ func guard(next http.Handler, cfg httpConfig, sessions *sessionBounds, streams *
 		if !ok {
 			return
 		}
-		caller := "address " + source.From(r.Context())
-		if token != "" {
+		src := source.From(r.Context())
+		caller := "address " + src
+		if token != "" && cfg.keyedCallers {
 			caller = "key " + lfclient.KeyFingerprint(token)
 		}
 		r = r.WithContext(withCaller(r.Context(), caller))
-		if id := r.Header.Get("Mcp-Session-Id"); id != "" {
-			if cfg.sessionCaller != nil && !cfg.sessionCaller(id, token) {
-				// Another caller's session would carry this request's
-				// questions (elicitation) to that caller's stream.
-				logger.Warn("refused a session opened with another key", "path", r.URL.Path)
-				httpError(w, http.StatusNotFound, "session_not_found", "This session belongs to another API key. Start a new session (initialize without Mcp-Session-Id).")
-				return
-			}
-			sessions.touch(id)
+		id := r.Header.Get("Mcp-Session-Id")
+		if id != "" && cfg.sessionCaller != nil && !cfg.sessionCaller(id, token) {
+			// Another caller's session would carry this request's
+			// questions (elicitation) to that caller's stream.
+			logger.Warn("refused a session opened with another key", "path", r.URL.Path)
+			httpError(w, http.StatusNotFound, "session_not_found", "This session belongs to another API key. Start a new session (initialize without Mcp-Session-Id).")
+			return
 		}
-		if r.Method == http.MethodGet {
-			// An event stream stays open: only so many at once, and a
-			// caller gets only a share of them.
-			release, refused := streams.acquire(caller)
+		if isStream(r) {
+			// A stream stays open: only so many at once, a caller and a
+			// source get only a share of them, and none lasts for ever.
+			release, refused := streams.acquire(caller, src)
 			if release == nil {
-				logger.Info("refused an event stream", "caller", caller, "reason", refused)
+				logger.Info("refused an event stream", "caller", caller, "source", src, "reason", refused)
 				w.Header().Set("Retry-After", "30")
 				httpError(w, http.StatusServiceUnavailable, "too_many_streams", refused)
 				return
 			}
 			defer release()
+			ctx, cancel := context.WithTimeout(r.Context(), maxStreamLifetime)
+			defer cancel()
+			r = r.WithContext(ctx)
+			if id != "" {
+				sessions.touch(id, 1)
+				defer sessions.touch(id, -1)
+			}
+		} else if id != "" {
+			sessions.touch(id, 0)
 		}
 		if r.ContentLength > maxRequestBody {
 			httpError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("A request body may carry at most %d bytes.", maxRequestBody))
@@ -348,6 +382,13 @@ func authenticate(w http.ResponseWriter, r *http.Request, cfg httpConfig, logger
 		}
 	}
 	return r, token, true
+}
+
+// isStream reports whether a request holds a stream open: an event stream
+// (GET), or a 2026-07-28 subscriptions/listen, which mcp-go answers until
+// the client leaves.
+func isStream(r *http.Request) bool {
+	return r.Method == http.MethodGet || r.Method == http.MethodPost && r.Header.Get("Mcp-Method") == "subscriptions/listen"
 }
 
 // corsRequestHeaders are the headers a browser MCP client sends.

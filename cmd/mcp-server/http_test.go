@@ -72,7 +72,7 @@ func (b *syncBuffer) String() string {
 }
 
 // startHTTP runs the binary with --http on a free loopback port and waits
-// for /healthz.
+// until /healthz says it is ready.
 func startHTTP(t *testing.T, env ...string) (string, *exec.Cmd, *syncBuffer) {
 	t.Helper()
 	return startHTTPBinary(t, binary, env...)
@@ -87,6 +87,15 @@ func startHTTPBinary(t *testing.T, path string, env ...string) (string, *exec.Cm
 // startHTTPOn is startHTTPBinary listening on host (0.0.0.0, say); the
 // returned base URL reaches it over loopback.
 func startHTTPOn(t *testing.T, path, host string, env ...string) (string, *exec.Cmd, *syncBuffer) {
+	t.Helper()
+	base, cmd, stderr := launchHTTP(t, path, host, env...)
+	waitReady(t, base, stderr)
+	return base, cmd, stderr
+}
+
+// launchHTTP starts the server binary at path with --http on a free port of
+// host, without waiting for it.
+func launchHTTP(t *testing.T, path, host string, env ...string) (string, *exec.Cmd, *syncBuffer) {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -103,16 +112,25 @@ func startHTTPOn(t *testing.T, path, host string, env ...string) (string, *exec.
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	base := "http://" + addr
+	return "http://" + addr, cmd, stderr
+}
+
+// waitReady waits until /healthz answers 200: the server listens and, with
+// an operator's key, has that organisation's definitions.
+func waitReady(t *testing.T, base string, stderr *syncBuffer) {
+	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		resp, err := http.Get(base + "/healthz")
-		if err == nil && resp.StatusCode == 200 {
+		if err == nil {
 			resp.Body.Close()
-			return base, cmd, stderr
+			if resp.StatusCode == 200 {
+				return
+			}
+			err = fmt.Errorf("%s", resp.Status)
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("/healthz never answered: %v\n%s", err, stderr.String())
+			t.Fatalf("/healthz never answered 200: %v\n%s", err, stderr.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -166,10 +166,14 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 	if *baseURL == "" {
 		*baseURL = env("LIGHTFIELD_BASE_URL")
 	}
-	ttl, ttlErr := durationSetting(*ttlFlag, "LIGHTFIELD_DEFINITIONS_TTL", env)
-	callTimeout, callTimeoutErr := durationSetting(*callTimeoutFlag, "LIGHTFIELD_CALL_TIMEOUT", env)
-	insecure, insecureErr := boolSetting(*insecureFlag, "LIGHTFIELD_ALLOW_INSECURE_HTTP", env)
-	sandbox, sandboxErr := boolSetting(*sandboxFlag, "LIGHTFIELD_SANDBOX", env)
+	// A flag given wins over its variable, whatever its value
+	// (--sandbox=false beats LIGHTFIELD_SANDBOX=1).
+	given := map[string]bool{}
+	flags.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	ttl, ttlErr := durationSetting(*ttlFlag, given["definitions-ttl"], "--definitions-ttl", "LIGHTFIELD_DEFINITIONS_TTL", env)
+	callTimeout, callTimeoutErr := durationSetting(*callTimeoutFlag, given["call-timeout"], "--call-timeout", "LIGHTFIELD_CALL_TIMEOUT", env)
+	insecure, insecureErr := boolSetting(*insecureFlag, given["allow-insecure-http"], "LIGHTFIELD_ALLOW_INSECURE_HTTP", env)
+	sandbox, sandboxErr := boolSetting(*sandboxFlag, given["sandbox"], "LIGHTFIELD_SANDBOX", env)
 	logLevel, logLevelErr := logLevelSetting(*logLevelFlag, env)
 	names, sources, namesErr := httpSettings(*httpAddr, env)
 	if len(unfilled) > 0 {
@@ -266,9 +270,9 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 
 	if *httpAddr != "" {
 		return serveHTTP(ctx, mcpServer, httpConfig{addr: *httpAddr, singleTenant: client != nil, callTimeout: callTimeout,
-			hosts: names, sources: sources, newKeys: source.NewBudget(newKeysPerSecond, newKeysBurst, nil),
+			hosts: names, sources: sources, newKeys: source.NewBudget(newKeysPerSecond, newKeysBurst, nil), keyedCallers: !sandbox,
 			keyProblem: lightfield.CallerKeyProblem, keyAccepted: lightfield.KeyAccepted, verifyCaller: lightfield.VerifyCaller,
-			sessionCaller: lightfield.SessionCaller, hooks: hooks, auth: auth}, logger)
+			sessionCaller: lightfield.SessionCaller, hooks: hooks, ready: lightfield.Ready, auth: auth}, logger)
 	}
 	stdio := server.NewStdioServer(mcpServer)
 	stdio.SetErrorLogger(slog.NewLogLogger(logger.Handler(), slog.LevelError))
@@ -316,7 +320,7 @@ func authServer(secret, addr string, env func(string) string, cfg lfclient.Confi
 			secrets = append(secrets, old)
 		}
 	}
-	allowPrivate, err := boolSetting(false, "LIGHTFIELD_OAUTH_ALLOW_PRIVATE_CLIENT_METADATA", env)
+	allowPrivate, err := boolSetting(false, false, "LIGHTFIELD_OAUTH_ALLOW_PRIVATE_CLIENT_METADATA", env)
 	if err != nil {
 		return nil, err
 	}
@@ -339,14 +343,17 @@ func authServer(secret, addr string, env func(string) string, cfg lfclient.Confi
 	})
 }
 
-// durationSetting is the flag's value when set, else the variable's, else 0
-// (the default).
-func durationSetting(flagValue time.Duration, name string, getenv func(string) string) (time.Duration, error) {
-	if flagValue != 0 || getenv(name) == "" {
-		if flagValue < 0 {
-			return 0, fmt.Errorf("the flag for %s must be a positive duration", name)
+// durationSetting is the flag's value when it was given, else the
+// variable's, else 0 (the default).
+func durationSetting(flagValue time.Duration, given bool, flagName, name string, getenv func(string) string) (time.Duration, error) {
+	if given {
+		if flagValue <= 0 {
+			return 0, fmt.Errorf("%s=%s is not a positive duration such as 5m or 30s", flagName, flagValue)
 		}
 		return flagValue, nil
+	}
+	if getenv(name) == "" {
+		return 0, nil
 	}
 	d, err := time.ParseDuration(getenv(name))
 	if err != nil || d <= 0 {
@@ -355,9 +362,10 @@ func durationSetting(flagValue time.Duration, name string, getenv func(string) s
 	return d, nil
 }
 
-// boolSetting is true when the flag is set or the variable says so.
-func boolSetting(flagValue bool, name string, getenv func(string) string) (bool, error) {
-	if flagValue || getenv(name) == "" {
+// boolSetting is the flag's value when it was given, else the variable's,
+// else false.
+func boolSetting(flagValue, given bool, name string, getenv func(string) string) (bool, error) {
+	if given || getenv(name) == "" {
 		return flagValue, nil
 	}
 	b, err := strconv.ParseBool(getenv(name))
