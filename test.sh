@@ -53,6 +53,6 @@ echo "== short fuzzing"
 # Budgets are counts, not durations: with a duration, Go 1.26's fuzz
 # coordinator can fail at the deadline with a bare "context deadline
 # exceeded" and no crasher (golang/go#75804, fixed in Go 1.27).
-go test -run '^$' -fuzz '^FuzzCheckCall$' -fuzztime 80000x ./tools
+go test -run '^$' -fuzz '^FuzzCheckCall$' -fuzztime 80000x ./write
 go test -run '^$' -fuzz '^FuzzDecodeOpportunity$' -fuzztime 80000x ./lfclient
 go test -run '^$' -fuzz '^FuzzParseError$' -fuzztime 80000x ./lfclient

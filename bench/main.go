@@ -158,7 +158,7 @@ func run(cfg config) (string, error) {
 		return "", fmt.Errorf("respelled codes: %w", err)
 	}
 	if cfg.micro {
-		bench := exec.Command("go", "test", "-run", "^$", "-bench", ".", "-benchmem", "./tools", "./schema")
+		bench := exec.Command("go", "test", "-run", "^$", "-bench", ".", "-benchmem", "./write", "./tools", "./schema")
 		bench.Dir = cfg.root
 		micro, err := bench.CombinedOutput()
 		if err != nil {
@@ -208,7 +208,7 @@ func (r *report) markdown() string {
 	r.hostileSection(&b)
 	r.missed(&b)
 	if r.micro != "" {
-		b.WriteString("\n## Micro-benchmarks\n\n`go test -run '^$' -bench . -benchmem ./tools ./schema` (benchstat reads this block as is):\n\n```text\n")
+		b.WriteString("\n## Micro-benchmarks\n\n`go test -run '^$' -bench . -benchmem ./write ./tools ./schema` (benchstat reads this block as is):\n\n```text\n")
 		b.WriteString(r.micro)
 		b.WriteString("```\n")
 	}

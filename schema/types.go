@@ -142,7 +142,7 @@ type FieldKey struct {
 // FindAccountsArgs is the input of find_accounts.
 type FindAccountsArgs struct {
 	Query string `json:"query" jsonschema:"minLength=1,description=The account name or its beginning."`
-	Limit int    `json:"limit,omitempty" jsonschema:"minimum=1,maximum=25,description=Optional. How many accounts at most (default 10)."`
+	Limit *int   `json:"limit,omitempty" jsonschema:"minimum=1,maximum=25,description=Optional. How many accounts at most (default 10)."`
 }
 
 // FindAccountsResult is the structuredContent of find_accounts.
@@ -163,7 +163,7 @@ type FindPeopleArgs struct {
 	Query   string `json:"query" jsonschema:"minLength=1,description=A name as people say it (full name; or first or last name alone) or an email."`
 	Kind    string `json:"kind,omitempty" jsonschema:"enum=contact,enum=member,description=Optional. contact: people at customers (champions and evaluators). member: people of your own workspace (owners). Both when left out."`
 	Account string `json:"account,omitempty" jsonschema:"description=Optional. Only contacts of this account: its ID (acc_…) or exact name."`
-	Limit   int    `json:"limit,omitempty" jsonschema:"minimum=1,maximum=25,description=Optional. How many people at most (default 10)."`
+	Limit   *int   `json:"limit,omitempty" jsonschema:"minimum=1,maximum=25,description=Optional. How many people at most (default 10)."`
 }
 
 // FindPeopleResult is the structuredContent of find_people.

@@ -2,7 +2,6 @@ package tools
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,36 +13,6 @@ import (
 	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
 	"github.com/lightfield-mcp/lightfield-mcp/lightfieldtest"
 )
-
-// BenchmarkCheckCall measures checking a realistic call against the fixture
-// organisation's definitions.
-func BenchmarkCheckCall(b *testing.B) {
-	defs := loadFixtureDefinitions(b)
-	raw := []byte(sentence)
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, ps := checkCall(opportunityKind, raw, defs); len(ps) > 0 {
-			b.Fatal(ps.text(CreateOpportunityName))
-		}
-	}
-}
-
-// BenchmarkEncodeRequest measures what follows a passed check: encoding the
-// body and deriving its Idempotency-Key.
-func BenchmarkEncodeRequest(b *testing.B) {
-	call, ps := checkCall(opportunityKind, []byte(sentence), loadFixtureDefinitions(b))
-	if len(ps) > 0 {
-		b.Fatal(ps.text(CreateOpportunityName))
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		body, err := json.Marshal(call.params)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defaultIdempotencyKey("fingerprint", body, false)
-	}
-}
 
 // BenchmarkCreateInProcess sends a create through the tool, over an
 // in-process MCP client, to a fake Lightfield on loopback; compare it with
@@ -93,6 +62,7 @@ func BenchmarkCreateHandler(b *testing.B) {
 	h := startHarness(b, harnessOptions{load: true, client: func(c *lfclient.Config) { c.RequestsPerSecond = 1e9 }})
 	h.fake.KeepRequests(false)
 	ctx := context.Background()
+	handle := h.srv.handler(createOpportunity(h.srv))
 	i := 0
 	b.ReportAllocs()
 	for b.Loop() {
@@ -100,7 +70,7 @@ func BenchmarkCreateHandler(b *testing.B) {
 		req := mcp.CallToolRequest{}
 		req.Params.Name = CreateOpportunityName
 		req.Params.RawArguments = []byte(fmt.Sprintf(`{"fields":{"$name":"Bench %d","$stage":"Discovery","$amount":40000,"$closeDate":"2026-03-31"},"relationships":{"$account":"acc_01acme"},"allowDuplicate":true}`, i))
-		res, err := h.srv.createOpportunity(ctx, req)
+		res, err := handle(ctx, req)
 		if err != nil || res.IsError {
 			b.Fatal(err, res)
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
 	"github.com/lightfield-mcp/lightfield-mcp/schema"
+	"github.com/lightfield-mcp/lightfield-mcp/write"
 )
 
 // CreateOpportunityName is the tool's name.
@@ -25,154 +26,90 @@ Every call, note and follow-up included, is checked against the organisation's c
 
 Duplicates: an opportunity with the same name on the same account is refused, naming the existing one; pass allowDuplicate: true if it really is another deal. Repeats are safe: the same arguments within 24 hours return the opportunity already created, and the result says "Already created" with replayed: true (the Idempotency-Key is derived from the request); pass a new idempotencyKey only to create a deliberate second copy. Use dryRun: true to see the exact request without creating anything.`
 
-// opportunityKind is the write pipeline's view of opportunities.
-var opportunityKind = &createKind{
-	Object: schema.OpportunityObject, tool: CreateOpportunityName, plural: "opportunities",
-	options:      []string{"allowDuplicate", "note", "followUp"},
-	checkOptions: checkOpportunityOptions,
-	nameHint:     "Give the deal a short name, e.g. the account and the product.",
-	relationshipHints: map[string]string{
-		"$account": "the account the deal is with, by ID (acc_…) or exact name. For a new customer, create the account first with create_account.",
-	},
-	readOnlyAdvice: " To add a note or a follow-up task, use the note and followUp arguments.",
-}
-
-// createKinds are the object types the server creates, each with its tool.
-var createKinds = []*createKind{opportunityKind, accountKind}
-
-var createOpportunitySpec = toolSpec{
-	def: mcp.Tool{
-		Name:            CreateOpportunityName,
-		Title:           "Create opportunity",
-		Description:     createDescription,
-		RawInputSchema:  schema.JSON(opportunityKind.Input(nil)),
-		RawOutputSchema: schema.JSON(schema.Output()),
-		Annotations:     writeAnnotations("Create opportunity"),
-	},
-	instructions: `create_opportunity creates one deal from fields ($name, $stage, amounts, dates, custom fields) and relationships ($account, owner, contacts), and in the same call a note (note) and a follow-up task (followUp) when the person mentions them.
+// createOpportunity is the create_opportunity tool: a deal, with its note
+// and follow-up, written by the write core.
+func createOpportunity(s *Server) tool {
+	return tool{
+		def: mcp.Tool{
+			Name:            CreateOpportunityName,
+			Title:           "Create opportunity",
+			Description:     createDescription,
+			RawInputSchema:  schema.JSON(write.Opportunity.Input(nil)),
+			RawOutputSchema: schema.JSON(schema.Output()),
+			Annotations:     annotations("Create opportunity", creates),
+		},
+		kind: write.Opportunity,
+		instructions: `create_opportunity creates one deal from fields ($name, $stage, amounts, dates, custom fields) and relationships ($account, owner, contacts), and in the same call a note (note) and a follow-up task (followUp) when the person mentions them.
 - Give related records as the person named them: an account by its exact name, a member or contact by email, full name, or first or last name alone, or any of them by ID. The server resolves them (a contact at the deal's account first) and says how each matched; if a name matches several records it lists them (or asks the person), and you should ask which one is meant rather than guess.
 - Use the stage and option labels the tool schema lists; a refused call creates nothing and names each argument to fix, so fix those and call again.
 - When unsure of a value, call with dryRun: true to see the exact request first.
 - Repeating the same call is safe: it returns the deal already created, and says "Already created" (replayed: true); a note or task that failed is created then, once. An existing deal with the same name on the same account is refused as a duplicate; pass allowDuplicate: true only when the person confirms it is another deal.`,
+		handle: func(ctx context.Context, o *org, req mcp.CallToolRequest, args json.RawMessage) *mcp.CallToolResult {
+			out := write.Create(ctx, o.Org, write.Opportunity, args, asker{ctx, req})
+			if res := s.unfinished(ctx, CreateOpportunityName, out); res != nil {
+				return res
+			}
+			return s.opportunityResult(ctx, out)
+		},
+	}
 }
 
-func (s *Server) createOpportunity(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-	o, err := s.orgFor(ctx)
-	if err != nil {
-		return mcp.NewToolResultError(err.Error()), nil
-	}
-	// The duplicate look-up needs only the deal's name: it runs beside the
-	// resolution of the call's names.
-	p, refusal := s.prepare(ctx, req, o, opportunityKind, func(ctx context.Context, call *checkedCall) ([]lfclient.Record, error) {
-		if call.extra.allowDuplicate {
-			return nil, nil
+// opportunityResult words the outcomes that are create_opportunity's own.
+func (s *Server) opportunityResult(ctx context.Context, out *write.Outcome) *mcp.CallToolResult {
+	call := out.Call
+	result := schema.CreateOpportunityResult{IdempotencyKey: out.Key, Resolved: out.Resolved, FieldKeys: call.FieldKeys}
+	switch out.Status {
+	case write.Declined:
+		return mcp.NewToolResultError(fmt.Sprintf("No account named %s exists, and the person chose not to create it: nothing was written. Ask which existing account is meant (find_accounts), or create it with create_account if they change their mind.", quote(out.Problems[0].Missing)))
+	case write.Failed: // the new customer's account was not found or created
+		return s.accountResult(ctx, out.Via)
+	case write.Duplicate:
+		return mcp.NewToolResultError(duplicateText(out.Duplicate, out.Defs) + " Nothing was created. If this is a different deal, call again with allowDuplicate: true (a top-level argument beside fields); otherwise use the existing opportunity.")
+	case write.DryRun:
+		if out.Duplicate != nil {
+			result.Warnings = append(result.Warnings, duplicateText(out.Duplicate, out.Defs)+" Creating this would be refused unless allowDuplicate is true.")
 		}
-		name, _ := call.params.Fields["$name"].(string)
-		return o.opportunitiesNamed(ctx, name)
-	})
-	var newAccount *schema.Resolution
-	if refusal != nil {
-		if p == nil || p.missingAccount == "" || p.call.dryRun {
-			return refusal, nil
-		}
-		// The only thing wrong is an account that does not exist yet: the
-		// person may create it here.
-		if newAccount, refusal = s.offerAccount(ctx, req, o, p); refusal != nil {
-			return refusal, nil
-		}
-	}
-	call := &p.call
-	if newAccount != nil {
-		call.params.Relationships["$account"] = newAccount.ID
-		p.resolved = append([]schema.Resolution{*newAccount}, p.resolved...)
-	}
-	body := p.body()
-	key := call.idempotencyKey
-	if key == "" {
-		key = defaultIdempotencyKey(o.client.KeyFingerprint(), body, call.extra.allowDuplicate)
-	}
-	result := schema.CreateOpportunityResult{IdempotencyKey: key, Resolved: p.resolved, FieldKeys: call.fieldKeys}
-	if why := s.unanswered(ctx, p.existingErr); why != "" && !call.dryRun {
-		return mcp.NewToolResultError(why), nil
-	}
-
-	var notes []string
-	// same is the deal itself when it exists already as this call
-	// describes it, with a note or task to add: an earlier call wrote it and
-	// failed on a part (maybe on another replica, which this process's
-	// memory of keys does not cover). The parts are added to it.
-	var same *lfclient.Object
-	account, _ := call.params.Relationships["$account"].(string)
-	switch dup := duplicateOn(p.existing, account); {
-	case call.extra.allowDuplicate:
-	case p.existingErr != nil:
-		notes = append(notes, fmt.Sprintf("Existing opportunities could not be checked for a duplicate (%v); the Idempotency-Key still prevents a repeat of this call.", p.existingErr))
-	case dup != nil && (call.extra.note != nil || call.extra.followUp != nil) && len(verify(objectOf(*dup), call.params, p.defs)) == 0:
-		same = objectOf(*dup)
-	case dup != nil && !o.created.replays(key, dup):
-		text := duplicateText(dup, p.defs)
-		if !call.dryRun {
-			return mcp.NewToolResultError(text + " Nothing was created. If this is a different deal, call again with allowDuplicate: true (a top-level argument beside fields); otherwise use the existing opportunity."), nil
-		}
-		result.Warnings = append(result.Warnings, text+" Creating this would be refused unless allowDuplicate is true.")
-	}
-
-	if call.dryRun {
-		result.DryRun, result.Request = true, &call.params
-		text := fmt.Sprintf("Dry run: nothing was sent. create_opportunity would POST this body to /v1/opportunities with Idempotency-Key %s:\n%s", key, body)
-		text += dryRunExtrasText(call, &result)
+		result.DryRun, result.Request = true, &call.Params
+		text := dryRunText(CreateOpportunityName, out, "") + dryRunPartsText(call, &result)
 		next := "\nCall again without dryRun to create it."
 		if len(result.Warnings) > 0 {
 			next = "\nCheck the warnings, then call again without dryRun to create it."
 		}
-		text += interpretationText(result.Resolved, result.FieldKeys) + warningsText(result.Warnings) + next + opportunityKind.staleNote(p.defs, p.defsErr)
-		return mcp.NewToolResultStructured(result, text), nil
+		text += interpretationText(result.Resolved, result.FieldKeys) + warningsText(result.Warnings) + next + staleNote(out.Kind, out.Defs, out.DefsErr)
+		return mcp.NewToolResultStructured(result, text)
 	}
-
-	w := &written{obj: same, replayed: true}
-	if same == nil {
-		raw, _ := arguments(req)
-		var failure string
-		if w, failure = s.send(ctx, o, opportunityKind, call.params, p.defs, key, p.existing, raw); failure != "" {
-			return mcp.NewToolResultError(failure), nil
-		}
+	result.Opportunity, result.Replayed = out.Record.Raw, out.Replayed
+	result.Warnings = append(result.Warnings, out.Warnings...)
+	parts, added, failed := s.partsText(ctx, out, &result)
+	text := createdText(out, &result, added) + interpretationText(result.Resolved, result.FieldKeys) + warningsText(result.Warnings)
+	if !call.AllowDuplicate {
+		text += existingSearchNote(out, "Existing opportunities")
 	}
-	result.Opportunity, result.Replayed = w.obj.Raw, w.replayed
-	result.Warnings = append(result.Warnings, w.warnings...)
-	extras, added, failed := s.createExtras(ctx, o, call, w.obj, &result)
-	text := createdText(w.obj, call.params, p.defs, result, added) + interpretationText(result.Resolved, result.FieldKeys) + warningsText(result.Warnings)
-	for _, n := range notes {
-		text += "\n" + n
-	}
-	res := mcp.NewToolResultStructured(result, text+extras+opportunityKind.staleNote(p.defs, p.defsErr))
+	res := mcp.NewToolResultStructured(result, text+parts+staleNote(out.Kind, out.Defs, out.DefsErr))
 	res.IsError = failed
-	return res, nil
+	return res
 }
 
 // createdText says what became of the opportunity; added names the parts
 // (note, follow-up task) this call wrote beside a replayed one.
-func createdText(opp *lfclient.Object, sent lfclient.CreateParams, defs *lfclient.Definitions, r schema.CreateOpportunityResult, added []string) string {
+func createdText(out *write.Outcome, r *schema.CreateOpportunityResult, added []string) string {
 	var b strings.Builder
-	if r.Replayed {
-		what := "nothing new was written"
-		if len(added) > 0 {
-			verb := "are"
-			if len(added) == 1 {
-				verb = "is"
-			}
-			what = "the opportunity was not written again; only the " + strings.Join(added, " and the ") + " added below " + verb + " new"
+	what := "nothing new was written"
+	if len(added) > 0 {
+		verb := "are"
+		if len(added) == 1 {
+			verb = "is"
 		}
-		fmt.Fprintf(&b, "Already created at %s — %s: an earlier call with the same Idempotency-Key created it, and Lightfield returned that opportunity. ", token(opp.CreatedAt), what)
-		b.WriteString("Opportunity")
-	} else {
-		b.WriteString("Created opportunity")
+		what = "the opportunity was not written again; only the " + strings.Join(added, " and the ") + " added below " + verb + " new"
 	}
+	b.WriteString(writtenText(out, what))
+	opp, sent := out.Record, out.Call.Params
 	name, _ := sent.Fields["$name"].(string)
 	if stored := (lfclient.Record{Fields: opp.Fields}).Name(); stored != "" {
 		name = stored
 	}
 	fmt.Fprintf(&b, " %s (%s)", quote(name), token(opp.ID))
-	if stage := stageLabelOf(opp.Fields, defs); stage != "" {
+	if stage := stageLabelOf(opp.Fields, out.Defs); stage != "" {
 		fmt.Fprintf(&b, " at stage %s", quote(stage))
 	}
 	if account, ok := sent.Relationships["$account"].(string); ok {
@@ -185,63 +122,82 @@ func createdText(opp *lfclient.Object, sent lfclient.CreateParams, defs *lfclien
 		fmt.Fprintf(&b, " for account %s", shown)
 	}
 	b.WriteString(".")
-	if opp.HTTPLink != nil && *opp.HTTPLink != "" {
-		fmt.Fprintf(&b, "\nOpen it in Lightfield: %s", token(*opp.HTTPLink))
-	}
-	fmt.Fprintf(&b, "\nIdempotency-Key %s: repeating this exact call within 24 hours returns this opportunity instead of creating another.", r.IdempotencyKey)
+	b.WriteString(link(opp.HTTPLink))
+	b.WriteString(repeatText(out))
 	return b.String()
 }
 
-// objectOf is a listed record as a create would have returned it.
-func objectOf(rec lfclient.Record) *lfclient.Object {
-	raw, _ := json.Marshal(rec)
-	return &lfclient.Object{ID: rec.ID, CreatedAt: rec.CreatedAt, HTTPLink: rec.HTTPLink, Fields: rec.Fields, Relationships: rec.Relationships, Raw: raw}
-}
-
-// named shows a resolved record: its name, then its ID and website or email.
-func named(res schema.Resolution) string {
-	about := []string{token(res.ID)}
-	for _, s := range []string{res.Website, res.Email} {
-		if s != "" {
-			about = append(about, token(s))
+// dryRunPartsText shows the note's and task's bodies a dry run would send.
+func dryRunPartsText(call *write.Call, result *schema.CreateOpportunityResult) string {
+	note, task := write.PartBodies(call, "(the new opportunity's ID)")
+	result.NoteRequest, result.FollowUpRequest = note, task
+	var b strings.Builder
+	for _, part := range []struct {
+		path string
+		body *lfclient.CreateParams
+	}{{"/v1/notes", note}, {"/v1/tasks", task}} {
+		if part.body != nil {
+			raw, _ := json.Marshal(part.body)
+			fmt.Fprintf(&b, "\nThen it would POST this body to %s:\n%s", part.path, raw)
 		}
 	}
-	return fmt.Sprintf("%s (%s)", quote(res.Name), strings.Join(about, ", "))
+	return b.String()
 }
 
-// interpretationText says how names, IDs and labels in the call were read.
-func interpretationText(resolved []schema.Resolution, fieldKeys []schema.FieldKey) string {
+// partsText words the note and the follow-up task written beside the
+// deal: the text to add, the parts newly written, and whether one failed.
+func (s *Server) partsText(ctx context.Context, out *write.Outcome, result *schema.CreateOpportunityResult) (text string, added []string, failed bool) {
 	var b strings.Builder
-	for _, res := range resolved {
-		path := "relationships." + res.Relationship
-		if res.Relationship == assigneeKey {
-			path = assigneeKey
+	for _, p := range out.Parts {
+		what, store := "note", &result.Note
+		if p.Kind == write.Task {
+			what, store = "follow-up task", &result.FollowUp
 		}
-		switch res.MatchedBy {
-		case "ID":
-			fmt.Fprintf(&b, "\n%s %s is %s", path, token(res.Input), quote(res.Name))
-			if detail := res.Website + res.Email; detail != "" {
-				fmt.Fprintf(&b, " (%s)", token(detail))
+		title, _ := p.Body.Fields["$title"].(string)
+		if p.Err != nil {
+			failed = true
+			result.Incomplete = append(result.Incomplete, p.Name)
+			fmt.Fprintf(&b, "\nThe opportunity exists, but the %s %s was not created: %s Repeating this exact call is safe: it returns the same opportunity and creates the %s once.", what, quote(title), s.writeFailureText(ctx, p.Kind, p.Err, p.Key), what)
+			continue
+		}
+		*store = p.Record.Raw
+		verb := "Added"
+		if p.Replayed {
+			verb = "Already added earlier:"
+		} else {
+			added = append(added, what)
+		}
+		fmt.Fprintf(&b, "\n%s %s %s (%s)", verb, what, quote(title), token(p.Record.ID))
+		if p.Kind == write.Task {
+			if due, ok := p.Body.Fields["$dueAt"].(string); ok {
+				// A plain date was sent at noon UTC: say the date.
+				fmt.Fprintf(&b, ", due %s", strings.TrimSuffix(due, "T12:00:00+00:00"))
 			}
-			b.WriteString(".")
-		case createdInThisCall:
-			fmt.Fprintf(&b, "\n%s %s → the new account %s, created in this call as the person agreed.", path, quote(res.Input), named(res))
-		default:
-			fmt.Fprintf(&b, "\n%s %s → %s, matched by %s.", path, quote(res.Input), named(res), res.MatchedBy)
+			assignee := p.Body.Relationships["$assignedTo"].(string)
+			shown := token(assignee)
+			for _, r := range result.Resolved {
+				if r.ID == assignee {
+					shown = named(r)
+					break
+				}
+			}
+			fmt.Fprintf(&b, ", assigned to %s", shown)
 		}
+		b.WriteString(", linked to the opportunity and its account.")
+		result.Warnings = append(result.Warnings, p.Warnings...)
 	}
-	for _, fk := range fieldKeys {
-		fmt.Fprintf(&b, "\n%s was read as the key %s.", quote(fk.Input), fk.Key)
-	}
-	return b.String()
+	return b.String(), added, failed
 }
 
-func warningsText(warnings []string) string {
-	var b strings.Builder
-	for _, w := range warnings {
-		b.WriteString("\nWarning: " + w)
+func duplicateText(dup *lfclient.Record, defs *lfclient.Definitions) string {
+	text := fmt.Sprintf("An opportunity named %s already exists on this account: %s", quote(dup.Name()), token(dup.ID))
+	if stage := stageLabelOf(dup.Fields, defs); stage != "" {
+		text += ", stage " + quote(stage)
 	}
-	return b.String()
+	if dup.HTTPLink != nil && *dup.HTTPLink != "" {
+		text += ", " + token(*dup.HTTPLink)
+	}
+	return text + "."
 }
 
 // stageLabelOf reads a record's stage and names it by its label.

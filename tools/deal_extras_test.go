@@ -238,7 +238,7 @@ func TestRepeatOnAnotherReplicaAddsTheMissingPart(t *testing.T) {
 		t.Fatalf("first call: %s", text(res))
 	}
 	h.fake.ClearFaults()
-	h.srv.fallback.created = createdKeys{} // another process: no memory of the key
+	h.restart() // another process: no memory of the key
 	res := h.call(t, dealWithExtras)
 	mustSucceed(t, res)
 	if o, n, k := len(h.fake.Created()), len(h.fake.CreatedOf("note")), len(h.fake.CreatedOf("task")); o != 1 || n != 1 || k != 1 {

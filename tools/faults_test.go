@@ -180,24 +180,6 @@ func TestOversizedArgumentsAreRefused(t *testing.T) {
 	}
 }
 
-func TestReplaysOnlyOwnWrites(t *testing.T) {
-	var c createdKeys
-	old := &lfclient.Record{ID: "opp_old", CreatedAt: time.Now().Add(-time.Hour).Format(time.RFC3339)}
-	recent := &lfclient.Record{ID: "opp_new", CreatedAt: time.Now().Format(time.RFC3339)}
-	if c.replays("k", recent) {
-		t.Error("an unknown key replays")
-	}
-	c.attempted("k")
-	if c.replays("k", old) || !c.replays("k", recent) {
-		t.Error("an unanswered key must replay only a record created since it was sent")
-	}
-	c.remember("k", "opp_new")
-	c.attempted("k")
-	if !c.replays("k", recent) || c.replays("k", &lfclient.Record{ID: "opp_other", CreatedAt: recent.CreatedAt}) {
-		t.Error("a known outcome must replay exactly its own record")
-	}
-}
-
 func TestAmbiguousStageLabelListsOptionIDs(t *testing.T) {
 	h := newHarness(t, true)
 	h.fake.Inject(lfsim.Fault{Method: "POST", Status: 400, Body: `{"type":"bad_request","code":"ambiguous_stage_label","param":"fields.$stage","message":"Stage label matches several pipelines.","candidates":[{"stageOptionId":"opt_a","stageLabel":"Discovery","pipelineId":"pd_1","pipelineName":"New business"},{"stageOptionId":"opt_b","stageLabel":"Discovery","pipelineId":"pd_2","pipelineName":"Renewals"}]}`})

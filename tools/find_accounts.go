@@ -1,15 +1,18 @@
 package tools
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"slices"
+	"reflect"
 	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/lightfield-mcp/lightfield-mcp/schema"
+	"github.com/lightfield-mcp/lightfield-mcp/write"
 )
 
 // FindAccountsName is the tool's name.
@@ -22,107 +25,115 @@ const (
 
 const findAccountsDescription = `Find Lightfield accounts by name: exact matches first, then names starting with the query. Read-only. Use it to get an account's ID, or to see which of several similar accounts is meant before create_opportunity.`
 
-var findAccountsSpec = toolSpec{
-	def: mcp.Tool{
-		Name:            FindAccountsName,
-		Title:           "Find accounts",
-		Description:     findAccountsDescription,
-		RawInputSchema:  schema.JSON(schema.FindAccountsInput()),
-		RawOutputSchema: schema.JSON(schema.FindAccountsOutput()),
-		Annotations:     readOnlyAnnotations("Find accounts"),
-	},
-	instructions: "find_accounts looks accounts up by name.",
+// findAccounts is the find_accounts tool.
+func findAccounts(s *Server) tool {
+	return tool{
+		def: mcp.Tool{
+			Name:            FindAccountsName,
+			Title:           "Find accounts",
+			Description:     findAccountsDescription,
+			RawInputSchema:  schema.JSON(schema.FindAccountsInput()),
+			RawOutputSchema: schema.JSON(schema.FindAccountsOutput()),
+			Annotations:     annotations("Find accounts", reads),
+		},
+		instructions: "find_accounts looks accounts up by name.",
+		handle: func(ctx context.Context, o *org, _ mcp.CallToolRequest, raw json.RawMessage) *mcp.CallToolResult {
+			var args schema.FindAccountsArgs
+			ps := decodeArgs(raw, &args)
+			limit := checkQuery(&args.Query, args.Limit, "the account name or its beginning", &ps)
+			if len(ps) > 0 {
+				return mcp.NewToolResultError(problemsText(ps, FindAccountsName))
+			}
+			found, err := write.FindAccounts(ctx, o.Org, args.Query, limit)
+			if err != nil {
+				return mcp.NewToolResultError(s.lookupFailedText(ctx, "Accounts could not be listed", err))
+			}
+			result := schema.FindAccountsResult{Accounts: []schema.Account{}}
+			for _, c := range found {
+				result.Accounts = append(result.Accounts, schema.Account{ID: c.ID, Name: c.Name, HTTPLink: c.Link, Website: c.Detail})
+			}
+			if len(result.Accounts) == 0 {
+				return mcp.NewToolResultStructured(result, fmt.Sprintf("No account is named or starts with %s.", quote(args.Query)))
+			}
+			var b strings.Builder
+			fmt.Fprintf(&b, "%d account(s) for %s:", len(result.Accounts), quote(args.Query))
+			for _, c := range found {
+				fmt.Fprintf(&b, "\n- %s", c.Describe())
+			}
+			return mcp.NewToolResultStructured(result, b.String())
+		},
+	}
 }
 
-func (s *Server) findAccounts(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-	raw, err := arguments(req)
-	if err != nil {
-		return mcp.NewToolResultError("The arguments could not be read as JSON; send {\"query\": \"Acme\"}."), nil
-	}
-	query, limit, ps := checkFindArgs(raw)
-	if len(ps) > 0 {
-		return mcp.NewToolResultError(ps.text(FindAccountsName)), nil
-	}
-	o, err := s.orgFor(ctx)
-	if err != nil {
-		return mcp.NewToolResultError(err.Error()), nil
-	}
-	exact, err := o.resolve.accountsNamed(ctx, "equal", query, limit)
-	if err != nil {
-		return s.findFailure(ctx, err), nil
-	}
-	prefix, err := o.resolve.accountsNamed(ctx, "startsWith", query, limit)
-	if err != nil {
-		return s.findFailure(ctx, err), nil
-	}
-	result := schema.FindAccountsResult{Accounts: []schema.Account{}}
-	seen := map[string]bool{}
-	for _, rec := range append(exact, prefix...) {
-		if seen[rec.ID] || len(result.Accounts) >= limit {
-			continue
-		}
-		seen[rec.ID] = true
-		c := accountCandidate(rec)
-		result.Accounts = append(result.Accounts, schema.Account{ID: c.ID, Name: c.Name, HTTPLink: c.Link, Website: c.Detail})
-	}
-	if len(result.Accounts) == 0 {
-		return mcp.NewToolResultStructured(result, fmt.Sprintf("No account is named or starts with %s.", quote(query))), nil
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d account(s) for %s:", len(result.Accounts), quote(query))
-	for _, a := range result.Accounts {
-		fmt.Fprintf(&b, "\n- %s", candidate{ID: a.ID, Name: a.Name, Detail: a.Website, Link: a.HTTPLink}.describe())
-	}
-	return mcp.NewToolResultStructured(result, b.String()), nil
-}
-
-// findFailure says why accounts could not be listed.
-func (s *Server) findFailure(ctx context.Context, err error) *mcp.CallToolResult {
+// lookupFailedText says why a find tool found nothing: Lightfield could
+// not be reached (call again later), or what it answered.
+func (s *Server) lookupFailedText(ctx context.Context, what string, err error) string {
 	if why := s.unreachable(ctx, err, "Nothing was searched, so nothing was found (and nothing was written)."); why != "" {
-		return mcp.NewToolResultError(why)
+		return why
 	}
-	return mcp.NewToolResultError(fmt.Sprintf("Accounts could not be listed: %s", listFailure("account", err)))
+	return what + ": " + err.Error()
 }
 
-func checkFindArgs(raw json.RawMessage) (string, int, problems) {
-	args, _, ps := checkQueryArgs(raw, []string{"query", "limit"}, `{"query": "Acme"}`)
-	return args.query, args.limit, ps
-}
-
-// checkQueryArgs reads the arguments every find tool has (query, limit),
-// refusing keys not in allowed; it returns the decoded object for the
-// tool's own arguments, nil when it could not be read.
-func checkQueryArgs(raw json.RawMessage, allowed []string, example string) (findArgs, map[string]any, problems) {
-	var ps problems
-	args := findArgs{limit: defaultFindLimit}
-	obj, err := decodeObject(raw)
-	if err != nil {
-		ps.add("arguments", "must be a JSON object like %s (%v)", example, err)
-		return args, nil, ps
-	}
-	for _, key := range sortedKeys(obj) {
-		if !slices.Contains(allowed, key) {
-			ps.add(key, "unknown argument. The arguments are %s.", strings.Join(allowed, ", "))
-		}
-	}
-	query, ok := obj["query"].(string)
-	args.query = strings.TrimSpace(query)
+// decodeArgs decodes a tool's arguments into the struct its schema is
+// reflected from: an argument the struct does not have, or of the wrong
+// type, is a problem.
+func decodeArgs(raw json.RawMessage, v any) write.Problems {
+	var ps write.Problems
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	var typeErr *json.UnmarshalTypeError
 	switch {
-	case !ok || args.query == "":
-		ps.add("query", "is required: %s.", map[bool]string{true: "a name, part of a name, or an email", false: "the account name or its beginning"}[slices.Contains(allowed, "kind")])
-	case len(args.query) > maxQueryLength:
-		ps.add("query", "is longer than %d characters.", maxQueryLength)
-	}
-	switch v := obj["limit"].(type) {
-	case nil:
-	case json.Number:
-		n, err := v.Int64()
-		if err != nil || n < 1 || n > 25 {
-			ps.add("limit", "must be a whole number from 1 to 25.")
-		}
-		args.limit = int(n)
+	case err == nil:
+	case errors.As(err, &typeErr):
+		ps = append(ps, write.Problem{Path: typeErr.Field, Message: fmt.Sprintf("must be %s.", kindOf(typeErr.Type))})
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		ps = append(ps, write.Problem{Path: name, Message: "unknown argument. The arguments are " + strings.Join(jsonNames(v), ", ") + "."})
 	default:
-		ps.add("limit", "must be a whole number from 1 to 25.")
+		ps = append(ps, write.Problem{Path: "arguments", Message: fmt.Sprintf("must be a JSON object as this tool's schema describes (%v)", err)})
 	}
-	return args, obj, ps
+	return ps
+}
+
+// kindOf names a Go type as JSON calls it.
+func kindOf(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Int, reflect.Int64:
+		return "a whole number from 1 to 25"
+	case reflect.Bool:
+		return "true or false"
+	}
+	return "an object"
+}
+
+// jsonNames lists the JSON names of a struct's fields.
+func jsonNames(v any) []string {
+	t := reflect.TypeOf(v).Elem()
+	names := make([]string, t.NumField())
+	for i := range names {
+		names[i], _, _ = strings.Cut(t.Field(i).Tag.Get("json"), ",")
+	}
+	return names
+}
+
+// checkQuery checks what every find tool takes, a query and a limit, and
+// returns the limit (defaulted).
+func checkQuery(query *string, limit *int, what string, ps *write.Problems) int {
+	*query = strings.TrimSpace(*query)
+	switch {
+	case *query == "":
+		*ps = append(*ps, write.Problem{Path: "query", Message: "is required: " + what + "."})
+	case len(*query) > maxQueryLength:
+		*ps = append(*ps, write.Problem{Path: "query", Message: fmt.Sprintf("is longer than %d characters.", maxQueryLength)})
+	}
+	switch {
+	case limit == nil:
+		return defaultFindLimit
+	case *limit < 1 || *limit > 25:
+		*ps = append(*ps, write.Problem{Path: "limit", Message: "must be a whole number from 1 to 25."})
+	}
+	return *limit
 }

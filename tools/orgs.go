@@ -53,7 +53,7 @@ func (c *orgCache) get(fingerprint string, create func() (*org, error)) (*org, e
 		return o, nil
 	}
 	if o, ok := c.unverified.Get(fingerprint); ok {
-		if o.client.Verified() {
+		if o.Client().Verified() {
 			c.unverified.Remove(fingerprint)
 			c.verified.Put(fingerprint, o)
 		}
@@ -76,7 +76,7 @@ func (c *orgCache) accepted(fingerprint string) bool {
 		return true
 	}
 	o, ok := c.unverified.Peek(fingerprint)
-	return ok && o.client.Verified()
+	return ok && o.Client().Verified()
 }
 
 // rejectedKey reports whether Lightfield refused this key recently.
@@ -91,7 +91,7 @@ func (c *orgCache) rejectedKey(fingerprint string) bool {
 // then remembered and the organisation forgotten). Callers hold the lock.
 func (c *orgCache) refused(fingerprint string) bool {
 	for _, pool := range []*lru.Cache[string, *org]{c.verified, c.unverified} {
-		if o, ok := pool.Peek(fingerprint); ok && o.client.Rejected() {
+		if o, ok := pool.Peek(fingerprint); ok && o.Client().Rejected() {
 			pool.Remove(fingerprint)
 			c.rejected.Put(fingerprint, time.Now())
 		}
@@ -108,9 +108,9 @@ func (c *orgCache) refused(fingerprint string) bool {
 // the lock.
 func (c *orgCache) file(fingerprint string, o *org) {
 	switch {
-	case o.client.Rejected():
+	case o.Client().Rejected():
 		c.rejected.Put(fingerprint, time.Now())
-	case o.client.Verified():
+	case o.Client().Verified():
 		c.verified.Put(fingerprint, o)
 	}
 }

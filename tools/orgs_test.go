@@ -12,6 +12,7 @@ import (
 
 	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
 	"github.com/lightfield-mcp/lightfield-mcp/lightfieldtest"
+	"github.com/lightfield-mcp/lightfield-mcp/write"
 )
 
 // TestMadeUpKeysAreBounded: thousands of made-up keys keep a bounded number
@@ -29,7 +30,7 @@ func TestMadeUpKeysAreBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := o.definitionsOf("opportunity").get(good); err != nil {
+	if _, err := o.Definitions(write.Opportunity).Get(good); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
@@ -37,7 +38,7 @@ func TestMadeUpKeysAreBounded(t *testing.T) {
 	for i := range junk {
 		ctx, cancel := context.WithTimeout(WithAPIKey(context.Background(), fmt.Sprintf("sk_lf_madeup%06d", i)), time.Millisecond)
 		if o, err := s.orgFor(ctx); err == nil {
-			o.definitionsOf("opportunity").get(ctx) // what a first tools/list does, within its patience
+			o.Definitions(write.Opportunity).Get(ctx) // what a first tools/list does, within its patience
 		}
 		cancel()
 	}

@@ -156,7 +156,7 @@ func TestReplayFromAnotherProcessSaysSo(t *testing.T) {
 	args := dealWith("Acme Corp", `"$owner":"dana@ourco.example"`)
 	mustSucceed(t, h.call(t, args))
 	h.fake.SetClock(time.Now)
-	h.srv.fallback.created = createdKeys{}
+	h.restart()
 	res := h.call(t, args)
 	if sc := mustSucceed(t, res); sc["replayed"] != true || !strings.HasPrefix(text(res), "Already created at ") {
 		t.Fatalf("replayed=%v: %s", sc["replayed"], text(res))

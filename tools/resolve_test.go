@@ -153,33 +153,6 @@ func TestUnknownNameSuggestsCandidates(t *testing.T) {
 	}
 }
 
-func TestReferenceForms(t *testing.T) {
-	vendor := &lfclient.RelationshipDefinition{Cardinality: "HAS_ONE", ObjectType: "vendor"}
-	account := &lfclient.RelationshipDefinition{Cardinality: "HAS_ONE", ObjectType: "account"}
-	cases := []struct {
-		value   string
-		def     *lfclient.RelationshipDefinition
-		isRef   bool
-		ok      bool
-		message string
-	}{
-		{"acc_01acme", account, false, true, ""},
-		{"Acme Corp", account, true, true, ""},
-		{"mem_01dana", account, false, false, "another kind of record"},
-		{"vnd_123", vendor, false, true, ""},
-		{"Big Vendor", vendor, false, false, "can only be given by their Lightfield ID"},
-		{"Acme Corp", nil, false, false, "once the field definitions load"},
-		{"  ", account, false, false, "is empty"},
-	}
-	for _, tc := range cases {
-		var ps problems
-		isRef, ok := checkReference("relationships.x", tc.value, tc.def, &ps)
-		if isRef != tc.isRef || ok != tc.ok || (tc.message != "" && (len(ps) != 1 || !strings.Contains(ps[0].message, tc.message))) {
-			t.Errorf("%q: isRef=%v ok=%v problems=%v", tc.value, isRef, ok, ps)
-		}
-	}
-}
-
 func TestFieldsByLabel(t *testing.T) {
 	h := newHarness(t, true)
 	res := h.call(t, `{"fields":{"$name":"x","$stage":"Discovery","deal source":"Inbound","Close Date":"2026-03-31"},"relationships":{"Account":"acc_01acme"}}`)
@@ -257,7 +230,7 @@ func TestRepeatAfterRestartIsNotWritten(t *testing.T) {
 	h := newHarness(t, true)
 	args := `{"fields":{"$name":"Initech renewal","$stage":"Qualified"},"relationships":{"$account":"Initech"}}`
 	mustSucceed(t, h.call(t, args))
-	h.srv.fallback.created = createdKeys{}
+	h.restart()
 	res := h.call(t, args)
 	if !res.IsError || !strings.Contains(text(res), "already exists") || len(h.fake.Created()) != 1 {
 		t.Fatalf("error=%v stored=%d: %s", res.IsError, len(h.fake.Created()), text(res))

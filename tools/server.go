@@ -20,6 +20,7 @@ import (
 
 	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
 	"github.com/lightfield-mcp/lightfield-mcp/schema"
+	"github.com/lightfield-mcp/lightfield-mcp/write"
 )
 
 // DefaultDefinitionsTTL is how long definitions and the member list are
@@ -37,6 +38,9 @@ type Options struct {
 	// CallTimeout bounds one tool call, retries and waits included
 	// (DefaultCallTimeout when zero).
 	CallTimeout time.Duration
+	// RecheckAfter is how old definitions must be before a call that names
+	// something they do not know fetches them again (5 s when zero).
+	RecheckAfter time.Duration
 	// Sandbox says that client talks to the in-process sandbox: every
 	// result says so.
 	Sandbox bool
@@ -58,9 +62,12 @@ type Server struct {
 	log         *slog.Logger
 	ttl         time.Duration
 	callTimeout time.Duration
-	sandbox     bool
-	newClient   func(string) (*lfclient.Client, error)
+	// recheckAfter: Options.RecheckAfter.
+	recheckAfter time.Duration
+	sandbox      bool
+	newClient    func(string) (*lfclient.Client, error)
 
+	tools    []tool
 	orgs     *orgCache // callers' organisations, by key fingerprint
 	fallback *org      // the Server's own client's; nil without one
 
@@ -80,14 +87,10 @@ type listener struct {
 	fingerprint string
 }
 
-// org is what the server keeps per organisation: its client, definitions,
-// name lookups and the keys it sent.
+// org is what the server keeps per organisation: the write core's
+// organisation, and the create tools' input schemas for its definitions.
 type org struct {
-	client *lfclient.Client
-	// defs are the definitions of each object type a tool creates, by type.
-	defs    map[string]*definitions
-	resolve *resolver
-	created createdKeys
+	*write.Org
 
 	schemaMu sync.Mutex
 	// schemas are the create tools' input schemas for these definitions,
@@ -96,12 +99,6 @@ type org struct {
 	// listed says a tool list was served for this organisation: from then
 	// on, its first definitions change the list too.
 	listed bool
-}
-
-// definitionsOf returns the organisation's definitions of an object type
-// the server creates.
-func (o *org) definitionsOf(objectType string) *definitions {
-	return o.defs[objectType]
 }
 
 // New returns a Server whose tools call Lightfield through client (nil when
@@ -116,8 +113,11 @@ func New(client *lfclient.Client, mcpServer *server.MCPServer, logger *slog.Logg
 	if callTimeout <= 0 {
 		callTimeout = DefaultCallTimeout
 	}
-	s := &Server{mcp: mcpServer, log: logger, ttl: ttl, callTimeout: callTimeout, sandbox: opts.Sandbox,
+	s := &Server{mcp: mcpServer, log: logger, ttl: ttl, callTimeout: callTimeout, recheckAfter: opts.RecheckAfter, sandbox: opts.Sandbox,
 		newClient: opts.NewClient, orgs: newOrgCache()}
+	for _, t := range toolList {
+		s.tools = append(s.tools, t(s))
+	}
 	if client != nil {
 		s.fallback = s.newOrg(client, "")
 	}
@@ -231,47 +231,20 @@ func subscribedToTools(session server.ClientSession) bool {
 // newOrg makes the organisation of client; fingerprint names its clients'
 // sessions ("" for the Server's own).
 func (s *Server) newOrg(client *lfclient.Client, fingerprint string) *org {
-	o := &org{client: client, resolve: &resolver{client: client}, defs: map[string]*definitions{}, schemas: map[string]json.RawMessage{}}
-	// The member list is loaded beside the opportunity definitions, so that
-	// an owner named in a call costs no request.
-	fetchOpportunity := func(ctx context.Context) (*lfclient.Definitions, error) {
-		if !client.Verified() {
-			// A key not yet accepted costs one request upstream, not two:
-			// the members follow once the definitions came.
-			defs, err := client.Definitions(ctx, "opportunity")
-			if err == nil {
-				o.resolve.members.load(ctx, client)
-			}
-			return defs, err
+	o := &org{schemas: map[string]json.RawMessage{}}
+	o.Org = write.NewOrg(client, write.OrgOptions{TTL: s.ttl, RecheckAfter: s.recheckAfter, Log: s.log, OnChange: func(k *write.Kind, defs *lfclient.Definitions) {
+		o.schemaMu.Lock()
+		// The first load changes no list unless one was served before it
+		// (with the base schema).
+		changed := o.listed || o.schemas[k.Type] != nil
+		o.schemas[k.Type] = schema.JSON(k.Input(defs))
+		o.schemaMu.Unlock()
+		if changed {
+			// Hosts that listen re-list; the list each caller gets is its
+			// own organisation's (filterTools).
+			s.announceToolsChanged(fingerprint)
 		}
-		var wg sync.WaitGroup
-		wg.Go(func() {
-			if _, err := o.resolve.members.load(ctx, client); err != nil && ctx.Err() == nil {
-				s.log.Warn("members could not be loaded; they will be looked up when a call names one", "error", err)
-			}
-		})
-		defer wg.Wait()
-		return client.Definitions(ctx, "opportunity")
-	}
-	for _, k := range createKinds {
-		fetch := func(ctx context.Context) (*lfclient.Definitions, error) { return client.Definitions(ctx, k.Type) }
-		if k.Type == "opportunity" {
-			fetch = fetchOpportunity
-		}
-		o.defs[k.Type] = &definitions{fetch: fetch, ttl: s.ttl, onChange: func(defs *lfclient.Definitions) {
-			o.schemaMu.Lock()
-			// The first load changes no list unless one was served
-			// before it (with the base schema).
-			changed := o.listed || o.schemas[k.Type] != nil
-			o.schemas[k.Type] = schema.JSON(k.Input(defs))
-			o.schemaMu.Unlock()
-			if changed {
-				// Hosts that listen re-list; the list each caller gets
-				// is its own organisation's (filterTools).
-				s.announceToolsChanged(fingerprint)
-			}
-		}}
-	}
+	}})
 	return o
 }
 
@@ -331,13 +304,13 @@ func (s *Server) VerifyCaller(ctx context.Context, key string) error {
 	if err != nil {
 		return err
 	}
-	if o.client.Verified() {
+	if o.Client().Verified() {
 		return nil
 	}
 	wait, cancel := context.WithTimeout(ctx, definitionsWait)
 	defer cancel()
-	if _, err := o.definitionsOf("opportunity").get(wait); err != nil && !o.client.Verified() {
-		if o.client.Rejected() {
+	if _, err := o.Definitions(write.Opportunity).Get(wait); err != nil && !o.Client().Verified() {
+		if o.Client().Rejected() {
 			return ErrKeyRejected
 		}
 		return refusal(fmt.Sprintf("Lightfield could not confirm the API key this request carries (%v). Try again shortly.", err))
@@ -346,12 +319,12 @@ func (s *Server) VerifyCaller(ctx context.Context, key string) error {
 	// that the caller's first list is whole and their arrival is not
 	// announced as a change to streams opened meanwhile.
 	var tasks []func()
-	for _, k := range createKinds {
-		if k != opportunityKind {
-			tasks = append(tasks, func() { o.definitionsOf(k.Type).get(wait) })
+	for _, k := range write.Kinds {
+		if k != write.Opportunity {
+			tasks = append(tasks, func() { o.Definitions(k).Get(wait) })
 		}
 	}
-	parallel(tasks)
+	write.Parallel(tasks)
 	return nil
 }
 
@@ -385,38 +358,36 @@ func (o *org) inputSchema(objectType string) json.RawMessage {
 	return o.schemas[objectType]
 }
 
-// Register adds the tools. create_opportunity is registered with the base
-// schema; every tools/list shows the caller's organisation's schema instead
-// once its definitions are loaded.
+// tool is one tool: its definition, the lines it adds to the server's
+// instructions, the kind it writes (nil for one that only reads), and
+// what it does with a call's organisation and arguments.
+type tool struct {
+	def          mcp.Tool
+	instructions string
+	kind         *write.Kind
+	handle       func(ctx context.Context, o *org, req mcp.CallToolRequest, args json.RawMessage) *mcp.CallToolResult
+}
+
+// toolList is the one list of the server's tools, in the order they are
+// listed: a new tool is a constructor added here.
+var toolList = []func(*Server) tool{createOpportunity, createAccount, findAccounts, findPeople}
+
+// Register adds the tools. The create tools are registered with their base
+// schemas; every tools/list shows the caller's organisation's instead once
+// its definitions are loaded.
 func (s *Server) Register() {
-	handlers := map[string]server.ToolHandlerFunc{
-		CreateOpportunityName: s.reachable(opportunityKind, s.createOpportunity),
-		CreateAccountName:     s.reachable(accountKind, s.createAccount),
-		FindAccountsName:      s.findAccounts,
-		FindPeopleName:        s.findPeople,
-	}
-	for _, spec := range toolSpecs {
-		s.mcp.AddTool(spec.def, s.handler(handlers[spec.def.Name]))
+	for _, t := range s.tools {
+		s.mcp.AddTool(t.def, s.handler(t))
 	}
 	server.WithToolFilter(s.filterTools)(s.mcp)
 }
 
-// toolSpec is what one tool is, besides its handler: its definition and
-// the lines it adds to the server's instructions.
-type toolSpec struct {
-	def          mcp.Tool
-	instructions string
-}
-
-// toolSpecs are the server's tools, in the order they are listed.
-var toolSpecs = []toolSpec{createOpportunitySpec, createAccountSpec, findAccountsSpec, findPeopleSpec}
-
 // Tools returns the definitions of the server's tools, with their base
 // schemas (before any organisation's definitions refine them).
 func Tools() []mcp.Tool {
-	out := make([]mcp.Tool, len(toolSpecs))
-	for i, spec := range toolSpecs {
-		out[i] = spec.def
+	var out []mcp.Tool
+	for _, t := range toolList {
+		out = append(out, t(nil).def)
 	}
 	return out
 }
@@ -429,8 +400,8 @@ func Instructions(sandbox bool) string {
 		b.WriteString("SANDBOX: this server runs against a simulated Lightfield inside its own process. Nothing reaches a real CRM, and records vanish when it stops. Say so when you report what you created.\n")
 	}
 	b.WriteString("Lightfield CRM.")
-	for _, spec := range toolSpecs {
-		b.WriteString("\n" + spec.instructions)
+	for _, t := range toolList {
+		b.WriteString("\n" + t(nil).instructions)
 	}
 	return b.String()
 }
@@ -457,8 +428,8 @@ func (s *Server) filterTools(ctx context.Context, tools []mcp.Tool) []mcp.Tool {
 	o.schemaMu.Unlock()
 	out := slices.Clone(tools)
 	for i := range out {
-		for _, k := range createKinds {
-			if raw := schemas[k.Type]; out[i].Name == k.tool && raw != nil {
+		for _, t := range s.tools {
+			if raw := schemas[kindType(t.kind)]; out[i].Name == t.def.Name && raw != nil {
 				out[i].RawInputSchema = raw
 			}
 		}
@@ -476,27 +447,27 @@ func (s *Server) awaitDefinitions(ctx context.Context, o *org) {
 	limit := min(definitionsWait, s.callTimeout)
 	wait, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
-	errs := make([]error, len(createKinds))
+	errs := make([]error, len(write.Kinds))
 	var tasks []func()
-	for i, k := range createKinds {
-		d := o.definitionsOf(k.Type)
+	for i, k := range write.Kinds {
+		d := o.Definitions(k)
 		switch {
 		case o.inputSchema(k.Type) != nil:
 			if o != s.fallback {
-				d.get(ctx)
+				d.Get(ctx)
 			}
-		case o != s.fallback || d.pending():
+		case o != s.fallback || d.Pending():
 			tasks = append(tasks, func() {
-				if _, errs[i] = d.get(wait); errs[i] != nil && wait.Err() != nil && ctx.Err() == nil {
+				if _, errs[i] = d.Get(wait); errs[i] != nil && wait.Err() != nil && ctx.Err() == nil {
 					errs[i] = fmt.Errorf("not loaded within %s", limit)
 				}
 			})
 		default:
-			_, errs[i] = d.held()
+			_, errs[i] = d.Held()
 		}
 	}
-	parallel(tasks)
-	for i, k := range createKinds {
+	write.Parallel(tasks)
+	for i, k := range write.Kinds {
 		if o.inputSchema(k.Type) == nil {
 			s.log.Warn("tools/list served the base schema: the organisation's definitions are not loaded", "type", k.Type, "operator", o == s.fallback, "error", errs[i])
 		}
@@ -510,7 +481,7 @@ func (s *Server) Ready() bool {
 	if s.fallback == nil {
 		return true
 	}
-	for _, k := range createKinds {
+	for _, k := range write.Kinds {
 		if s.fallback.inputSchema(k.Type) == nil {
 			return false
 		}
@@ -525,12 +496,12 @@ func (s *Server) LoadDefinitions(ctx context.Context) error {
 	if s.fallback == nil {
 		return nil
 	}
-	errs := make([]error, len(createKinds))
+	errs := make([]error, len(write.Kinds))
 	var tasks []func()
-	for i, k := range createKinds {
-		tasks = append(tasks, func() { _, errs[i] = s.fallback.definitionsOf(k.Type).load(ctx) })
+	for i, k := range write.Kinds {
+		tasks = append(tasks, func() { _, errs[i] = s.fallback.Definitions(k).Load(ctx) })
 	}
-	parallel(tasks)
+	write.Parallel(tasks)
 	return errors.Join(errs...)
 }
 
@@ -542,8 +513,8 @@ func (s *Server) KeepDefinitionsFresh(ctx context.Context) {
 		return
 	}
 	var wg sync.WaitGroup
-	for _, k := range createKinds {
-		wg.Go(func() { s.fallback.definitionsOf(k.Type).keepFresh(ctx, s.ttl, s.log) })
+	for _, k := range write.Kinds {
+		wg.Go(func() { s.fallback.Definitions(k).KeepFresh(ctx, s.ttl, s.log) })
 	}
 	wg.Wait()
 }
@@ -560,20 +531,30 @@ func arguments(req mcp.CallToolRequest) (json.RawMessage, error) {
 // SandboxNote ends every result the sandbox gives.
 const SandboxNote = "(Sandbox: Lightfield is simulated inside this server; nothing was sent anywhere, and records vanish when the server stops.)"
 
-// handler wraps a tool handler: the call is bounded by the call timeout,
-// logged at debug level (never its arguments), and in the sandbox every
-// result says so.
-func (s *Server) handler(h server.ToolHandlerFunc) server.ToolHandlerFunc {
+// handler serves a tool's calls: each is bounded by the call timeout, acts
+// for the caller's organisation, is logged at debug level (never its
+// arguments), and in the sandbox every result says so.
+func (s *Server) handler(t tool) server.ToolHandlerFunc {
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		ctx, cancel := context.WithTimeout(ctx, s.callTimeout)
 		defer cancel()
 		began := time.Now()
-		res, err := h(ctx, req)
-		s.log.Debug("tool call", "tool", req.Params.Name, "refused", res != nil && res.IsError, "elapsed", time.Since(began).Round(time.Millisecond))
-		if s.sandbox && res != nil && !res.NeedsInput() {
+		var res *mcp.CallToolResult
+		o, err := s.orgFor(ctx)
+		args, argsErr := arguments(req)
+		switch {
+		case err != nil:
+			res = mcp.NewToolResultError(err.Error())
+		case argsErr != nil:
+			res = mcp.NewToolResultError("The arguments could not be read as JSON; send a JSON object as this tool's input schema describes.")
+		default:
+			res = t.handle(ctx, o, req, args)
+		}
+		s.log.Debug("tool call", "tool", req.Params.Name, "refused", res.IsError, "elapsed", time.Since(began).Round(time.Millisecond))
+		if s.sandbox && !res.NeedsInput() {
 			res.Content = append(res.Content, mcp.NewTextContent(SandboxNote))
 		}
-		return res, err
+		return res, nil
 	}
 }
 
@@ -604,43 +585,34 @@ func (s *Server) unreachable(ctx context.Context, err error, notDone string) str
 	return why + " " + notDone + " Call again in a few seconds; the arguments may well be right."
 }
 
-// reachable answers a create call at once when its organisation's
-// definitions cannot be loaded because Lightfield cannot be reached:
-// without them no name can be resolved, and nothing could be written.
-func (s *Server) reachable(k *createKind, h server.ToolHandlerFunc) server.ToolHandlerFunc {
-	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		o, err := s.orgFor(ctx)
-		if err != nil {
-			return h(ctx, req)
-		}
-		d := o.definitionsOf(k.Type)
-		defs, err := d.get(ctx)
-		if why := s.unreachable(ctx, err, "Nothing was sent, so nothing was created."); defs == nil && why != "" {
-			return mcp.NewToolResultError(why), nil
-		}
-		// The call goes on with this outcome, not with a second fetch.
-		return h(d.tried(ctx), req)
-	}
-}
+// effect is what a tool does to the CRM, from which its annotations
+// follow.
+type effect int
 
-// writeAnnotations are a create tool's: it writes, never destroys, and a
-// repeat returns what the first call wrote.
-func writeAnnotations(title string) mcp.ToolAnnotation {
+const (
+	// reads: nothing is written.
+	reads effect = iota
+	// creates: records are added, never changed or removed; a repeat
+	// returns what the first call wrote.
+	creates
+)
+
+// annotations are what a tool that has effect says of itself to hosts.
+// (mcp-go's default is destructive: every hint is set.)
+func annotations(title string, e effect) mcp.ToolAnnotation {
 	return mcp.ToolAnnotation{
 		Title:           title,
-		ReadOnlyHint:    mcp.ToBoolPtr(false),
+		ReadOnlyHint:    mcp.ToBoolPtr(e == reads),
 		DestructiveHint: mcp.ToBoolPtr(false),
 		IdempotentHint:  mcp.ToBoolPtr(true),
 		OpenWorldHint:   mcp.ToBoolPtr(true),
 	}
 }
 
-func readOnlyAnnotations(title string) mcp.ToolAnnotation {
-	return mcp.ToolAnnotation{
-		Title:           title,
-		ReadOnlyHint:    mcp.ToBoolPtr(true),
-		DestructiveHint: mcp.ToBoolPtr(false),
-		IdempotentHint:  mcp.ToBoolPtr(true),
-		OpenWorldHint:   mcp.ToBoolPtr(true),
+// kindType is the object type a kind writes, "" for none.
+func kindType(k *write.Kind) string {
+	if k == nil {
+		return ""
 	}
+	return k.Type
 }

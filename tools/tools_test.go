@@ -25,8 +25,8 @@ func TestToolSnapshots(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(list.Tools) != len(toolSpecs) {
-		t.Fatalf("%d tools listed, %d defined", len(list.Tools), len(toolSpecs))
+	if len(list.Tools) != len(toolList) {
+		t.Fatalf("%d tools listed, %d defined", len(list.Tools), len(toolList))
 	}
 	for _, tool := range list.Tools {
 		raw, err := json.Marshal(tool)

@@ -1,4 +1,4 @@
-package tools
+package write
 
 import (
 	"strings"
@@ -29,7 +29,7 @@ const (
 // matchPerson says how a contact or member matches a name or email: the
 // whole email, the full name, or one part of it alone (first name, last
 // name, and for members the part of the email before the @).
-func matchPerson(c candidate, query string, member bool) (rank int, how string) {
+func matchPerson(c Candidate, query string, member bool) (rank int, how string) {
 	if isEmail(query) {
 		for _, e := range c.emails {
 			if strings.EqualFold(strings.TrimSpace(e), strings.TrimSpace(query)) {
@@ -65,16 +65,16 @@ func matchPerson(c candidate, query string, member bool) (rank int, how string) 
 // account's contacts before the whole organisation's.
 type scope struct {
 	where string // "" for everyone, else e.g. "at the deal's account"
-	in    func(candidate) bool
+	in    func(Candidate) bool
 }
 
 // choosePeople returns the people in pool that match query best: within
 // the first scope that has any match, those of the best rank. Several
 // means the query is ambiguous there and must not be guessed.
-func choosePeople(query string, pool []candidate, member bool, scopes []scope) ([]candidate, string) {
+func choosePeople(query string, pool []Candidate, member bool, scopes []scope) ([]Candidate, string) {
 	for _, sc := range scopes {
 		best, how := noMatch, ""
-		var matches []candidate
+		var matches []Candidate
 		for _, c := range pool {
 			if sc.in != nil && !sc.in(c) {
 				continue
@@ -83,7 +83,7 @@ func choosePeople(query string, pool []candidate, member bool, scopes []scope) (
 			switch {
 			case rank == noMatch || rank < best:
 			case rank > best:
-				best, how, matches = rank, h, []candidate{c}
+				best, how, matches = rank, h, []Candidate{c}
 			default:
 				if h != how {
 					how = "first or last name"
@@ -112,9 +112,9 @@ const minPrefixLength = 3
 // nearPeople returns up to maxSuggestions people of pool whose names or
 // emails start with query (what find_people also offers) or, for longer
 // queries, are close to it.
-func nearPeople(query string, pool []candidate) []candidate {
+func nearPeople(query string, pool []Candidate) []Candidate {
 	q := foldName(query)
-	var near []candidate
+	var near []Candidate
 	if len([]rune(q)) >= minPrefixLength {
 		for _, c := range pool {
 			for _, n := range append([]string{c.Name, c.first, c.last}, c.emails...) {
@@ -127,7 +127,7 @@ func nearPeople(query string, pool []candidate) []candidate {
 	}
 	if len([]rune(normalize(query))) >= minTypoLength {
 		names := map[string][]string{}
-		byID := map[string]candidate{}
+		byID := map[string]Candidate{}
 		oneWord := !strings.Contains(strings.TrimSpace(query), " ")
 		for _, c := range pool {
 			// A name's parts are compared only with a one-word query: "Sam
@@ -147,9 +147,9 @@ func nearPeople(query string, pool []candidate) []candidate {
 }
 
 // uniquePeople drops repeated IDs, keeping the first.
-func uniquePeople(pool []candidate) []candidate {
+func uniquePeople(pool []Candidate) []Candidate {
 	seen := map[string]bool{}
-	var out []candidate
+	var out []Candidate
 	for _, c := range pool {
 		if !seen[c.ID] {
 			seen[c.ID] = true

@@ -1,62 +1,28 @@
-package tools
+package write
 
 import (
-	"context"
-	"fmt"
-	"slices"
+	"crypto/sha256"
+	"encoding/hex"
 	"sync"
 	"time"
 
 	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
 )
 
-// maxDuplicatePages bounds the search for an existing opportunity.
-const maxDuplicatePages = 4
-
-// opportunitiesNamed returns the opportunities with the given name
-// (case-insensitive) on any account: the duplicate look-up needs only the
-// name, so it runs beside the account's resolution, and duplicateOn then
-// filters by account. Lists lag behind writes by seconds; the
-// Idempotency-Key covers that window.
-func (o *org) opportunitiesNamed(ctx context.Context, name string) ([]lfclient.Record, error) {
-	var same []lfclient.Record
-	filter := []lfclient.Filter{{Key: "$name", Operator: "equal", Value: name}}
-	for page := 0; page < maxDuplicatePages; page++ {
-		p, err := o.client.List(ctx, "opportunity", filter, lfclient.MaxPageSize, page*lfclient.MaxPageSize)
-		if err != nil {
-			return nil, err
-		}
-		for _, rec := range p.Data {
-			if foldLabel(rec.Name()) == foldLabel(name) {
-				same = append(same, rec)
-			}
-		}
-		if len(p.Data) < lfclient.MaxPageSize {
-			break
-		}
+// defaultIdempotencyKey makes the same request from the same organisation
+// give the same key, so that a repeated call is replayed by Lightfield rather
+// than written again. The body is canonical: encoding/json sorts map keys,
+// numbers were normalised and names resolved to IDs while checking. A call
+// that allows a duplicate gets a key of its own, so that it can create the
+// second copy it asks for, once. Bodies of different object types differ,
+// and so do their keys.
+func defaultIdempotencyKey(keyFingerprint string, body []byte, allowDuplicate bool) string {
+	prefix := keyFingerprint + "\n"
+	if allowDuplicate {
+		prefix += "allowDuplicate\n"
 	}
-	return same, nil
-}
-
-// duplicateOn returns the first of same that is on account, or nil.
-func duplicateOn(same []lfclient.Record, account string) *lfclient.Record {
-	for i, rec := range same {
-		if account != "" && slices.Contains(rec.Relationships["$account"].Values, account) {
-			return &same[i]
-		}
-	}
-	return nil
-}
-
-func duplicateText(dup *lfclient.Record, defs *lfclient.Definitions) string {
-	text := fmt.Sprintf("An opportunity named %s already exists on this account: %s", quote(dup.Name()), token(dup.ID))
-	if stage := stageLabelOf(dup.Fields, defs); stage != "" {
-		text += ", stage " + quote(stage)
-	}
-	if link := deref(dup.HTTPLink); link != "" {
-		text += ", " + token(link)
-	}
-	return text + "."
+	sum := sha256.Sum256(append([]byte(prefix), body...))
+	return "lfmcp-v1-" + hex.EncodeToString(sum[:])
 }
 
 // createdKeys remembers, for Lightfield's 24-hour idempotency window, what

@@ -1,4 +1,4 @@
-package tools
+package write
 
 import (
 	"context"
@@ -11,8 +11,8 @@ import (
 	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
 )
 
-// candidate is a record a reference may name.
-type candidate struct {
+// Candidate is a record a reference may name.
+type Candidate struct {
 	ID, Name string
 	// Detail is an account's website or a person's email.
 	Detail, Link string
@@ -25,11 +25,13 @@ type candidate struct {
 	related []string
 }
 
-func (c candidate) describe() string {
-	s := fmt.Sprintf("%s %s", quote(c.Name), token(c.ID))
+// Describe shows a record: its name, ID, website or email, where it
+// works, and its link.
+func (c Candidate) Describe() string {
+	s := fmt.Sprintf("%s %s", Quote(c.Name), Token(c.ID))
 	var about []string
 	if c.Detail != "" {
-		about = append(about, token(c.Detail))
+		about = append(about, Token(c.Detail))
 	}
 	if c.Where != "" {
 		about = append(about, c.Where)
@@ -38,7 +40,7 @@ func (c candidate) describe() string {
 		s += " (" + strings.Join(about, ", ") + ")"
 	}
 	if c.Link != "" {
-		s += " " + token(c.Link)
+		s += " " + Token(c.Link)
 	}
 	return s
 }
@@ -46,14 +48,14 @@ func (c candidate) describe() string {
 // lookup is what a reference matched: the best matches and how they
 // matched, or when there are none, the nearest records for suggestions.
 type lookup struct {
-	matches []candidate
+	matches []Candidate
 	how     string
-	near    []candidate
+	near    []Candidate
 	// prefix is what the near accounts' names start with.
 	prefix string
 	// elsewhere are contacts found by a first or last name alone outside
 	// the deal's account: offered, never used.
-	elsewhere []candidate
+	elsewhere []Candidate
 }
 
 // resolvable object types: others take IDs only.
@@ -65,6 +67,9 @@ func resolvable(objectType string) bool {
 type resolver struct {
 	client  *lfclient.Client
 	members memberCache
+	// recheckAfter is how old the member list must be before a name that
+	// matches no member loads it again.
+	recheckAfter time.Duration
 }
 
 const maxSuggestions = 5
@@ -72,13 +77,14 @@ const maxSuggestions = 5
 // maxListPages bounds every page-through of a list.
 const maxListPages = 40
 
-func accountCandidate(rec lfclient.Record) candidate {
-	return candidate{ID: rec.ID, Name: rec.Name(), Detail: rec.Text("$website"), Link: deref(rec.HTTPLink), related: rec.Relationships["$contact"].Values}
+// AccountCandidate is an account as a name may mean it.
+func AccountCandidate(rec lfclient.Record) Candidate {
+	return Candidate{ID: rec.ID, Name: rec.Name(), Detail: rec.Text("$website"), Link: deref(rec.HTTPLink), related: rec.Relationships["$contact"].Values}
 }
 
-func personCandidate(rec lfclient.Record) candidate {
+func personCandidate(rec lfclient.Record) Candidate {
 	first, last := rec.NameParts()
-	return candidate{ID: rec.ID, Name: rec.Name(), Detail: rec.Text("$email"), Link: deref(rec.HTTPLink),
+	return Candidate{ID: rec.ID, Name: rec.Name(), Detail: rec.Text("$email"), Link: deref(rec.HTTPLink),
 		first: first, last: last, emails: rec.Strings("$email"), related: rec.Relationships["$account"].Values}
 }
 
@@ -139,7 +145,7 @@ func (r *resolver) findAccount(ctx context.Context, input string) (lookup, error
 	}
 	for _, rec := range exact {
 		if foldLabel(rec.Name()) == foldLabel(input) {
-			l.matches = append(l.matches, accountCandidate(rec))
+			l.matches = append(l.matches, AccountCandidate(rec))
 		}
 	}
 	if len(l.matches) > 0 {
@@ -155,7 +161,7 @@ func (r *resolver) findAccount(ctx context.Context, input string) (lookup, error
 		l.prefix = first
 	}
 	for _, rec := range prefix[:min(len(prefix), maxSuggestions)] {
-		l.near = append(l.near, accountCandidate(rec))
+		l.near = append(l.near, AccountCandidate(rec))
 	}
 	return l, nil
 }
@@ -164,7 +170,7 @@ func (r *resolver) findAccount(ctx context.Context, input string) (lookup, error
 // email those whose email contains it, for a name those whose name starts
 // with its first word (first names and full names; the deal's account's
 // own contacts are added once the account is known).
-func (r *resolver) contactsFor(ctx context.Context, input string) ([]candidate, error) {
+func (r *resolver) contactsFor(ctx context.Context, input string) ([]Candidate, error) {
 	filter := lfclient.Filter{Key: "$email", Operator: "contains", Value: strings.TrimSpace(input)}
 	if !isEmail(input) {
 		first, _, _ := strings.Cut(strings.TrimSpace(input), " ")
@@ -174,7 +180,7 @@ func (r *resolver) contactsFor(ctx context.Context, input string) ([]candidate, 
 	if err != nil {
 		return nil, err
 	}
-	pool := make([]candidate, len(page.Data))
+	pool := make([]Candidate, len(page.Data))
 	for i, rec := range page.Data {
 		pool[i] = personCandidate(rec)
 	}
@@ -190,7 +196,7 @@ func (r *resolver) retrieveAll(ctx context.Context, objectType string, ids []str
 	for i, id := range ids {
 		tasks[i] = func() { recs[i], errs[i] = r.client.Retrieve(ctx, objectType, id) }
 	}
-	parallel(tasks)
+	Parallel(tasks)
 	var out []lfclient.Record
 	for i, rec := range recs {
 		switch {
@@ -203,10 +209,10 @@ func (r *resolver) retrieveAll(ctx context.Context, objectType string, ids []str
 	return out, nil
 }
 
-// parallel runs tasks at once and returns when all are done. The last runs
+// Parallel runs tasks at once and returns when all are done. The last runs
 // on the caller's goroutine: a call with one look-up pays for no hand-off
 // between threads.
-func parallel(tasks []func()) {
+func Parallel(tasks []func()) {
 	if len(tasks) == 0 {
 		return
 	}
@@ -244,7 +250,7 @@ func (m *memberCache) all(ctx context.Context, client *lfclient.Client) ([]lfcli
 
 // reloadUnlessRecent loads the members again unless those held are younger
 // than recheckAfter: a person who joined since may be the one asked for.
-func (m *memberCache) reloadUnlessRecent(ctx context.Context, client *lfclient.Client) ([]lfclient.Record, error) {
+func (m *memberCache) reloadUnlessRecent(ctx context.Context, client *lfclient.Client, recheckAfter time.Duration) ([]lfclient.Record, error) {
 	m.mu.Lock()
 	held, recent := m.members, time.Since(m.fetchedAt) < recheckAfter
 	m.mu.Unlock()
@@ -271,7 +277,7 @@ func (m *memberCache) load(ctx context.Context, client *lfclient.Client) ([]lfcl
 				rest[i], errs[i] = client.List(ctx, "member", nil, lfclient.MaxPageSize, (i+1)*lfclient.MaxPageSize)
 			}
 		}
-		parallel(tasks)
+		Parallel(tasks)
 	}
 	all := slices.Clone(first.Data)
 	for i, p := range rest {

@@ -1,4 +1,4 @@
-package tools
+package write
 
 import (
 	"context"
@@ -10,10 +10,10 @@ import (
 	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
 )
 
-// definitions is the one place the server keeps the organisation's
-// opportunity definitions. It calls onChange whenever a fetch brings
+// Definitions is the one place an organisation's definitions of one kind
+// are kept. It calls onChange whenever a fetch brings
 // definitions that differ from the ones held.
-type definitions struct {
+type Definitions struct {
 	fetch    func(context.Context) (*lfclient.Definitions, error)
 	onChange func(*lfclient.Definitions)
 
@@ -27,34 +27,35 @@ type definitions struct {
 	// fetching is closed when the fetch under way ends; nil when none is
 	// (one fetch at a time).
 	fetching chan struct{}
+	// recheckAfter is how old current must be before a call that names
+	// something it does not know fetches it again.
+	recheckAfter time.Duration
 	// ttl is how old current may grow before get refreshes it in the
 	// background; refreshing says such a refresh is under way.
 	ttl        time.Duration
 	refreshing bool
 }
 
-// recheckAfter is how old definitions must be before a call that names
-// something unknown fetches them again: a model repeating a wrong label must
-// not cost an API call each time.
-const recheckAfter = 5 * time.Second
+// defaultRecheckAfter is how old definitions must be before a call that
+// names something unknown fetches them again (OrgOptions.RecheckAfter).
+const defaultRecheckAfter = 5 * time.Second
 
 // refreshUnlessRecent fetches the definitions again unless those held are
 // younger than recheckAfter.
-func (d *definitions) refreshUnlessRecent(ctx context.Context) (*lfclient.Definitions, error) {
+func (d *Definitions) refreshUnlessRecent(ctx context.Context) (*lfclient.Definitions, error) {
 	d.mu.Lock()
-	cur, err, recent := d.current, d.lastErr, time.Since(d.fetched) < recheckAfter
+	cur, err, recent := d.current, d.lastErr, time.Since(d.fetched) < d.recheckAfter
 	d.mu.Unlock()
 	if cur != nil && recent {
 		return cur, err
 	}
-	return d.refresh(ctx)
+	return d.Refresh(ctx)
 }
 
-// get returns the definitions held, fetching them first if there are none
-// (unless this call tried already), and the error of the latest fetch when
-// it failed (the copy held may then be stale, or nil when none was ever
-// fetched).
-func (d *definitions) get(ctx context.Context) (*lfclient.Definitions, error) {
+// Get returns the definitions held, fetching them first if there are none,
+// and the error of the latest fetch when it failed (the copy held may then
+// be stale, or nil when none was ever fetched).
+func (d *Definitions) Get(ctx context.Context) (*lfclient.Definitions, error) {
 	d.mu.Lock()
 	cur, err := d.current, d.lastErr
 	stale := cur != nil && d.ttl > 0 && time.Since(d.fetched) > d.ttl && !d.refreshing
@@ -66,7 +67,7 @@ func (d *definitions) get(ctx context.Context) (*lfclient.Definitions, error) {
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
-			d.refresh(ctx)
+			d.Refresh(ctx)
 			d.mu.Lock()
 			d.refreshing = false
 			d.mu.Unlock()
@@ -75,25 +76,14 @@ func (d *definitions) get(ctx context.Context) (*lfclient.Definitions, error) {
 	if cur != nil {
 		return cur, err
 	}
-	if ctx.Value(triedKey{d}) != nil {
-		return nil, err
-	}
-	return d.load(ctx)
+	return d.Load(ctx)
 }
 
-type triedKey struct{ d *definitions }
-
-// tried marks ctx as that of a call which has just tried to load the
-// definitions: get then returns the outcome instead of fetching again.
-func (d *definitions) tried(ctx context.Context) context.Context {
-	return context.WithValue(ctx, triedKey{d}, true)
-}
-
-// load returns the definitions held or, when there are none, those the
+// Load returns the definitions held or, when there are none, those the
 // fetch under way brings (joined, not repeated: a start-up load and the
 // first list or call cost one request), else those of a fetch of its own
 // (the one joined may have been bounded by a shorter wait).
-func (d *definitions) load(ctx context.Context) (*lfclient.Definitions, error) {
+func (d *Definitions) Load(ctx context.Context) (*lfclient.Definitions, error) {
 	d.mu.Lock()
 	cur, err, fetching := d.current, d.lastErr, d.fetching
 	d.mu.Unlock()
@@ -103,37 +93,37 @@ func (d *definitions) load(ctx context.Context) (*lfclient.Definitions, error) {
 	if fetching != nil {
 		select {
 		case <-fetching:
-			if cur, err := d.held(); cur != nil {
+			if cur, err := d.Held(); cur != nil {
 				return cur, err
 			}
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
 	}
-	return d.refresh(ctx)
+	return d.Refresh(ctx)
 }
 
-// held returns the definitions held (nil when none) and the error of the
+// Held returns the definitions held (nil when none) and the error of the
 // latest fetch.
-func (d *definitions) held() (*lfclient.Definitions, error) {
+func (d *Definitions) Held() (*lfclient.Definitions, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.current, d.lastErr
 }
 
-// pending reports whether definitions may be about to arrive: none are
+// Pending reports whether definitions may be about to arrive: none are
 // held, and a fetch is under way or none has failed yet.
-func (d *definitions) pending() bool {
+func (d *Definitions) Pending() bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.current == nil && (d.fetching != nil || d.lastErr == nil)
 }
 
-// refresh fetches the definitions and keeps them. On failure it returns the
+// Refresh fetches the definitions and keeps them. On failure it returns the
 // copy held (possibly nil) with the error.
-func (d *definitions) refresh(ctx context.Context) (*lfclient.Definitions, error) {
+func (d *Definitions) Refresh(ctx context.Context) (*lfclient.Definitions, error) {
 	if err := d.claim(ctx); err != nil {
-		cur, _ := d.held()
+		cur, _ := d.Held()
 		return cur, err
 	}
 	defer d.release()
@@ -161,7 +151,7 @@ func (d *definitions) refresh(ctx context.Context) (*lfclient.Definitions, error
 // claim makes the caller's fetch the one under way, once any other has
 // ended (a fresh copy is asked for: one under way may have begun before a
 // change); ctx bounds the wait.
-func (d *definitions) claim(ctx context.Context) error {
+func (d *Definitions) claim(ctx context.Context) error {
 	for {
 		d.mu.Lock()
 		other := d.fetching
@@ -181,15 +171,15 @@ func (d *definitions) claim(ctx context.Context) error {
 }
 
 // release ends the caller's fetch and wakes those waiting for it.
-func (d *definitions) release() {
+func (d *Definitions) release() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	close(d.fetching)
 	d.fetching = nil
 }
 
-// keepFresh refreshes the definitions every ttl until ctx ends.
-func (d *definitions) keepFresh(ctx context.Context, ttl time.Duration, log *slog.Logger) {
+// KeepFresh refreshes the definitions every ttl until ctx ends.
+func (d *Definitions) KeepFresh(ctx context.Context, ttl time.Duration, log *slog.Logger) {
 	ticker := time.NewTicker(ttl)
 	defer ticker.Stop()
 	for {
@@ -197,7 +187,7 @@ func (d *definitions) keepFresh(ctx context.Context, ttl time.Duration, log *slo
 		case <-ctx.Done():
 			return
 		case <-ticker.C:
-			if _, err := d.refresh(ctx); err != nil && ctx.Err() == nil {
+			if _, err := d.Refresh(ctx); err != nil && ctx.Err() == nil {
 				log.Warn("definitions refresh failed; keeping the last copy", "error", err)
 			}
 		}

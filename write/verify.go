@@ -1,4 +1,4 @@
-package tools
+package write
 
 import (
 	"encoding/json"
@@ -24,7 +24,7 @@ func verify(opp *lfclient.Object, sent lfclient.CreateParams, defs *lfclient.Def
 		// Without definitions a stored option ID cannot be told from a
 		// changed value: only presence is checked then.
 		if defs != nil && !sameValue(sent.Fields[key], got.Value, optionsOf(defs, key)) {
-			warnings = append(warnings, fmt.Sprintf("fields.%s was sent as %s but Lightfield stored %s.", key, compact(sent.Fields[key]), quote(string(got.Value))))
+			warnings = append(warnings, fmt.Sprintf("fields.%s was sent as %s but Lightfield stored %s.", key, compact(sent.Fields[key]), Quote(string(got.Value))))
 		}
 	}
 	for _, key := range sortedKeys(sent.Relationships) {
@@ -38,7 +38,7 @@ func verify(opp *lfclient.Object, sent lfclient.CreateParams, defs *lfclient.Def
 		got := opp.Relationships[key].Values
 		for _, id := range want {
 			if !slices.Contains(got, id) {
-				warnings = append(warnings, fmt.Sprintf("relationships.%s: %s was sent but Lightfield did not link it.", key, token(id)))
+				warnings = append(warnings, fmt.Sprintf("relationships.%s: %s was sent but Lightfield did not link it.", key, Token(id)))
 			}
 		}
 	}
@@ -55,7 +55,7 @@ func optionsOf(defs *lfclient.Definitions, key string) []lfclient.SelectOption {
 
 func compact(v any) string {
 	raw, _ := json.Marshal(v)
-	return quote(string(raw))
+	return Quote(string(raw))
 }
 
 // sameValue compares a sent value with the stored one as Lightfield may

@@ -1,4 +1,4 @@
-package tools
+package write
 
 import (
 	"context"
@@ -7,9 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/mark3labs/mcp-go/mcp"
-	"github.com/mark3labs/mcp-go/server"
-
 	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
 	"github.com/lightfield-mcp/lightfield-mcp/schema"
 )
@@ -17,14 +14,14 @@ import (
 // ambiguity is a reference that matched several records.
 type ambiguity struct {
 	ref     reference
-	matches []candidate
+	matches []Candidate
 }
 
 // search is what round one found for one reference: an account's lookup,
 // or the contacts or members its name or email may refer to.
 type search struct {
 	l    lookup
-	pool []candidate
+	pool []Candidate
 	err  error
 }
 
@@ -50,11 +47,11 @@ const (
 // look-ups run at once, so that they cost one round trip; a contact named
 // by a part of their name that the list did not show costs a second, among
 // the deal's account's contacts. A name that matches several records is put
-// to the person when the client can elicit (the returned result asks for
-// it); otherwise, like a name that matches nothing, it becomes a problem
-// listing the candidates. With mayAsk false (the call is refused anyway)
-// nobody is asked.
-func (o *org) resolveReferences(ctx context.Context, req mcp.CallToolRequest, call *checkedCall, mayAsk bool) ([]schema.Resolution, problems, *mcp.CallToolResult) {
+// to the person when the host can ask (the questions returned); otherwise,
+// like a name that matches nothing, it becomes a problem listing the
+// candidates. With mayAsk false (the call is refused anyway) nobody is
+// asked.
+func (o *Org) resolveReferences(ctx context.Context, ask Asker, call *Call, mayAsk bool) ([]schema.Resolution, Problems, []Question) {
 	found := make([]search, len(call.refs))
 	echoes := make([]echo, len(call.ids))
 	var members []lfclient.Record
@@ -76,12 +73,12 @@ func (o *org) resolveReferences(ctx context.Context, req mcp.CallToolRequest, ca
 			tasks = append(tasks, func() { echoes[i].rec, echoes[i].err = o.client.Retrieve(ctx, id.objectType, id.input) })
 		}
 	}
-	parallel(tasks)
+	Parallel(tasks)
 
 	account := dealAccount(call, found, echoes)
 	scopes := []scope{{}}
 	if account != nil {
-		scopes = []scope{{where: atTheAccount, in: func(c candidate) bool {
+		scopes = []scope{{where: atTheAccount, in: func(c Candidate) bool {
 			return slices.Contains(c.related, account.ID) || slices.Contains(account.related, c.ID)
 		}}, {where: elsewhere}}
 	}
@@ -89,25 +86,25 @@ func (o *org) resolveReferences(ctx context.Context, req mcp.CallToolRequest, ca
 	o.chooseMembers(ctx, call, found, members, membersErr)
 
 	var resolved []schema.Resolution
-	var ps problems
-	var ask []ambiguity
+	var ps Problems
+	var unsure []ambiguity
 	for i, ref := range call.refs {
 		l, err := found[i].l, found[i].err
 		if err != nil {
 			ps.add(ref.path, "%s", lookupFailure(ref, err))
 			continue
 		}
-		var chosen *candidate
+		var chosen *Candidate
 		switch len(l.matches) {
 		case 1:
 			chosen = &l.matches[0]
 		case 0:
 			ps.add(ref.path, "%s", noMatchText(ref, l, account != nil))
 			if ref.objectType == "account" && len(l.near) == 0 {
-				ps[len(ps)-1].missing = ref.input
+				ps[len(ps)-1].Missing = ref.input
 			}
 		default:
-			answer := server.ElicitationResponse(req.Params.InputResponses, ref.path)
+			answer := ask.Answer(ref.path)
 			switch {
 			case answer != nil:
 				c, msg := pick(answer, ref, l.matches)
@@ -115,8 +112,8 @@ func (o *org) resolveReferences(ctx context.Context, req mcp.CallToolRequest, ca
 					ps.add(ref.path, "%s", msg)
 				}
 				chosen = c
-			case mayAsk && canElicit(ctx):
-				ask = append(ask, ambiguity{ref, l.matches})
+			case mayAsk && ask.CanAsk():
+				unsure = append(unsure, ambiguity{ref, l.matches})
 			default:
 				ps.add(ref.path, "%s", severalText(ref, l.matches))
 			}
@@ -133,39 +130,39 @@ func (o *org) resolveReferences(ctx context.Context, req mcp.CallToolRequest, ca
 			if j := slices.IndexFunc(members, func(m lfclient.Record) bool { return m.ID == id.input }); j >= 0 {
 				rec = &members[j]
 			} else if membersErr == nil && members != nil {
-				ps.add(id.path, "no member has the ID %s. Check the ID, or give the member by email or name instead.", quote(id.input))
+				ps.add(id.path, "no member has the ID %s. Check the ID, or give the member by email or name instead.", Quote(id.input))
 			}
 		case isNotFound(echoes[i].err):
-			ps.add(id.path, "no %s has the ID %s. Check the ID, or give the %s by %s instead.", id.objectType, quote(id.input), id.objectType, map[string]string{"account": "its exact name", "contact": "email or name"}[id.objectType])
+			ps.add(id.path, "no %s has the ID %s. Check the ID, or give the %s by %s instead.", id.objectType, Quote(id.input), id.objectType, map[string]string{"account": "its exact name", "contact": "email or name"}[id.objectType])
 		default:
 			rec = echoes[i].rec // nil when it could not be read: the ID is sent unnamed
 		}
 		if rec != nil {
 			c := personCandidate(*rec)
 			if id.objectType == "account" {
-				c = accountCandidate(*rec)
+				c = AccountCandidate(*rec)
 			}
 			resolved = append(resolved, resolution(id, c, "ID"))
 		}
 	}
-	if len(ask) > 0 {
+	if len(unsure) > 0 {
 		if len(ps) > 0 {
 			// Fix the rest first; asking the person now would be wasted.
-			for _, a := range ask {
+			for _, a := range unsure {
 				ps.add(a.ref.path, "%s", severalText(a.ref, a.matches))
 			}
 			return nil, ps, nil
 		}
-		builder := server.NewInputRequestBuilder("")
-		for _, a := range ask {
-			builder.Elicit(a.ref.path, elicitation(a))
+		questions := make([]Question, len(unsure))
+		for i, a := range unsure {
+			questions[i] = question(a)
 		}
-		return nil, nil, builder.ToolResult()
+		return nil, nil, questions
 	}
 	return resolved, ps, nil
 }
 
-func resolution(ref reference, c candidate, how string) schema.Resolution {
+func resolution(ref reference, c Candidate, how string) schema.Resolution {
 	r := schema.Resolution{Relationship: ref.key, Input: ref.input, ID: c.ID, Name: c.Name, MatchedBy: how}
 	if ref.objectType == "account" {
 		r.Website = c.Detail
@@ -177,14 +174,14 @@ func resolution(ref reference, c candidate, how string) schema.Resolution {
 
 // dealAccount is the account the deal is for, as far as round one knows
 // it: nil when it is not known (yet).
-func dealAccount(call *checkedCall, found []search, echoes []echo) *candidate {
+func dealAccount(call *Call, found []search, echoes []echo) *Candidate {
 	for i, id := range call.ids {
 		if id.key == "$account" {
 			if echoes[i].rec != nil {
-				c := accountCandidate(*echoes[i].rec)
+				c := AccountCandidate(*echoes[i].rec)
 				return &c
 			}
-			return &candidate{ID: id.input}
+			return &Candidate{ID: id.input}
 		}
 	}
 	for i, ref := range call.refs {
@@ -199,7 +196,7 @@ func dealAccount(call *checkedCall, found []search, echoes []echo) *candidate {
 // account first, then anywhere. When a name matches nobody at the account
 // and the account has contacts the list did not show, those are read by
 // ID (all at once, for every such reference) and the choice is made again.
-func (o *org) chooseContacts(ctx context.Context, call *checkedCall, found []search, account *candidate, scopes []scope) {
+func (o *Org) chooseContacts(ctx context.Context, call *Call, found []search, account *Candidate, scopes []scope) {
 	choose := func() (missing []string) {
 		for i, ref := range call.refs {
 			if ref.objectType != "contact" || found[i].err != nil {
@@ -211,7 +208,7 @@ func (o *org) chooseContacts(ctx context.Context, call *checkedCall, found []sea
 				continue
 			}
 			for _, id := range account.related {
-				if !slices.ContainsFunc(s.pool, func(c candidate) bool { return c.ID == id }) && !slices.Contains(missing, id) {
+				if !slices.ContainsFunc(s.pool, func(c Candidate) bool { return c.ID == id }) && !slices.Contains(missing, id) {
 					missing = append(missing, id)
 				}
 			}
@@ -248,12 +245,12 @@ func (o *org) chooseContacts(ctx context.Context, call *checkedCall, found []sea
 		if len(s.l.matches) == 0 {
 			s.l.near = nearPeople(ref.input, s.pool)
 		}
-		for _, list := range [][]candidate{s.l.matches, s.l.near, s.l.elsewhere} {
+		for _, list := range [][]Candidate{s.l.matches, s.l.near, s.l.elsewhere} {
 			for j := range list {
 				list[j].Where = contactWhere(list[j], scopes)
 			}
 			// The deal's account's people first.
-			slices.SortStableFunc(list, func(a, b candidate) int {
+			slices.SortStableFunc(list, func(a, b Candidate) int {
 				return boolRank(b.Where == atTheAccount) - boolRank(a.Where == atTheAccount)
 			})
 		}
@@ -267,7 +264,7 @@ func boolRank(b bool) int {
 	return 0
 }
 
-func contactWhere(c candidate, scopes []scope) string {
+func contactWhere(c Candidate, scopes []scope) string {
 	switch {
 	case len(scopes) > 1 && scopes[0].in(c):
 		return atTheAccount
@@ -279,7 +276,7 @@ func contactWhere(c candidate, scopes []scope) string {
 
 // chooseMembers picks each member reference's match. A name that matches
 // nobody reloads the member list once, unless it was loaded seconds ago.
-func (o *org) chooseMembers(ctx context.Context, call *checkedCall, found []search, members []lfclient.Record, err error) {
+func (o *Org) chooseMembers(ctx context.Context, call *Call, found []search, members []lfclient.Record, err error) {
 	reloaded := false
 	for i, ref := range call.refs {
 		if ref.objectType != "member" {
@@ -290,7 +287,7 @@ func (o *org) chooseMembers(ctx context.Context, call *checkedCall, found []sear
 				found[i].err = err
 				break
 			}
-			pool := make([]candidate, len(members))
+			pool := make([]Candidate, len(members))
 			for j, rec := range members {
 				pool[j] = personCandidate(rec)
 			}
@@ -302,7 +299,7 @@ func (o *org) chooseMembers(ctx context.Context, call *checkedCall, found []sear
 				break
 			}
 			reloaded = true
-			members, err = o.resolve.members.reloadUnlessRecent(ctx, o.client)
+			members, err = o.resolve.members.reloadUnlessRecent(ctx, o.client, o.resolve.recheckAfter)
 		}
 	}
 }
@@ -313,14 +310,14 @@ func isNotFound(err error) bool {
 	return errors.As(err, &apiErr) && apiErr.StatusCode == 404
 }
 
-func setReference(call *checkedCall, ref reference, id string) {
+func setReference(call *Call, ref reference, id string) {
 	switch {
-	case ref.key == assigneeKey:
-		call.extra.assignee = id
+	case ref.set != nil:
+		ref.set(id)
 	case ref.manyValues:
-		call.params.Relationships[ref.key].([]string)[ref.index] = id
+		call.Params.Relationships[ref.key].([]string)[ref.index] = id
 	default:
-		call.params.Relationships[ref.key] = id
+		call.Params.Relationships[ref.key] = id
 	}
 }
 
@@ -328,13 +325,13 @@ func lookupFailure(ref reference, err error) string {
 	var apiErr *lfclient.Error
 	if !errors.As(err, &apiErr) {
 		// An ID would not help: the create could not be sent either.
-		return fmt.Sprintf("%s could not be looked up: Lightfield could not be reached or did not answer (%v), so nothing was written. The value itself may well be right: call again in a few seconds.", quote(ref.input), err)
+		return fmt.Sprintf("%s could not be looked up: Lightfield could not be reached or did not answer (%v), so nothing was written. The value itself may well be right: call again in a few seconds.", Quote(ref.input), err)
 	}
-	return fmt.Sprintf("%s could not be looked up: %s. Send the %s's ID instead, or call again.", quote(ref.input), listFailure(ref.objectType, err), ref.objectType)
+	return fmt.Sprintf("%s could not be looked up: %s. Send the %s's ID instead, or call again.", Quote(ref.input), ListFailure(ref.objectType, err), ref.objectType)
 }
 
-// listFailure says why a list of objectType records could not be read.
-func listFailure(objectType string, err error) string {
+// ListFailure says why a list of objectType records could not be read.
+func ListFailure(objectType string, err error) string {
 	var apiErr *lfclient.Error
 	switch {
 	case errors.As(err, &apiErr) && apiErr.StatusCode == 403:
@@ -349,18 +346,18 @@ func noMatchText(ref reference, l lookup, accountKnown bool) string {
 	near := l.near
 	switch {
 	case ref.objectType == "account" && len(near) > 0:
-		return fmt.Sprintf("no account is named %s. Accounts whose names start with %s: %s. Send the right one's ID (or its exact name); if none is meant, it is a new customer: create the account with create_account, then call again with its ID.", quote(ref.input), quote(l.prefix), describeAll(near))
+		return fmt.Sprintf("no account is named %s. Accounts whose names start with %s: %s. Send the right one's ID (or its exact name); if none is meant, it is a new customer: create the account with create_account, then call again with its ID.", Quote(ref.input), Quote(l.prefix), describeAll(near))
 	case ref.objectType == "account":
-		return fmt.Sprintf("no account is named %s, and no account's name starts with it (find_accounts would find nothing more). If it is a new customer, create the account with create_account (its name, and its website if known), then call again with the account's ID; otherwise ask the person for the account's exact name.", quote(ref.input))
+		return fmt.Sprintf("no account is named %s, and no account's name starts with it (find_accounts would find nothing more). If it is a new customer, create the account with create_account (its name, and its website if known), then call again with the account's ID; otherwise ask the person for the account's exact name.", Quote(ref.input))
 	}
 	if len(l.elsewhere) > 0 {
-		return fmt.Sprintf("no contact of the deal's account is named %s; elsewhere in the organisation: %s. If one of them is the person meant, send their ID or full name; otherwise ask the person, or list the account's contacts with find_people.", quote(ref.input), describeAll(l.elsewhere))
+		return fmt.Sprintf("no contact of the deal's account is named %s; elsewhere in the organisation: %s. If one of them is the person meant, send their ID or full name; otherwise ask the person, or list the account's contacts with find_people.", Quote(ref.input), describeAll(l.elsewhere))
 	}
 	what := "named"
 	if isEmail(ref.input) {
 		what = "with the email"
 	}
-	text := fmt.Sprintf("no %s %s %s", ref.objectType, what, quote(ref.input))
+	text := fmt.Sprintf("no %s %s %s", ref.objectType, what, Quote(ref.input))
 	if ref.objectType == "contact" && accountKnown && !isEmail(ref.input) {
 		text += " at the deal's account or elsewhere"
 	}
@@ -373,32 +370,21 @@ func noMatchText(ref reference, l lookup, accountKnown bool) string {
 	return text + fmt.Sprintf(" Send the right %s's ID, email or full name; find_people looks people up by any part of their name.", ref.objectType)
 }
 
-func severalText(ref reference, matches []candidate) string {
-	return fmt.Sprintf("%s matches %d %ss: %s. Ask the person which one is meant, then send its ID.", quote(ref.input), len(matches), ref.objectType, describeAll(matches))
+func severalText(ref reference, matches []Candidate) string {
+	return fmt.Sprintf("%s matches %d %ss: %s. Ask the person which one is meant, then send its ID.", Quote(ref.input), len(matches), ref.objectType, describeAll(matches))
 }
 
-func describeAll(cs []candidate) string {
+func describeAll(cs []Candidate) string {
 	parts := make([]string, len(cs))
 	for i, c := range cs {
-		parts[i] = c.describe()
+		parts[i] = c.Describe()
 	}
 	return strings.Join(parts, "; ")
 }
 
-// canElicit reports whether the client declared it can ask its user.
-func canElicit(ctx context.Context) bool {
-	if info := server.RequestProtocolInfoFromContext(ctx); info != nil && info.Modern && info.ClientCapabilities != nil {
-		return info.ClientCapabilities.Elicitation != nil
-	}
-	if session, ok := server.ClientSessionFromContext(ctx).(server.SessionWithClientInfo); ok {
-		return session.GetClientCapabilities().Elicitation != nil
-	}
-	return false
-}
-
-// choiceLabel is how a candidate is offered to the person: distinct even
+// choiceLabel is how a Candidate is offered to the person: distinct even
 // when names are equal.
-func choiceLabel(c candidate) string {
+func choiceLabel(c Candidate) string {
 	parts := []string{c.Name}
 	if c.Detail != "" {
 		parts = append(parts, c.Detail)
@@ -406,14 +392,16 @@ func choiceLabel(c candidate) string {
 	return strings.Join(append(parts, c.ID), " · ")
 }
 
-func elicitation(a ambiguity) mcp.ElicitationParams {
+// question asks the person which of the matches is meant.
+func question(a ambiguity) Question {
 	choices := make([]any, len(a.matches))
 	for i, c := range a.matches {
 		choices[i] = choiceLabel(c)
 	}
-	return mcp.ElicitationParams{
-		Message: fmt.Sprintf("Several %ss match %s (for %s). Which one is meant?", a.ref.objectType, quote(a.ref.input), a.ref.path),
-		RequestedSchema: map[string]any{
+	return Question{
+		Key:     a.ref.path,
+		Message: fmt.Sprintf("Several %ss match %s (for %s). Which one is meant?", a.ref.objectType, Quote(a.ref.input), a.ref.path),
+		Schema: map[string]any{
 			"type": "object",
 			"properties": map[string]any{
 				"choice": map[string]any{"type": "string", "title": "Which " + a.ref.objectType, "enum": choices},
@@ -424,16 +412,15 @@ func elicitation(a ambiguity) mcp.ElicitationParams {
 }
 
 // pick reads the person's answer to an elicitation.
-func pick(answer *mcp.ElicitationResult, ref reference, matches []candidate) (*candidate, string) {
-	if answer.Action != mcp.ElicitationResponseActionAccept {
-		return nil, fmt.Sprintf("%s matches %d %ss and the person declined to choose; nothing was created. %s", quote(ref.input), len(matches), ref.objectType, severalText(ref, matches))
+func pick(answer *Answer, ref reference, matches []Candidate) (*Candidate, string) {
+	if !answer.Accepted {
+		return nil, fmt.Sprintf("%s matches %d %ss and the person declined to choose; nothing was created. %s", Quote(ref.input), len(matches), ref.objectType, severalText(ref, matches))
 	}
-	content, _ := answer.Content.(map[string]any)
-	choice, _ := content["choice"].(string)
+	choice, _ := answer.Content["choice"].(string)
 	for i, c := range matches {
 		if choice == choiceLabel(c) || choice == c.ID {
 			return &matches[i], ""
 		}
 	}
-	return nil, fmt.Sprintf("the answer %s is none of the %ss offered. %s", quote(choice), ref.objectType, severalText(ref, matches))
+	return nil, fmt.Sprintf("the answer %s is none of the %ss offered. %s", Quote(choice), ref.objectType, severalText(ref, matches))
 }

@@ -1,4 +1,4 @@
-package tools
+package write
 
 import (
 	"fmt"
@@ -6,31 +6,34 @@ import (
 	"unicode/utf8"
 )
 
-// problem is one thing wrong with a call's arguments, for the model to fix.
-type problem struct {
-	// path names the argument, e.g. fields.$stage.
-	path    string
-	message string
+// Problem is one thing wrong with a call's arguments, for the model to fix.
+type Problem struct {
+	// Path names the argument, e.g. fields.$stage.
+	Path    string
+	Message string
 	// unknown marks a key or option the definitions held do not know: newer
 	// definitions may know it.
 	unknown bool
-	// missing is the name of an account that does not exist (no account's
+	// Missing is the name of an account that does not exist (no account's
 	// name even starts with it), which the person may create.
-	missing string
+	Missing string
 }
 
-type problems []problem
+// Problems are all that is wrong with a call, listed at once so that one
+// corrected call fixes them all.
 
-func (ps *problems) add(path, format string, args ...any) {
-	*ps = append(*ps, problem{path: path, message: fmt.Sprintf(format, args...)})
+type Problems []Problem
+
+func (ps *Problems) add(path, format string, args ...any) {
+	*ps = append(*ps, Problem{Path: path, Message: fmt.Sprintf(format, args...)})
 }
 
-func (ps *problems) addUnknown(path, format string, args ...any) {
-	*ps = append(*ps, problem{path: path, message: fmt.Sprintf(format, args...), unknown: true})
+func (ps *Problems) addUnknown(path, format string, args ...any) {
+	*ps = append(*ps, Problem{Path: path, Message: fmt.Sprintf(format, args...), unknown: true})
 }
 
 // mayBeStale reports whether newer definitions might accept the call.
-func (ps problems) mayBeStale() bool {
+func (ps Problems) mayBeStale() bool {
 	for _, p := range ps {
 		if p.unknown {
 			return true
@@ -39,65 +42,41 @@ func (ps problems) mayBeStale() bool {
 	return false
 }
 
-// text words every problem at once, so that one corrected call can fix them all.
-func (ps problems) text(tool string) string {
-	var b strings.Builder
-	outcome := "Nothing was created"
-	if !strings.HasPrefix(tool, "create_") {
-		// The find tools only read.
-		outcome = "Nothing was looked up"
-	}
-	if len(ps) == 1 {
-		fmt.Fprintf(&b, "%s: 1 problem in the arguments.\n", outcome)
-	} else {
-		fmt.Fprintf(&b, "%s: %d problems in the arguments.\n", outcome, len(ps))
-	}
-	for _, p := range ps {
-		fmt.Fprintf(&b, "- %s: %s\n", p.path, p.message)
-	}
-	if len(ps) == 1 {
-		fmt.Fprintf(&b, "Fix it and call %s again.", tool)
-	} else {
-		fmt.Fprintf(&b, "Fix these and call %s again.", tool)
-	}
-	return b.String()
-}
-
 // maxQuoted caps text that came from Lightfield or the caller before it is
 // shown to the model: it is data, never instructions.
 const maxQuoted = 200
 
-// quote renders s as a quoted, length-capped string.
-func quote(s string) string {
+// Quote renders s as a quoted, length-capped string.
+func Quote(s string) string {
 	if utf8.RuneCountInString(s) > maxQuoted {
 		s = string([]rune(s)[:maxQuoted]) + "…"
 	}
 	return fmt.Sprintf("%q", s)
 }
 
-// token renders an ID or link from Lightfield as is when it looks like one
+// Token renders an ID or link from Lightfield as is when it looks like one
 // (printable ASCII without spaces, at most 300 bytes), quoted otherwise.
-func token(s string) string {
+func Token(s string) string {
 	if len(s) == 0 || len(s) > 300 {
-		return quote(s)
+		return Quote(s)
 	}
 	for i := 0; i < len(s); i++ {
 		if s[i] < 0x21 || s[i] > 0x7e {
-			return quote(s)
+			return Quote(s)
 		}
 	}
 	return s
 }
 
-// quoteList renders up to limit values quoted, saying how many were left out.
-func quoteList(values []string, limit int) string {
+// QuoteList renders up to limit values quoted, saying how many were left out.
+func QuoteList(values []string, limit int) string {
 	shown := values
 	if len(shown) > limit {
 		shown = shown[:limit]
 	}
 	quoted := make([]string, len(shown))
 	for i, v := range shown {
-		quoted[i] = quote(v)
+		quoted[i] = Quote(v)
 	}
 	out := strings.Join(quoted, ", ")
 	if len(values) > limit {
@@ -107,7 +86,7 @@ func quoteList(values []string, limit int) string {
 }
 
 // closest returns up to n candidates nearest to input, comparing on each
-// candidate's names (its key and its label), nearest first, leaving out
+// Candidate's names (its key and its label), nearest first, leaving out
 // those too far away to be a plausible typo.
 func closest(input string, candidates map[string][]string, n int) []string {
 	in := normalize(input)

@@ -1,4 +1,4 @@
-package tools
+package write
 
 import (
 	"encoding/json"
@@ -23,6 +23,15 @@ func loadFixtureDefinitions(t testing.TB) *lfclient.Definitions {
 	return &org.Definitions
 }
 
+// sentence is a realistic create_opportunity call against the fixture.
+const sentence = `{
+	"fields": {"$name": "Acme expansion", "$stage": "discovery", "$amount": "40000", "$closeDate": "2026-03-31",
+		"dealSource": "partner  referral", "productLines": "Analytics", "procurementPhone": "+14155550100",
+		"billingAddress": {"city": "Berlin", "country": "de"}},
+	"relationships": {"$account": "acc_01acme", "$owner": "mem_01dana", "stakeholders": "con_01wile"},
+	"idempotencyKey": null, "dryRun": null
+}`
+
 // FuzzCheckCall feeds arbitrary arguments to the checker: it must never
 // panic, and whatever it accepts must encode as a request body with the keys
 // every create needs.
@@ -42,14 +51,14 @@ func FuzzCheckCall(f *testing.F) {
 		if !withDefinitions {
 			held = nil
 		}
-		call, ps := checkCall(opportunityKind, args, held)
+		call, ps := Check(Opportunity, args, held)
 		if len(ps) > 0 {
-			if ps.text(CreateOpportunityName) == "" {
+			if ps[0].Message == "" {
 				t.Fatal("problems without text")
 			}
 			return
 		}
-		body, err := json.Marshal(call.params)
+		body, err := json.Marshal(call.Params)
 		if err != nil {
 			t.Fatalf("accepted arguments do not encode: %v", err)
 		}

@@ -1,0 +1,161 @@
+package write
+
+import (
+	"encoding/json"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
+	"github.com/lightfield-mcp/lightfield-mcp/schema"
+)
+
+// Call is a write's arguments as checked: the exact body to send and the
+// options every write has.
+type Call struct {
+	Params lfclient.CreateParams
+	// IdempotencyKey is the caller's own key, "" when not given.
+	IdempotencyKey string
+	DryRun         bool
+	// AllowDuplicate: the person confirmed this is another record though
+	// the kind's duplicate rule says it exists (its key then differs).
+	AllowDuplicate bool
+	// refs are relationship values given by name or email, to resolve.
+	refs []reference
+	// ids are relationship values given as IDs of accounts, contacts or
+	// members, to name in the result.
+	ids []reference
+	// FieldKeys are fields and relationships given by label.
+	FieldKeys []schema.FieldKey
+	// Extra holds what the kind's own arguments asked for (its
+	// CheckOptions fills it, its hooks read it).
+	Extra any
+}
+
+// reference is a relationship value given by name or email.
+type reference struct {
+	key        string // relationship key
+	index      int    // position among the key's values
+	path       string // argument path for messages
+	input      string
+	objectType string
+	manyValues bool // the relationship holds a list
+	// set, for a reference outside relationships (a follow-up's assignee),
+	// records the ID it resolved to.
+	set func(id string)
+}
+
+// Limits on what one call may carry.
+const (
+	maxArgumentBytes    = 256 << 10
+	maxNesting          = 8
+	maxStringLength     = 10000 // characters in one field value
+	maxReferenceLength  = 200   // characters in a name or email to resolve
+	maxArrayItems       = 100
+	maxIdempotencyKey   = 255
+	maxRelationshipIDs  = 25
+	maxSelectLabelsShow = 30
+)
+
+// Check checks the raw arguments of a create call against the
+// organisation's current definitions of k's object type (nil when none could
+// be fetched: then only what every organisation has is checked and the rest
+// is left to Lightfield). It returns every problem at once.
+func Check(k *Kind, raw json.RawMessage, defs *lfclient.Definitions) (Call, Problems) {
+	var call Call
+	var ps Problems
+	args, err := decodeObject(raw)
+	if err != nil {
+		ps.add("arguments", "must be a JSON object with fields and relationships (%v)", err)
+		return call, ps
+	}
+	if checkSizes("", args, &ps); len(ps) > 0 {
+		return call, ps
+	}
+	known := map[string][]string{}
+	for _, key := range append([]string{"fields", "relationships", "idempotencyKey", "dryRun"}, k.Options...) {
+		known[key] = []string{key}
+	}
+	for _, key := range sortedKeys(args) {
+		if _, ok := known[key]; !ok {
+			ps.add(key, "unknown argument.%s The arguments are %s.", suggestion(key, known), strings.Join(slices.Sorted(maps.Keys(known)), ", "))
+		}
+	}
+
+	fields := objectArgument(args, "fields", true, &ps)
+	rels := objectArgument(args, "relationships", len(k.RequiredRelationships) > 0, &ps)
+
+	switch v := args["idempotencyKey"].(type) {
+	case nil: // absent or null: not given
+	case string:
+		if v == "" || len(v) > maxIdempotencyKey {
+			ps.add("idempotencyKey", "must be 1 to %d characters (has %d); leave it out to use the default key.", maxIdempotencyKey, len(v))
+		}
+		call.IdempotencyKey = v
+	default:
+		ps.add("idempotencyKey", "must be a string; leave it out to use the default key.")
+	}
+	call.DryRun = boolOption(args, "dryRun", &ps)
+
+	call.Params.Fields = k.checkFields(fields, defs, &call, &ps)
+	call.Params.Relationships = k.checkRelationships(rels, defs, &call, &ps)
+	if k.CheckOptions != nil {
+		k.CheckOptions(args, &call, &ps)
+	}
+	return call, ps
+}
+
+// readLabel reads an argument key that is no definition key as a label,
+// recording which key it meant. It returns "" when the label names no key
+// (unknown: the caller says so in its own words) or names a key that is
+// also given (the problem is added here).
+func (call *Call) readLabel(path, key string, names map[string][]string, given map[string]any, ps *Problems) (byLabel string, unknown bool) {
+	byLabel, found := keyByLabel(key, names)
+	if !found {
+		return "", true
+	}
+	if _, twice := given[byLabel]; twice {
+		ps.add(path, "is the label of %s, which is also given; send it once.", Quote(byLabel))
+		return "", false
+	}
+	call.FieldKeys = append(call.FieldKeys, schema.FieldKey{Input: key, Key: byLabel})
+	return byLabel, false
+}
+
+// keyOrLabel finds the key input names, as a key or as a label.
+func keyOrLabel(input string, names map[string][]string) (string, bool) {
+	if _, ok := names[input]; ok {
+		return input, true
+	}
+	return keyByLabel(input, names)
+}
+
+// keyByLabel finds the one key whose label is input (case-insensitive,
+// spaces collapsed).
+func keyByLabel(input string, names map[string][]string) (string, bool) {
+	found := ""
+	for key, n := range names {
+		if len(n) > 1 && foldLabel(n[1]) == foldLabel(input) {
+			if found != "" {
+				return "", false
+			}
+			found = key
+		}
+	}
+	return found, found != ""
+}
+
+func suggestion(input string, candidates map[string][]string) string {
+	near := closest(input, candidates, 3)
+	if len(near) == 0 {
+		return ""
+	}
+	named := make([]string, len(near))
+	for i, key := range near {
+		named[i] = Quote(key)
+		if names := candidates[key]; len(names) > 1 && names[1] != key {
+			named[i] += " (" + Quote(names[1]) + ")"
+		}
+	}
+	return " Did you mean " + strings.Join(named, " or ") + "?"
+}

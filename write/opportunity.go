@@ -1,0 +1,318 @@
+package write
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
+	"github.com/lightfield-mcp/lightfield-mcp/schema"
+)
+
+// Opportunity is a deal: created with its note and follow-up task, and
+// refused when one of the same name exists on the same account.
+var Opportunity = &Kind{
+	Object: schema.OpportunityObject, Plural: "opportunities",
+	Options:      []string{"allowDuplicate", "note", "followUp"},
+	CheckOptions: checkOpportunityOptions,
+	NameHint:     "Give the deal a short name, e.g. the account and the product.",
+	RelationshipHints: map[string]string{
+		"$account": "the account the deal is with, by ID (acc_…) or exact name. For a new customer, create the account first with create_account.",
+	},
+	ReadOnlyAdvice: " To add a note or a follow-up task, use the note and followUp arguments.",
+	FindExisting: func(ctx context.Context, o *Org, call *Call) ([]lfclient.Record, error) {
+		if call.AllowDuplicate {
+			return nil, nil
+		}
+		// The look-up needs only the deal's name: it runs beside the
+		// resolution of the call's names.
+		name, _ := call.Params.Fields["$name"].(string)
+		return o.opportunitiesNamed(ctx, name)
+	},
+	Judge:        judgeOpportunity,
+	After:        writeParts,
+	OfferMissing: offerAccount,
+}
+
+// Notes and tasks are written beside a deal; Lightfield's definitions of
+// them are fixed, so none are fetched.
+var (
+	Note = &Kind{Object: schema.Object{Type: "note"}, Plural: "notes",
+		Arguments: map[string]string{"fields.$title": "note.title", "fields.$content": "note.content"}}
+	Task = &Kind{Object: schema.Object{Type: "task"}, Plural: "tasks",
+		Arguments: map[string]string{"fields.$title": "followUp.title", "fields.$dueAt": "followUp.due", "relationships.$assignedTo": "followUp.assignee"}}
+)
+
+// OpportunityOptions are create_opportunity's own arguments: the note and
+// follow-up task written beside the deal.
+type OpportunityOptions struct {
+	note     *lfclient.CreateParams // without its links, set once the deal exists
+	followUp *lfclient.CreateParams
+	// assignee is the follow-up's member ID once resolved, "" for the
+	// deal's owner.
+	assignee string
+}
+
+// AssigneeKey names the follow-up's assignee among a call's resolutions.
+const AssigneeKey = "followUp.assignee"
+
+// options are a call's opportunity options (none for another kind).
+func options(call *Call) *OpportunityOptions {
+	if opts, ok := call.Extra.(*OpportunityOptions); ok {
+		return opts
+	}
+	return &OpportunityOptions{}
+}
+
+// checkOpportunityOptions reads allowDuplicate, note and followUp.
+func checkOpportunityOptions(args map[string]any, call *Call, ps *Problems) {
+	opts := &OpportunityOptions{}
+	call.Extra = opts
+	call.AllowDuplicate = boolOption(args, "allowDuplicate", ps)
+	if note := optionObject(args, "note", map[string]bool{"title": true, "content": true}, ps); note != nil {
+		fields := map[string]any{}
+		if title := requiredText(note, "note.title", "a short title for the note", ps); title != "" {
+			fields["$title"] = title
+		}
+		switch content := note["content"].(type) {
+		case nil:
+		case string:
+			fields["$content"] = content
+		default:
+			ps.add("note.content", "must be a string (markdown), got %s.", jsonKind(content))
+		}
+		opts.note = &lfclient.CreateParams{Fields: fields}
+	}
+	followUp := optionObject(args, "followUp", map[string]bool{"title": true, "due": true, "assignee": true}, ps)
+	if followUp == nil {
+		return
+	}
+	fields := map[string]any{"$status": "TODO"}
+	if title := requiredText(followUp, "followUp.title", "what is to be done, e.g. Send the proposal", ps); title != "" {
+		fields["$title"] = title
+	}
+	switch due := followUp["due"].(type) {
+	case nil:
+	case string:
+		if at, err := parseDate(due); err == nil {
+			fields["$dueAt"] = at
+		} else {
+			ps.add("followUp.due", "%s is not a date. Send YYYY-MM-DD (e.g. 2026-12-04) or ISO 8601 with offset (2026-12-04T17:00:00+01:00); turn words like Friday into a date first.", Quote(due))
+		}
+	default:
+		ps.add("followUp.due", "must be a string (YYYY-MM-DD), got %s.", jsonKind(due))
+	}
+	opts.followUp = &lfclient.CreateParams{Fields: fields}
+	switch assignee := followUp["assignee"].(type) {
+	case nil:
+		if _, ok := call.Params.Relationships["$owner"]; !ok {
+			ps.add("followUp.assignee", "is required when the deal has no owner: a task must be assigned to a member. Give the member by email or name, or set relationships.$owner.")
+		}
+	case string:
+		def := &lfclient.RelationshipDefinition{ObjectType: "member", Cardinality: "HAS_ONE"}
+		isRef, ok := checkReference("followUp.assignee", assignee, def, ps)
+		ref := reference{key: AssigneeKey, path: "followUp.assignee", input: assignee, objectType: "member", set: func(id string) { opts.assignee = id }}
+		switch {
+		case isRef:
+			call.refs = append(call.refs, ref)
+		case ok:
+			opts.assignee = assignee
+			call.ids = append(call.ids, ref)
+		}
+	default:
+		ps.add("followUp.assignee", "must be a string (a member's email, name or ID), got %s.", jsonKind(assignee))
+	}
+}
+
+// optionObject reads an optional object argument with known keys.
+func optionObject(args map[string]any, key string, known map[string]bool, ps *Problems) map[string]any {
+	switch v := args[key].(type) {
+	case nil:
+		return nil
+	case map[string]any:
+		for _, k := range sortedKeys(v) {
+			if !known[k] {
+				ps.add(key+"."+k, "unknown key; %s takes %s.", key, strings.Join(sortedKeys(known), ", "))
+			}
+		}
+		return v
+	default:
+		ps.add(key, "must be an object {%s}, got %s.", strings.Join(sortedKeys(known), ", "), jsonKind(v))
+		return nil
+	}
+}
+
+// requiredText reads a required, non-blank string.
+func requiredText(obj map[string]any, path, what string, ps *Problems) string {
+	key := path[strings.LastIndex(path, ".")+1:]
+	s, ok := obj[key].(string)
+	if !ok || strings.TrimSpace(s) == "" {
+		ps.add(path, "is required: %s.", what)
+		return ""
+	}
+	return strings.TrimSpace(s)
+}
+
+// PartBodies are the note's and the task's bodies, linked to the deal
+// (oppID) and its account; nil for those the call did not ask for.
+func PartBodies(call *Call, oppID string) (note, task *lfclient.CreateParams) {
+	opts := options(call)
+	account, _ := call.Params.Relationships["$account"].(string)
+	links := map[string]any{"$opportunity": oppID, "$account": account}
+	if n := opts.note; n != nil {
+		note = &lfclient.CreateParams{Fields: n.Fields, Relationships: links}
+	}
+	if t := opts.followUp; t != nil {
+		assignee := opts.assignee
+		if assignee == "" {
+			assignee, _ = call.Params.Relationships["$owner"].(string)
+		}
+		task = &lfclient.CreateParams{Fields: t.Fields, Relationships: map[string]any{"$opportunity": oppID, "$account": account, "$assignedTo": assignee}}
+	}
+	return note, task
+}
+
+// writeParts writes the note and the follow-up task once the deal exists,
+// each under a key derived from its body (which names the deal), so that
+// repeating the call replays a part already written and writes a missing
+// one once.
+func writeParts(ctx context.Context, o *Org, out *Outcome) {
+	note, task := PartBodies(out.Call, out.Record.ID)
+	if note != nil {
+		out.Parts = append(out.Parts, &Part{Name: "note", Kind: Note, Body: *note})
+	}
+	if task != nil {
+		out.Parts = append(out.Parts, &Part{Name: "followUp", Kind: Task, Body: *task})
+	}
+	var tasks []func()
+	for _, p := range out.Parts {
+		tasks = append(tasks, func() {
+			raw, _ := json.Marshal(p.Body)
+			p.Key = defaultIdempotencyKey(o.client.KeyFingerprint(), raw, false)
+			w, err := o.send(ctx, p.Kind, p.Body, nil, p.Key, nil)
+			if err != nil {
+				p.Err = err
+				return
+			}
+			p.Record, p.Replayed, p.Warnings = w.obj, w.replayed, w.warnings
+		})
+	}
+	Parallel(tasks)
+}
+
+// judgeOpportunity refuses a deal whose name is taken on the same account,
+// unless the call repeats the write that made it. A deal that exists as
+// the call describes it, with a note or task to add, is the deal itself:
+// an earlier call wrote it and failed on a part (maybe on another replica,
+// which this process's memory of keys does not cover); the parts are
+// added to it.
+func judgeOpportunity(o *Org, out *Outcome) {
+	account, _ := out.Call.Params.Relationships["$account"].(string)
+	opts := options(out.Call)
+	switch dup := duplicateOn(out.Existing, account); {
+	case dup == nil:
+	case (opts.note != nil || opts.followUp != nil) && len(verify(objectOf(*dup), out.Call.Params, out.Defs)) == 0:
+		out.Record, out.Replayed = objectOf(*dup), true
+	case !o.created.replays(out.Key, dup):
+		out.Duplicate = dup
+		if !out.Call.DryRun {
+			out.Status = Duplicate
+		}
+	}
+}
+
+// maxDuplicatePages bounds the search for an existing opportunity.
+const maxDuplicatePages = 4
+
+// opportunitiesNamed returns the opportunities with the given name
+// (case-insensitive) on any account: the duplicate look-up needs only the
+// name, so it runs beside the account's resolution, and duplicateOn then
+// filters by account. Lists lag behind writes by seconds; the
+// Idempotency-Key covers that window.
+func (o *Org) opportunitiesNamed(ctx context.Context, name string) ([]lfclient.Record, error) {
+	var same []lfclient.Record
+	filter := []lfclient.Filter{{Key: "$name", Operator: "equal", Value: name}}
+	for page := 0; page < maxDuplicatePages; page++ {
+		p, err := o.client.List(ctx, "opportunity", filter, lfclient.MaxPageSize, page*lfclient.MaxPageSize)
+		if err != nil {
+			return nil, err
+		}
+		for _, rec := range p.Data {
+			if foldLabel(rec.Name()) == foldLabel(name) {
+				same = append(same, rec)
+			}
+		}
+		if len(p.Data) < lfclient.MaxPageSize {
+			break
+		}
+	}
+	return same, nil
+}
+
+// duplicateOn returns the first of same that is on account, or nil.
+func duplicateOn(same []lfclient.Record, account string) *lfclient.Record {
+	for i, rec := range same {
+		if account != "" && slices.Contains(rec.Relationships["$account"].Values, account) {
+			return &same[i]
+		}
+	}
+	return nil
+}
+
+// NewAccountQuestion names the question put when a deal's account does not
+// exist.
+const NewAccountQuestion = "createAccount"
+
+// CreatedInThisCall is how a deal's account created after the person
+// agreed is said to have matched.
+const CreatedInThisCall = "created in this call"
+
+// offerAccount handles a deal whose account does not exist yet: when the
+// person was asked and agreed, the account is created (or found, if it
+// appeared meanwhile) and the deal goes on with it; when the host can ask,
+// the question is put; otherwise the refusal stands (it names
+// create_account).
+func offerAccount(ctx context.Context, o *Org, out *Outcome, ask Asker) {
+	name := out.Problems[0].Missing
+	answer := ask.Answer(NewAccountQuestion)
+	switch {
+	case answer == nil && ask.CanAsk():
+		out.Status, out.Questions = Asking, []Question{{Key: NewAccountQuestion,
+			Message: fmt.Sprintf("No account named %s exists in Lightfield. Create it, and then the deal?", Quote(name)),
+			Schema: map[string]any{
+				"type": "object",
+				"properties": map[string]any{
+					"create":  map[string]any{"type": "boolean", "title": "Create the account " + name},
+					"website": map[string]any{"type": "string", "title": "Its website (optional; Lightfield enriches accounts that have one)"},
+				},
+				"required": []string{"create"},
+			}}}
+		return
+	case answer == nil:
+		return
+	}
+	if create, _ := answer.Content["create"].(bool); !answer.Accepted || !create {
+		out.Status = Declined
+		return
+	}
+	fields := map[string]any{"$name": name}
+	if website, _ := answer.Content["website"].(string); strings.TrimSpace(website) != "" {
+		fields["$website"] = strings.TrimSpace(website)
+	}
+	args, _ := json.Marshal(map[string]any{"fields": fields})
+	account := Create(ctx, o, Account, args, nil)
+	if account.Status != Existing && account.Status != Written {
+		out.Status, out.Via = Failed, account // nothing exists to link
+		return
+	}
+	r := accountResolution(account)
+	r.Input = name
+	if r.MatchedBy == "created" {
+		r.MatchedBy = CreatedInThisCall
+	}
+	out.Call.Params.Relationships["$account"] = r.ID
+	out.Resolved = append([]schema.Resolution{r}, out.Resolved...)
+	out.Status, out.Problems = Written, nil
+}
