@@ -38,11 +38,7 @@ func initTrace(binary string, args ...string) (total, schema float64, err error)
 // mcp-go server, in turn, and → tools/list with live definitions from the
 // loopback fake for the server.
 func (r *report) coldStart(binary, bare string, cfg config) error {
-	org, err := fixtureOrg()
-	if err != nil {
-		return err
-	}
-	_, ts, err := fake(org)
+	_, ts, err := fixtureFake()
 	if err != nil {
 		return err
 	}

@@ -45,6 +45,16 @@ func fixtureOrg() (lfsim.Org, error) {
 	return lfsim.LoadOrg(fixturePath)
 }
 
+// fixtureFake serves the fixture organisation on loopback; the caller
+// closes the server.
+func fixtureFake() (*lfsim.Server, *httptest.Server, error) {
+	org, err := fixtureOrg()
+	if err != nil {
+		return nil, nil, err
+	}
+	return fake(org)
+}
+
 // running is the server under measurement and the fake it talks to.
 type running struct {
 	fake    *lfsim.Server

@@ -44,11 +44,7 @@ func (f floodRun) sessionMet() bool { return f.sessionStatus == http.StatusOK }
 // started with the operator's key with requests that bring none, each
 // server against the fixture's fake.
 func (r *report) sessionFloods(binary string, cfg config) error {
-	org, err := fixtureOrg()
-	if err != nil {
-		return err
-	}
-	_, ts, err := fake(org)
+	_, ts, err := fixtureFake()
 	if err != nil {
 		return err
 	}

@@ -285,11 +285,7 @@ func peakRSS(pid int) (int64, error) {
 // (attack A) while a real tenant keeps listing tools, under huge tokens
 // (attack B), and when SIGTERM comes with an event stream open.
 func (r *report) hostileCallers(binary string, cfg config) error {
-	org, err := fixtureOrg()
-	if err != nil {
-		return err
-	}
-	f, ts, err := fake(org)
+	f, ts, err := fixtureFake()
 	if err != nil {
 		return err
 	}
@@ -489,7 +485,7 @@ func (r *report) hostileSection(b *strings.Builder) {
 		return
 	}
 	b.WriteString("\n## Hostile callers over HTTP\n\n")
-	fmt.Fprintf(b, "One server process serving Streamable HTTP on loopback (`--http`, no key of its own: every request brings its caller's) against the fixture's fake, which accepts only its one key. A real tenant, the fake's key, lists tools (`tools/list`, POST `/mcp`, its own connection) with a pause of %s after each call, before the attacks and throughout attack A. Attack A sends `tools/list` with a fresh made-up key per request (`sk_lf_` and 32 random letters and digits, shaped like a key, so that only Lightfield can refuse it), attack B with a Bearer token of 1 MB; each comes from %d concurrent senders, which stop sending after %.0f s if not done by then (requests under way are still answered). Then an event stream is opened with the tenant's key and the server is sent SIGTERM. %s %s\n\n", ms(h.pace), h.workers, h.attackFor.Seconds(), r.floodIntro(), respellIntro)
+	fmt.Fprintf(b, "One server process serving Streamable HTTP on loopback (`--http`, no key of its own: every request brings its caller's) against the fixture's fake, which accepts only its one key. A real tenant, the fake's key, lists tools (`tools/list`, POST `/mcp`, its own connection) with a pause of %s after each call, before the attacks and throughout attack A. Attack A sends `tools/list` with a fresh made-up key per request (`sk_lf_` and 32 random letters and digits, shaped like a key, so that only Lightfield, or the per-source budget for keys not yet accepted, can refuse it; all of it comes from one address, 127.0.0.1, as does the tenant), attack B with a Bearer token of 1 MB; each comes from %d concurrent senders, which stop sending after %.0f s if not done by then (requests under way are still answered). Then an event stream is opened with the tenant's key and the server is sent SIGTERM. %s %s\n\n", ms(h.pace), h.workers, h.attackFor.Seconds(), r.floodIntro(), respellIntro)
 	b.WriteString("| reading | value | target |\n|---|---|---|\n")
 	fmt.Fprintf(b, "| resident memory, idle, after the tenant's first lists | %s | — |\n", mb(h.idleRSS))
 	fmt.Fprintf(b, "| the tenant's `tools/list`, idle, %d calls one after the other (p50 / p99) | %s | — |\n", len(h.idle), p50p99(h.idle))
@@ -585,6 +581,9 @@ func (h *hostileRun) notes(b *strings.Builder) {
 	var s []string
 	if h.junkSent > 0 && h.junkWall > 0 {
 		s = append(s, fmt.Sprintf("In attack A the made-up keys cost %.2f requests upstream each (%s), %.1f a second.", float64(h.junkUpstream)/float64(h.junkSent), h.pathList(), float64(h.junkUpstream)/h.junkWall.Seconds()))
+		if n := h.junkStatus[http.StatusTooManyRequests]; n > 0 {
+			s = append(s, fmt.Sprintf("%d of the %d were refused 429 at the door, without a request upstream: one address may send keys not yet accepted at 2 a second (bursts of 10), so that it cannot make another address's new key wait; the tenant's accepted key is never charged.", n, h.junkSent))
+		}
 		perKey := float64(h.junkUpstream) / float64(h.junkSent)
 		answered := float64(h.junkStatus.answered()) / h.junkWall.Seconds()
 		if h.junkUpstream*10 >= (unverifiedBurst+int(unverifiedPerSecond*h.junkWall.Seconds()))*9 && perKey > 0 {

@@ -70,11 +70,7 @@ func respellings(prefix, v string) []spelling {
 // then sends the code to /token and the used grant to /authorize again, in
 // each of their other spellings.
 func (r *report) respelledCodes(binary string) error {
-	org, err := fixtureOrg()
-	if err != nil {
-		return err
-	}
-	_, ts, err := fake(org)
+	_, ts, err := fixtureFake()
 	if err != nil {
 		return err
 	}
