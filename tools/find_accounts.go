@@ -1,12 +1,12 @@
 package tools
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -75,29 +75,41 @@ func (s *Server) lookupFailedText(ctx context.Context, what string, err error) s
 }
 
 // decodeArgs decodes a tool's arguments into the struct its schema is
-// reflected from: an argument the struct does not have, or of the wrong
-// type, is a problem.
+// reflected from (v points to it), field by field, so that every argument
+// the struct does not have and every value of the wrong type is a problem,
+// all at once.
 func decodeArgs(raw json.RawMessage, v any) write.Problems {
 	var ps write.Problems
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
-	var typeErr *json.UnmarshalTypeError
-	switch {
-	case err == nil:
-	case errors.As(err, &typeErr):
-		ps = append(ps, write.Problem{Path: typeErr.Field, Message: fmt.Sprintf("must be %s.", kindOf(typeErr.Type))})
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		ps = append(ps, write.Problem{Path: name, Message: "unknown argument. The arguments are " + strings.Join(jsonNames(v), ", ") + "."})
-	default:
-		ps = append(ps, write.Problem{Path: "arguments", Message: fmt.Sprintf("must be a JSON object as this tool's schema describes (%v)", err)})
+	var args map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &args); err != nil || args == nil {
+		return write.Problems{{Path: "arguments", Message: "must be a JSON object as this tool's input schema describes."}}
+	}
+	fields := map[string]reflect.Value{}
+	st := reflect.ValueOf(v).Elem()
+	for i := range st.NumField() {
+		name, _, _ := strings.Cut(st.Type().Field(i).Tag.Get("json"), ",")
+		fields[name] = st.Field(i)
+	}
+	for _, name := range slices.Sorted(maps.Keys(args)) {
+		field, ok := fields[name]
+		switch {
+		case !ok:
+			ps = append(ps, write.Problem{Path: name, Message: "unknown argument. The arguments are " + strings.Join(slices.Sorted(maps.Keys(fields)), ", ") + "."})
+		case string(args[name]) == "null":
+		default:
+			if err := json.Unmarshal(args[name], field.Addr().Interface()); err != nil {
+				ps = append(ps, write.Problem{Path: name, Message: fmt.Sprintf("must be %s.", kindOf(field.Type()))})
+			}
+		}
 	}
 	return ps
 }
 
 // kindOf names a Go type as JSON calls it.
 func kindOf(t reflect.Type) string {
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
 	switch t.Kind() {
 	case reflect.String:
 		return "a string"
@@ -109,14 +121,9 @@ func kindOf(t reflect.Type) string {
 	return "an object"
 }
 
-// jsonNames lists the JSON names of a struct's fields.
-func jsonNames(v any) []string {
-	t := reflect.TypeOf(v).Elem()
-	names := make([]string, t.NumField())
-	for i := range names {
-		names[i], _, _ = strings.Cut(t.Field(i).Tag.Get("json"), ",")
-	}
-	return names
+// has reports whether ps names path already.
+func has(ps write.Problems, path string) bool {
+	return slices.ContainsFunc(ps, func(p write.Problem) bool { return p.Path == path })
 }
 
 // checkQuery checks what every find tool takes, a query and a limit, and
@@ -124,13 +131,14 @@ func jsonNames(v any) []string {
 func checkQuery(query *string, limit *int, what string, ps *write.Problems) int {
 	*query = strings.TrimSpace(*query)
 	switch {
+	case has(*ps, "query"):
 	case *query == "":
 		*ps = append(*ps, write.Problem{Path: "query", Message: "is required: " + what + "."})
 	case len(*query) > maxQueryLength:
 		*ps = append(*ps, write.Problem{Path: "query", Message: fmt.Sprintf("is longer than %d characters.", maxQueryLength)})
 	}
 	switch {
-	case limit == nil:
+	case limit == nil || has(*ps, "limit"):
 		return defaultFindLimit
 	case *limit < 1 || *limit > 25:
 		*ps = append(*ps, write.Problem{Path: "limit", Message: "must be a whole number from 1 to 25."})

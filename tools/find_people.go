@@ -55,7 +55,7 @@ func checkFindPeopleArgs(raw json.RawMessage) (write.PeopleQuery, write.Problems
 	q := write.PeopleQuery{Kind: args.Kind, Account: strings.TrimSpace(args.Account)}
 	q.Limit = checkQuery(&args.Query, args.Limit, "a name, part of a name, or an email", &ps)
 	q.Query = args.Query
-	if q.Kind != "" && q.Kind != "contact" && q.Kind != "member" {
+	if q.Kind != "" && q.Kind != "contact" && q.Kind != "member" && !has(ps, "kind") {
 		ps = append(ps, write.Problem{Path: "kind", Message: "must be contact or member; leave it out for both."})
 	}
 	if args.Account != "" && (q.Account == "" || len(q.Account) > maxQueryLength) {

@@ -85,3 +85,21 @@ func TestFindToolsSayWhenTheKeyIsRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestFindArgumentsAllAtOnce: every argument of the wrong type or unknown
+// is named once, in one refusal.
+func TestFindArgumentsAllAtOnce(t *testing.T) {
+	h := newHarness(t, true)
+	for args, want := range map[string][]string{
+		`{"query":"Acme","limit":"5"}`: {"1 problem", "limit: must be a whole number"},
+		`{"query":5}`:                  {"1 problem", "query: must be a string"},
+		`{"query":"x","kind":5,"account":3,"limit":true,"who":1}`: {"4 problems", "kind: must be a string", "account: must be a string", "limit: must be a whole number", "who: unknown argument"},
+	} {
+		res := h.callTool(t, FindPeopleName, args)
+		for _, w := range want {
+			if !res.IsError || !strings.Contains(text(res), w) {
+				t.Errorf("%s: lacks %q: %s", args, w, text(res))
+			}
+		}
+	}
+}

@@ -199,11 +199,15 @@ func httpHandler(mcpServer *server.MCPServer, cfg httpConfig, logger *slog.Logge
 		cfg.auth.Register(mux)
 	} else {
 		// OAuth clients look for sign-in here on a 401; without it, they
-		// get a JSON answer that says what to send instead of a
-		// plain-text 404 they cannot parse.
+		// get an OAuth error (RFC 6749's shape, which they parse and
+		// show) that says what to send instead.
 		for _, path := range []string{"/.well-known/", "/register", "/authorize", "/token"} {
 			mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
-				httpError(w, http.StatusNotFound, "oauth_not_offered", "This server does not offer OAuth sign-in (its operator did not set LIGHTFIELD_TOKEN_SECRET): send your Lightfield API key (sk_lf_…) as Authorization: Bearer <key>.")
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusNotFound)
+				enc := json.NewEncoder(w)
+				enc.SetEscapeHTML(false)
+				enc.Encode(map[string]string{"error": "oauth_not_offered", "error_description": "This server does not offer OAuth sign-in (its operator did not set LIGHTFIELD_TOKEN_SECRET): send your Lightfield API key (sk_lf_…) as Authorization: Bearer <key>."})
 			})
 		}
 	}

@@ -253,10 +253,13 @@ func TestHTTPGuards(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var answer struct{ Error struct{ Message string } }
+		var answer struct {
+			Error            string `json:"error"`
+			ErrorDescription string `json:"error_description"`
+		}
 		err = json.NewDecoder(resp.Body).Decode(&answer)
 		resp.Body.Close()
-		if resp.StatusCode != 404 || err != nil || !strings.Contains(answer.Error.Message, "send your Lightfield API key") {
+		if resp.StatusCode != 404 || err != nil || answer.Error != "oauth_not_offered" || !strings.Contains(answer.ErrorDescription, "send your Lightfield API key") {
 			t.Errorf("%s: %d %v %+v", path, resp.StatusCode, err, answer)
 		}
 	}
