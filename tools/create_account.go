@@ -76,7 +76,7 @@ func (s *Server) accountResult(ctx context.Context, out *write.Outcome) *mcp.Cal
 	fmt.Fprintf(&b, " %s. Use its ID %s for the deal's $account.", named(schema.Resolution{Name: c.Name, ID: c.ID, Website: c.Detail}), token(c.ID))
 	b.WriteString(link(out.Record.HTTPLink))
 	b.WriteString(repeatText(out))
-	text := b.String() + interpretationText(result.Resolved, result.FieldKeys) + warningsText(result.Warnings) + existingSearchNote(out, "Existing accounts")
+	text := b.String() + interpretationText(result.Resolved, result.FieldKeys) + warningsText(result.Warnings) + existingSearchNote(out, "Existing accounts could not be searched")
 	return mcp.NewToolResultStructured(result, text+staleNote(out.Kind, out.Defs, out.DefsErr))
 }
 

@@ -82,9 +82,7 @@ func (s *Server) opportunityResult(ctx context.Context, out *write.Outcome) *mcp
 	result.Warnings = append(result.Warnings, out.Warnings...)
 	parts, added, failed := s.partsText(ctx, out, &result)
 	text := createdText(out, &result, added) + interpretationText(result.Resolved, result.FieldKeys) + warningsText(result.Warnings)
-	if !call.AllowDuplicate {
-		text += existingSearchNote(out, "Existing opportunities")
-	}
+	text += existingSearchNote(out, "Existing opportunities could not be checked for a duplicate")
 	res := mcp.NewToolResultStructured(result, text+parts+staleNote(out.Kind, out.Defs, out.DefsErr))
 	res.IsError = failed
 	return res

@@ -39,7 +39,7 @@ func findAccounts(s *Server) tool {
 		instructions: "find_accounts looks accounts up by name.",
 		handle: func(ctx context.Context, o *org, _ mcp.CallToolRequest, raw json.RawMessage) *mcp.CallToolResult {
 			var args schema.FindAccountsArgs
-			ps := decodeArgs(raw, &args)
+			ps := decodeArgs(raw, &args, map[string]string{"query": "must be a string: the account name or its beginning.", "limit": limitProblem})
 			limit := checkQuery(&args.Query, args.Limit, "the account name or its beginning", &ps)
 			if len(ps) > 0 {
 				return mcp.NewToolResultError(problemsText(ps, FindAccountsName))
@@ -65,10 +65,14 @@ func findAccounts(s *Server) tool {
 	}
 }
 
+// searchedNothing is what a find tool did not do when Lightfield could
+// not be reached.
+const searchedNothing = "Nothing was searched, so nothing was found (and nothing was written)."
+
 // lookupFailedText says why a find tool found nothing: Lightfield could
 // not be reached (call again later), or what it answered.
 func (s *Server) lookupFailedText(ctx context.Context, what string, err error) string {
-	if why := s.unreachable(ctx, err, "Nothing was searched, so nothing was found (and nothing was written)."); why != "" {
+	if why := s.unreachable(ctx, err, searchedNothing); why != "" {
 		return why
 	}
 	return what + ": " + err.Error()
@@ -77,48 +81,35 @@ func (s *Server) lookupFailedText(ctx context.Context, what string, err error) s
 // decodeArgs decodes a tool's arguments into the struct its schema is
 // reflected from (v points to it), field by field, so that every argument
 // the struct does not have and every value of the wrong type is a problem,
-// all at once.
-func decodeArgs(raw json.RawMessage, v any) write.Problems {
-	var ps write.Problems
+// all at once; wrong says, by argument, what a value of the wrong type
+// should have been.
+func decodeArgs(raw json.RawMessage, v any, wrong map[string]string) write.Problems {
 	var args map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &args); err != nil || args == nil {
 		return write.Problems{{Path: "arguments", Message: "must be a JSON object as this tool's input schema describes."}}
 	}
+	var names []string
 	fields := map[string]reflect.Value{}
 	st := reflect.ValueOf(v).Elem()
 	for i := range st.NumField() {
 		name, _, _ := strings.Cut(st.Type().Field(i).Tag.Get("json"), ",")
+		names = append(names, name)
 		fields[name] = st.Field(i)
 	}
+	var ps write.Problems
 	for _, name := range slices.Sorted(maps.Keys(args)) {
 		field, ok := fields[name]
 		switch {
 		case !ok:
-			ps = append(ps, write.Problem{Path: name, Message: "unknown argument. The arguments are " + strings.Join(slices.Sorted(maps.Keys(fields)), ", ") + "."})
+			ps = append(ps, write.Problem{Path: name, Message: "unknown argument. The arguments are " + strings.Join(names, ", ") + "."})
 		case string(args[name]) == "null":
 		default:
 			if err := json.Unmarshal(args[name], field.Addr().Interface()); err != nil {
-				ps = append(ps, write.Problem{Path: name, Message: fmt.Sprintf("must be %s.", kindOf(field.Type()))})
+				ps = append(ps, write.Problem{Path: name, Message: wrong[name]})
 			}
 		}
 	}
 	return ps
-}
-
-// kindOf names a Go type as JSON calls it.
-func kindOf(t reflect.Type) string {
-	if t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	switch t.Kind() {
-	case reflect.String:
-		return "a string"
-	case reflect.Int, reflect.Int64:
-		return "a whole number from 1 to 25"
-	case reflect.Bool:
-		return "true or false"
-	}
-	return "an object"
 }
 
 // has reports whether ps names path already.
@@ -126,12 +117,15 @@ func has(ps write.Problems, path string) bool {
 	return slices.ContainsFunc(ps, func(p write.Problem) bool { return p.Path == path })
 }
 
+// limitProblem is what a wrong limit is told.
+const limitProblem = "must be a whole number from 1 to 25."
+
 // checkQuery checks what every find tool takes, a query and a limit, and
 // returns the limit (defaulted).
 func checkQuery(query *string, limit *int, what string, ps *write.Problems) int {
 	*query = strings.TrimSpace(*query)
 	switch {
-	case has(*ps, "query"):
+	case has(*ps, "query") || has(*ps, "arguments"):
 	case *query == "":
 		*ps = append(*ps, write.Problem{Path: "query", Message: "is required: " + what + "."})
 	case len(*query) > maxQueryLength:
@@ -141,7 +135,7 @@ func checkQuery(query *string, limit *int, what string, ps *write.Problems) int 
 	case limit == nil || has(*ps, "limit"):
 		return defaultFindLimit
 	case *limit < 1 || *limit > 25:
-		*ps = append(*ps, write.Problem{Path: "limit", Message: "must be a whole number from 1 to 25."})
+		*ps = append(*ps, write.Problem{Path: "limit", Message: limitProblem})
 	}
 	return *limit
 }

@@ -3,6 +3,7 @@ package tools
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -37,10 +38,7 @@ func findPeople(s *Server) tool {
 			people, accountProblem, err := write.FindPeople(ctx, o.Org, q)
 			switch {
 			case err != nil:
-				if why := s.unreachable(ctx, err, "Nothing was searched, so nothing was found (and nothing was written)."); why != "" {
-					return mcp.NewToolResultError(why)
-				}
-				return mcp.NewToolResultError(fmt.Sprintf("People could not be looked up: %s. Nothing was found or changed; call again, or send the person's ID.", err))
+				return mcp.NewToolResultError(s.peopleFailedText(ctx, err))
 			case accountProblem != "":
 				return mcp.NewToolResultError(problemsText(write.Problems{{Path: "account", Message: accountProblem}}, FindPeopleName))
 			}
@@ -49,14 +47,34 @@ func findPeople(s *Server) tool {
 	}
 }
 
+// peopleFailedText says why find_people found nothing: Lightfield could
+// not be reached (call again later), or what it answered.
+func (s *Server) peopleFailedText(ctx context.Context, err error) string {
+	var lookup *write.LookupError
+	if errors.As(err, &lookup) && lookup.OfAccount {
+		if why := s.unreachable(ctx, err, "The account's contacts were not read, so nobody was found (and nothing was written)."); why != "" {
+			return why
+		}
+		return fmt.Sprintf("The account's contacts could not be read: %s.", err)
+	}
+	if why := s.unreachable(ctx, err, searchedNothing); why != "" {
+		return why
+	}
+	return fmt.Sprintf("People could not be looked up: %s. Nothing was found or changed; call again, or send the person's ID.", err)
+}
+
+// kindProblem is what a wrong kind is told.
+const kindProblem = "must be contact or member; leave it out for both."
+
 func checkFindPeopleArgs(raw json.RawMessage) (write.PeopleQuery, write.Problems) {
 	var args schema.FindPeopleArgs
-	ps := decodeArgs(raw, &args)
+	ps := decodeArgs(raw, &args, map[string]string{"query": "must be a string: a name, part of a name, or an email.", "limit": limitProblem,
+		"kind": kindProblem, "account": "must be a string: the account's ID or exact name."})
 	q := write.PeopleQuery{Kind: args.Kind, Account: strings.TrimSpace(args.Account)}
 	q.Limit = checkQuery(&args.Query, args.Limit, "a name, part of a name, or an email", &ps)
 	q.Query = args.Query
 	if q.Kind != "" && q.Kind != "contact" && q.Kind != "member" && !has(ps, "kind") {
-		ps = append(ps, write.Problem{Path: "kind", Message: "must be contact or member; leave it out for both."})
+		ps = append(ps, write.Problem{Path: "kind", Message: kindProblem})
 	}
 	if args.Account != "" && (q.Account == "" || len(q.Account) > maxQueryLength) {
 		ps = append(ps, write.Problem{Path: "account", Message: fmt.Sprintf("must be an account ID or exact name of 1 to %d characters; leave it out for everyone.", maxQueryLength)})

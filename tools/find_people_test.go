@@ -93,7 +93,7 @@ func TestFindArgumentsAllAtOnce(t *testing.T) {
 	for args, want := range map[string][]string{
 		`{"query":"Acme","limit":"5"}`: {"1 problem", "limit: must be a whole number"},
 		`{"query":5}`:                  {"1 problem", "query: must be a string"},
-		`{"query":"x","kind":5,"account":3,"limit":true,"who":1}`: {"4 problems", "kind: must be a string", "account: must be a string", "limit: must be a whole number", "who: unknown argument"},
+		`{"query":"x","kind":5,"account":3,"limit":true,"who":1}`: {"4 problems", "kind: must be contact or member", "account: must be a string", "limit: must be a whole number", "who: unknown argument"},
 	} {
 		res := h.callTool(t, FindPeopleName, args)
 		for _, w := range want {

@@ -68,11 +68,24 @@ func questions(qs []write.Question) *mcp.CallToolResult {
 func (s *Server) unfinished(ctx context.Context, tool string, out *write.Outcome) *mcp.CallToolResult {
 	switch out.Status {
 	case write.Refused:
-		return mcp.NewToolResultError(problemsText(out.Problems, tool) + staleNote(out.Kind, out.Defs, out.DefsErr))
+		text := problemsText(out.Problems, tool)
+		if out.CheckFailed {
+			// What the arguments were checked against, when it may be old.
+			text += staleNote(out.Kind, out.Defs, out.DefsErr)
+		}
+		return mcp.NewToolResultError(text)
 	case write.Asking:
 		return questions(out.Questions)
 	case write.Unreachable:
-		return mcp.NewToolResultError(s.unreachable(ctx, out.Err, "Nothing was sent, so nothing was created."))
+		if out.Call == nil {
+			// Not even the definitions came: no argument was at fault.
+			return mcp.NewToolResultError(s.unreachable(ctx, out.Err, "Nothing was sent, so nothing was created."))
+		}
+		why := s.interrupted(ctx)
+		if why == "" {
+			why = fmt.Sprintf("Lightfield could not be reached or did not answer in time (%v).", out.Err)
+		}
+		return mcp.NewToolResultError(why + " Nothing was sent, so nothing was created. Call again in a few seconds; repeating is safe.")
 	case write.Failed:
 		if out.Via != nil {
 			return nil // the tool words the write it needed first
@@ -224,13 +237,13 @@ func repeatText(out *write.Outcome) string {
 	return fmt.Sprintf("\nIdempotency-Key %s: repeating this exact call within 24 hours returns this %s instead of creating another.", out.Key, out.Kind.Type)
 }
 
-// existingSearchNote says that the search for existing records failed,
-// and what still guards the call.
+// existingSearchNote says that the search for existing records (what
+// names it) failed, and what still guards the call.
 func existingSearchNote(out *write.Outcome, what string) string {
 	if out.ExistingErr == nil {
 		return ""
 	}
-	return fmt.Sprintf("\n%s could not be %s (%v); the Idempotency-Key still prevents a repeat of this call.", what, map[bool]string{true: "checked for a duplicate", false: "searched"}[out.Kind == write.Opportunity], out.ExistingErr)
+	return fmt.Sprintf("\n%s (%v); the Idempotency-Key still prevents a repeat of this call.", what, out.ExistingErr)
 }
 
 // named shows a resolved record: its name, then its ID and website or email.

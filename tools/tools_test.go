@@ -7,9 +7,11 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/lightfield-mcp/lightfield-mcp/write"
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
@@ -86,5 +88,16 @@ func TestInstructionsNameEveryTool(t *testing.T) {
 	}
 	if !strings.HasPrefix(Instructions(true), "SANDBOX") {
 		t.Error("the sandbox's instructions do not start by saying so")
+	}
+}
+
+// TestEveryWrittenKindKeepsDefinitions: a tool that writes a kind gets its
+// organisation's definitions only when the kind is in write.Kinds; left
+// out, it would be checked without them and never refined.
+func TestEveryWrittenKindKeepsDefinitions(t *testing.T) {
+	for _, tool := range toolList {
+		if k := tool(nil).kind; k != nil && !slices.Contains(write.Kinds, k) {
+			t.Errorf("%s writes %s, which is not in write.Kinds", tool(nil).def.Name, k.Type)
+		}
 	}
 }

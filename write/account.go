@@ -20,7 +20,8 @@ var Account = &Kind{
 	FindExisting: func(ctx context.Context, o *Org, call *Call) ([]lfclient.Record, error) {
 		return o.accountsLike(ctx, call)
 	},
-	Judge: judgeAccount,
+	SearchDecides: true,
+	Judge:         judgeAccount,
 }
 
 // judgeAccount returns the one account with the call's name or website

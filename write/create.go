@@ -41,9 +41,14 @@ const (
 	// Written: Record is what Lightfield stored (Replayed when an earlier
 	// call wrote it), and Parts what was written beside it.
 	Written
-	// Failed: the write failed (Err); whether it happened, Err says.
+	// Failed: the write failed (Err; whether it happened, Err says), or a
+	// write it needed first did not succeed (Via).
 	Failed
 )
+
+// ready is a call checked and resolved, about to be written: a status
+// Create never returns.
+const ready Status = -1
 
 // Outcome is what a write did, and all the tools need to say so.
 type Outcome struct {
@@ -55,9 +60,12 @@ type Outcome struct {
 	Defs    *lfclient.Definitions
 	DefsErr error
 	// Problems are what to fix (Refused; Failed when fresh definitions
-	// refuse the call: then Rechecked is set too).
-	Problems  Problems
-	Questions []Question
+	// refuse the call: then Rechecked is set too). CheckFailed: they came
+	// from checking the arguments against the definitions (not from
+	// resolving names).
+	Problems    Problems
+	CheckFailed bool
+	Questions   []Question
 	// Resolved says how each name, email or ID became a record.
 	Resolved []schema.Resolution
 	// Key is the write's Idempotency-Key.
@@ -114,7 +122,7 @@ func Create(ctx context.Context, o *Org, k *Kind, args json.RawMessage, ask Aske
 	if out.Status == Refused && k.OfferMissing != nil && !out.Call.DryRun && len(out.Problems) == 1 && out.Problems[0].Missing != "" {
 		k.OfferMissing(ctx, o, out, ask)
 	}
-	if out.Status != Written {
+	if out.Status != ready {
 		return out
 	}
 	body := out.Call.body()
@@ -122,12 +130,12 @@ func Create(ctx context.Context, o *Org, k *Kind, args json.RawMessage, ask Aske
 	if out.Key == "" {
 		out.Key = defaultIdempotencyKey(o.client.KeyFingerprint(), body, out.Call.AllowDuplicate)
 	}
-	if unanswered(out.ExistingErr) && !out.Call.DryRun {
+	if unanswered(out.ExistingErr) && (!out.Call.DryRun || k.SearchDecides) {
 		out.Status, out.Err = Unreachable, out.ExistingErr
 		return out
 	}
 	if k.Judge != nil && out.ExistingErr == nil && !out.Call.AllowDuplicate {
-		if k.Judge(o, out); out.Status != Written {
+		if k.Judge(o, out); out.Status != ready {
 			return out
 		}
 	}
@@ -147,15 +155,16 @@ func Create(ctx context.Context, o *Org, k *Kind, args json.RawMessage, ask Aske
 	if k.After != nil {
 		k.After(ctx, o, out)
 	}
+	out.Status = Written
 	return out
 }
 
 // prepare checks a call against the organisation's current definitions of
 // k and resolves every name in it, running the kind's search for existing
-// records beside the resolution. Its outcome is Refused or Asking, or
-// Written for a call ready to write.
+// records beside the resolution. Its outcome is Refused, Asking or
+// Unreachable, or ready to write.
 func (o *Org) prepare(ctx context.Context, k *Kind, args json.RawMessage, ask Asker) *Outcome {
-	out := &Outcome{Kind: k, Status: Written}
+	out := &Outcome{Kind: k, Status: ready}
 	d := o.defs[k.Type]
 	if d != nil {
 		out.Defs, out.DefsErr = d.Get(ctx)
@@ -182,7 +191,7 @@ func (o *Org) prepare(ctx context.Context, k *Kind, args json.RawMessage, ask As
 			_, more, _ := o.resolveReferences(ctx, ask, &call, false)
 			ps = append(ps, more...)
 		}
-		out.Status, out.Problems = Refused, ps
+		out.Status, out.Problems, out.CheckFailed = Refused, ps, true
 		return out
 	}
 	var wg sync.WaitGroup

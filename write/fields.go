@@ -38,7 +38,7 @@ func (k *Kind) checkFields(fields map[string]any, defs *lfclient.Definitions, ca
 				continue
 			}
 			if unknown {
-				ps.addUnknown(path, "unknown field.%s Known writable fields: %s.", suggestion(key, k.fieldNames(defs)), QuoteList(sortedKeys(k.fieldNames(defs)), 40))
+				ps.addUnknown(path, "unknown field.%s Known writable fields: %s.", suggestion(key, k.fieldNames(defs)), quoteList(sortedKeys(k.fieldNames(defs)), 40))
 			}
 			if byLabel == "" {
 				continue
@@ -69,7 +69,7 @@ func (k *Kind) requiredHint(key string, defs *lfclient.Definitions) string {
 	case "$stage":
 		if defs != nil {
 			if def, ok := defs.FieldDefinitions["$stage"]; ok {
-				return " One of: " + QuoteList(optionLabels(def), maxSelectLabelsShow) + "."
+				return " One of: " + quoteList(optionLabels(def), maxSelectLabelsShow) + "."
 			}
 		}
 		return " Give the pipeline stage's label."
@@ -201,7 +201,7 @@ func checkValue(path string, def lfclient.FieldDefinition, value any, ps *Proble
 	case lfclient.TypeSingleSelect:
 		s, ok := value.(string)
 		if !ok {
-			return bad("must be one option label (a string), got %s. Options: %s.", jsonKind(value), QuoteList(optionLabels(def), maxSelectLabelsShow))
+			return bad("must be one option label (a string), got %s. Options: %s.", jsonKind(value), quoteList(optionLabels(def), maxSelectLabelsShow))
 		}
 		id, msg, notFound := matchOption(def, s)
 		if msg != "" {
@@ -220,7 +220,7 @@ func checkValue(path string, def lfclient.FieldDefinition, value any, ps *Proble
 		default:
 			var ok bool
 			if items, ok = stringArray(value); !ok {
-				return bad("must be an array of option labels, got %s. Options: %s.", jsonKind(value), QuoteList(optionLabels(def), maxSelectLabelsShow))
+				return bad("must be an array of option labels, got %s. Options: %s.", jsonKind(value), quoteList(optionLabels(def), maxSelectLabelsShow))
 			}
 		}
 		ids := make([]string, 0, len(items))
@@ -264,13 +264,13 @@ func matchOption(def lfclient.FieldDefinition, s string) (string, string, bool) 
 	case 1:
 		return matches[0].ID, "", false
 	case 0:
-		return "", fmt.Sprintf("%s is not an option of %s. Use one of: %s.", Quote(s), Quote(def.Label), QuoteList(optionLabels(def), maxSelectLabelsShow)), true
+		return "", fmt.Sprintf("%s is not an option of %s. Use one of: %s.", Quote(s), Quote(def.Label), quoteList(optionLabels(def), maxSelectLabelsShow)), true
 	}
 	ids := make([]string, len(matches))
 	for i, m := range matches {
 		ids[i] = m.ID
 	}
-	return "", fmt.Sprintf("%s matches %d options of %s; send one of their option IDs instead: %s.", Quote(s), len(matches), Quote(def.Label), QuoteList(ids, 10)), false
+	return "", fmt.Sprintf("%s matches %d options of %s; send one of their option IDs instead: %s.", Quote(s), len(matches), Quote(def.Label), quoteList(ids, 10)), false
 }
 
 func foldLabel(s string) string {
@@ -370,7 +370,7 @@ func checkObjectKeys(path string, obj map[string]any, kinds map[string]string, p
 		kind, ok := kinds[k]
 		switch {
 		case !ok:
-			ps.add(path+"."+k, "unknown key.%s Keys: %s.", suggestion(k, names), QuoteList(sortedKeys(names), 10))
+			ps.add(path+"."+k, "unknown key.%s Keys: %s.", suggestion(k, names), quoteList(sortedKeys(names), 10))
 			valid = false
 		case v == nil:
 		case kind == "string":

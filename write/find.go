@@ -15,11 +15,11 @@ import (
 func FindAccounts(ctx context.Context, o *Org, query string, limit int) ([]Candidate, error) {
 	exact, err := o.resolve.accountsNamed(ctx, "equal", query, limit)
 	if err != nil {
-		return nil, &LookupError{"account", err}
+		return nil, &LookupError{ObjectType: "account", Err: err}
 	}
 	prefix, err := o.resolve.accountsNamed(ctx, "startsWith", query, limit)
 	if err != nil {
-		return nil, &LookupError{"account", err}
+		return nil, &LookupError{ObjectType: "account", Err: err}
 	}
 	var out []Candidate
 	seen := map[string]bool{}
@@ -37,9 +37,11 @@ func FindAccounts(ctx context.Context, o *Org, query string, limit int) ([]Candi
 type LookupError struct {
 	ObjectType string
 	Err        error
+	// OfAccount: the list was of one account's contacts.
+	OfAccount bool
 }
 
-func (e *LookupError) Error() string { return ListFailure(e.ObjectType, e.Err) }
+func (e *LookupError) Error() string { return listFailure(e.ObjectType, e.Err) }
 func (e *LookupError) Unwrap() error { return e.Err }
 
 // PeopleQuery is what find_people looks for: query among contacts, members
@@ -80,7 +82,7 @@ func FindPeople(ctx context.Context, o *Org, q PeopleQuery) ([]schema.Person, st
 		tasks = append(tasks, func() { members, membersErr = o.resolve.members.all(ctx, o.client) })
 	}
 	Parallel(tasks)
-	for _, failure := range []*LookupError{{"account", accountErr}, {"contact", contactsErr}, {"member", membersErr}} {
+	for _, failure := range []*LookupError{{ObjectType: "account", Err: accountErr}, {ObjectType: "contact", Err: contactsErr}, {ObjectType: "member", Err: membersErr}} {
 		if failure.Err != nil {
 			return nil, "", failure
 		}
@@ -100,7 +102,7 @@ func FindPeople(ctx context.Context, o *Org, q PeopleQuery) ([]schema.Person, st
 		}
 		recs, err := o.resolve.retrieveAll(ctx, "contact", missing[:min(len(missing), maxAccountContacts)])
 		if err != nil {
-			return nil, "", &LookupError{"contact", err}
+			return nil, "", &LookupError{ObjectType: "contact", Err: err, OfAccount: true}
 		}
 		for _, rec := range recs {
 			contacts = append(contacts, personCandidate(rec))

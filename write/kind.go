@@ -39,6 +39,9 @@ type Kind struct {
 	// FindExisting searches for the records this write could repeat
 	// (same name…); it runs beside the resolution of names. Nil: none.
 	FindExisting func(ctx context.Context, o *Org, call *Call) ([]lfclient.Record, error)
+	// SearchDecides: what FindExisting finds decides the outcome (find or
+	// create), so even a dry run needs Lightfield to have answered it.
+	SearchDecides bool
 	// Judge decides, from what FindExisting found, whether the write goes
 	// ahead (see Outcome.Existing and Outcome.Duplicate). Nil: it does.
 	Judge func(o *Org, out *Outcome)

@@ -327,11 +327,11 @@ func lookupFailure(ref reference, err error) string {
 		// An ID would not help: the create could not be sent either.
 		return fmt.Sprintf("%s could not be looked up: Lightfield could not be reached or did not answer (%v), so nothing was written. The value itself may well be right: call again in a few seconds.", Quote(ref.input), err)
 	}
-	return fmt.Sprintf("%s could not be looked up: %s. Send the %s's ID instead, or call again.", Quote(ref.input), ListFailure(ref.objectType, err), ref.objectType)
+	return fmt.Sprintf("%s could not be looked up: %s. Send the %s's ID instead, or call again.", Quote(ref.input), listFailure(ref.objectType, err), ref.objectType)
 }
 
-// ListFailure says why a list of objectType records could not be read.
-func ListFailure(objectType string, err error) string {
+// listFailure says why a list of objectType records could not be read.
+func listFailure(objectType string, err error) string {
 	var apiErr *lfclient.Error
 	switch {
 	case errors.As(err, &apiErr) && apiErr.StatusCode == 403:

@@ -45,9 +45,9 @@ var (
 		Arguments: map[string]string{"fields.$title": "followUp.title", "fields.$dueAt": "followUp.due", "relationships.$assignedTo": "followUp.assignee"}}
 )
 
-// OpportunityOptions are create_opportunity's own arguments: the note and
+// opportunityOptions are create_opportunity's own arguments: the note and
 // follow-up task written beside the deal.
-type OpportunityOptions struct {
+type opportunityOptions struct {
 	note     *lfclient.CreateParams // without its links, set once the deal exists
 	followUp *lfclient.CreateParams
 	// assignee is the follow-up's member ID once resolved, "" for the
@@ -59,16 +59,16 @@ type OpportunityOptions struct {
 const AssigneeKey = "followUp.assignee"
 
 // options are a call's opportunity options (none for another kind).
-func options(call *Call) *OpportunityOptions {
-	if opts, ok := call.Extra.(*OpportunityOptions); ok {
+func options(call *Call) *opportunityOptions {
+	if opts, ok := call.Extra.(*opportunityOptions); ok {
 		return opts
 	}
-	return &OpportunityOptions{}
+	return &opportunityOptions{}
 }
 
 // checkOpportunityOptions reads allowDuplicate, note and followUp.
 func checkOpportunityOptions(args map[string]any, call *Call, ps *Problems) {
-	opts := &OpportunityOptions{}
+	opts := &opportunityOptions{}
 	call.Extra = opts
 	call.AllowDuplicate = boolOption(args, "allowDuplicate", ps)
 	if note := optionObject(args, "note", map[string]bool{"title": true, "content": true}, ps); note != nil {
@@ -261,9 +261,9 @@ func duplicateOn(same []lfclient.Record, account string) *lfclient.Record {
 	return nil
 }
 
-// NewAccountQuestion names the question put when a deal's account does not
+// newAccountQuestion names the question put when a deal's account does not
 // exist.
-const NewAccountQuestion = "createAccount"
+const newAccountQuestion = "createAccount"
 
 // CreatedInThisCall is how a deal's account created after the person
 // agreed is said to have matched.
@@ -276,10 +276,10 @@ const CreatedInThisCall = "created in this call"
 // create_account).
 func offerAccount(ctx context.Context, o *Org, out *Outcome, ask Asker) {
 	name := out.Problems[0].Missing
-	answer := ask.Answer(NewAccountQuestion)
+	answer := ask.Answer(newAccountQuestion)
 	switch {
 	case answer == nil && ask.CanAsk():
-		out.Status, out.Questions = Asking, []Question{{Key: NewAccountQuestion,
+		out.Status, out.Questions = Asking, []Question{{Key: newAccountQuestion,
 			Message: fmt.Sprintf("No account named %s exists in Lightfield. Create it, and then the deal?", Quote(name)),
 			Schema: map[string]any{
 				"type": "object",
@@ -314,5 +314,5 @@ func offerAccount(ctx context.Context, o *Org, out *Outcome, ask Asker) {
 	}
 	out.Call.Params.Relationships["$account"] = r.ID
 	out.Resolved = append([]schema.Resolution{r}, out.Resolved...)
-	out.Status, out.Problems = Written, nil
+	out.Status, out.Problems = ready, nil
 }

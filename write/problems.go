@@ -21,7 +21,6 @@ type Problem struct {
 
 // Problems are all that is wrong with a call, listed at once so that one
 // corrected call fixes them all.
-
 type Problems []Problem
 
 func (ps *Problems) add(path, format string, args ...any) {
@@ -68,8 +67,8 @@ func Token(s string) string {
 	return s
 }
 
-// QuoteList renders up to limit values quoted, saying how many were left out.
-func QuoteList(values []string, limit int) string {
+// quoteList renders up to limit values quoted, saying how many were left out.
+func quoteList(values []string, limit int) string {
 	shown := values
 	if len(shown) > limit {
 		shown = shown[:limit]

@@ -49,7 +49,7 @@ func (k *Kind) checkRelationships(rels map[string]any, defs *lfclient.Definition
 				case unknown && !k.WritableRelationship(key):
 					ps.add(path, "%s", k.readOnlyRelationshipText())
 				case unknown:
-					ps.addUnknown(path, "unknown relationship.%s Known relationships: %s.", suggestion(key, k.relationshipNames(defs)), QuoteList(sortedKeys(k.relationshipNames(defs)), 40))
+					ps.addUnknown(path, "unknown relationship.%s Known relationships: %s.", suggestion(key, k.relationshipNames(defs)), quoteList(sortedKeys(k.relationshipNames(defs)), 40))
 				}
 				if byLabel == "" {
 					continue
