@@ -26,7 +26,6 @@ const apiKey = "sk_lf_bench"
 // shared machine absolute times vary from run to run, so the targets on
 // time are ratios or differences of times measured side by side.
 const (
-	targetOwnWork        = 500 * time.Microsecond
 	targetColdRatio      = 1.5
 	targetCriticalPath   = 2
 	targetWallRatio      = 2.3

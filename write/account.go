@@ -15,6 +15,7 @@ import (
 // under the same name or website.
 var Account = &Kind{
 	Object: schema.AccountObject, Plural: "accounts",
+	Args:           &schema.CreateAccountArgs{},
 	NameHint:       "Give the company's name.",
 	ReadOnlyAdvice: " Create the opportunity with create_opportunity and its $account instead.",
 	FindExisting: func(ctx context.Context, o *Org, call *Call) ([]lfclient.Record, error) {

@@ -73,7 +73,7 @@ func Check(k *Kind, raw json.RawMessage, defs *lfclient.Definitions) (Call, Prob
 		return call, ps
 	}
 	known := map[string][]string{}
-	for _, key := range append([]string{"fields", "relationships", "idempotencyKey", "dryRun"}, k.Options...) {
+	for _, key := range jsonNames(k.Args) {
 		known[key] = []string{key}
 	}
 	for _, key := range sortedKeys(args) {

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
+	"slices"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/lightfield-mcp/lightfield-mcp/schema"
@@ -181,4 +184,37 @@ func jsonKind(v any) string {
 // in the order the model sees the properties.
 func sortedKeys[V any](m map[string]V) []string {
 	return schema.SortedKeys(m, nil)
+}
+
+// jsonNames are the JSON names of the fields of the struct v points to,
+// in the struct's order.
+func jsonNames(v any) []string {
+	t := reflect.TypeOf(v).Elem()
+	names := make([]string, t.NumField())
+	for i := range names {
+		names[i], _, _ = strings.Cut(t.Field(i).Tag.Get("json"), ",")
+	}
+	return names
+}
+
+// decodeInto decodes an object argument (at path) into the struct v points
+// to, the one the tool's schema is reflected from: every key the struct
+// does not have is a problem, and every value of the wrong type one worded
+// by wrong (given the key and the value), all at once.
+func decodeInto(obj map[string]any, path string, v any, wrong func(key string, value any) string, ps *Problems) {
+	st := reflect.ValueOf(v).Elem()
+	names := jsonNames(v)
+	for _, key := range sortedKeys(obj) {
+		i := slices.Index(names, key)
+		switch {
+		case i < 0:
+			ps.add(path+"."+key, "unknown key; %s takes %s.", path, strings.Join(slices.Sorted(slices.Values(names)), ", "))
+		case obj[key] == nil:
+		default:
+			raw, _ := json.Marshal(obj[key])
+			if err := json.Unmarshal(raw, st.Field(i).Addr().Interface()); err != nil {
+				ps.add(path+"."+key, "%s", wrong(key, obj[key]))
+			}
+		}
+	}
 }

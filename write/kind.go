@@ -21,10 +21,12 @@ type Kind struct {
 	// Plural names the collection in scopes and paths: opportunities,
 	// accounts.
 	Plural string
-	// Options are the kind's own top-level arguments besides fields,
-	// relationships, idempotencyKey and dryRun; CheckOptions reads them
+	// Args points to the struct the tool's input schema is reflected from:
+	// its JSON names are the arguments a call may carry. Fields and
+	// relationships are the organisation's own, read as maps; the kind's
+	// own arguments (besides idempotencyKey and dryRun) CheckOptions reads
 	// into Call.Extra.
-	Options      []string
+	Args         any
 	CheckOptions func(args map[string]any, call *Call, ps *Problems)
 	// NameHint says what to send when $name is left out.
 	NameHint string

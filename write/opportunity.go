@@ -15,7 +15,7 @@ import (
 // refused when one of the same name exists on the same account.
 var Opportunity = &Kind{
 	Object: schema.OpportunityObject, Plural: "opportunities",
-	Options:      []string{"allowDuplicate", "note", "followUp"},
+	Args:         &schema.CreateOpportunityArgs{},
 	CheckOptions: checkOpportunityOptions,
 	NameHint:     "Give the deal a short name, e.g. the account and the product.",
 	RelationshipHints: map[string]string{
@@ -66,90 +66,95 @@ func options(call *Call) *opportunityOptions {
 	return &opportunityOptions{}
 }
 
-// checkOpportunityOptions reads allowDuplicate, note and followUp.
+// checkOpportunityOptions reads allowDuplicate, note and followUp, the
+// note and the follow-up decoded into the structs create_opportunity's
+// schema is reflected from.
 func checkOpportunityOptions(args map[string]any, call *Call, ps *Problems) {
 	opts := &opportunityOptions{}
 	call.Extra = opts
 	call.AllowDuplicate = boolOption(args, "allowDuplicate", ps)
-	if note := optionObject(args, "note", map[string]bool{"title": true, "content": true}, ps); note != nil {
+	var note schema.NoteArgs
+	if optionInto(args, "note", &note, ps) {
 		fields := map[string]any{}
-		if title := requiredText(note, "note.title", "a short title for the note", ps); title != "" {
+		if title := requiredText(note.Title, "note.title", "a short title for the note", ps); title != "" {
 			fields["$title"] = title
 		}
-		switch content := note["content"].(type) {
-		case nil:
-		case string:
-			fields["$content"] = content
-		default:
-			ps.add("note.content", "must be a string (markdown), got %s.", jsonKind(content))
+		if note.Content != "" {
+			fields["$content"] = note.Content
 		}
 		opts.note = &lfclient.CreateParams{Fields: fields}
 	}
-	followUp := optionObject(args, "followUp", map[string]bool{"title": true, "due": true, "assignee": true}, ps)
-	if followUp == nil {
+	var followUp schema.FollowUpArgs
+	if !optionInto(args, "followUp", &followUp, ps) {
 		return
 	}
 	fields := map[string]any{"$status": "TODO"}
-	if title := requiredText(followUp, "followUp.title", "what is to be done, e.g. Send the proposal", ps); title != "" {
+	if title := requiredText(followUp.Title, "followUp.title", "what is to be done, e.g. Send the proposal", ps); title != "" {
 		fields["$title"] = title
 	}
-	switch due := followUp["due"].(type) {
-	case nil:
-	case string:
-		if at, err := parseDate(due); err == nil {
+	if followUp.Due != "" {
+		if at, err := parseDate(followUp.Due); err == nil {
 			fields["$dueAt"] = at
 		} else {
-			ps.add("followUp.due", "%s is not a date. Send YYYY-MM-DD (e.g. 2026-12-04) or ISO 8601 with offset (2026-12-04T17:00:00+01:00); turn words like Friday into a date first.", Quote(due))
+			ps.add("followUp.due", "%s is not a date. Send YYYY-MM-DD (e.g. 2026-12-04) or ISO 8601 with offset (2026-12-04T17:00:00+01:00); turn words like Friday into a date first.", Quote(followUp.Due))
 		}
-	default:
-		ps.add("followUp.due", "must be a string (YYYY-MM-DD), got %s.", jsonKind(due))
 	}
 	opts.followUp = &lfclient.CreateParams{Fields: fields}
-	switch assignee := followUp["assignee"].(type) {
-	case nil:
-		if _, ok := call.Params.Relationships["$owner"]; !ok {
-			ps.add("followUp.assignee", "is required when the deal has no owner: a task must be assigned to a member. Give the member by email or name, or set relationships.$owner.")
+	checkAssignee(followUp.Assignee, call, opts, ps)
+}
+
+// checkAssignee reads the follow-up's assignee: a member by ID, or by a
+// name or email to resolve; the deal's owner when left out.
+func checkAssignee(assignee string, call *Call, opts *opportunityOptions, ps *Problems) {
+	if assignee == "" {
+		if _, ok := call.Params.Relationships["$owner"]; !ok && !has(*ps, AssigneeKey) {
+			ps.add(AssigneeKey, "is required when the deal has no owner: a task must be assigned to a member. Give the member by email or name, or set relationships.$owner.")
 		}
-	case string:
-		def := &lfclient.RelationshipDefinition{ObjectType: "member", Cardinality: "HAS_ONE"}
-		isRef, ok := checkReference("followUp.assignee", assignee, def, ps)
-		ref := reference{key: AssigneeKey, path: "followUp.assignee", input: assignee, objectType: "member", set: func(id string) { opts.assignee = id }}
-		switch {
-		case isRef:
-			call.refs = append(call.refs, ref)
-		case ok:
-			opts.assignee = assignee
-			call.ids = append(call.ids, ref)
-		}
-	default:
-		ps.add("followUp.assignee", "must be a string (a member's email, name or ID), got %s.", jsonKind(assignee))
+		return
+	}
+	def := &lfclient.RelationshipDefinition{ObjectType: "member", Cardinality: "HAS_ONE"}
+	isRef, ok := checkReference(AssigneeKey, assignee, def, ps)
+	ref := reference{key: AssigneeKey, path: AssigneeKey, input: assignee, objectType: "member", set: func(id string) { opts.assignee = id }}
+	switch {
+	case isRef:
+		call.refs = append(call.refs, ref)
+	case ok:
+		opts.assignee = assignee
+		call.ids = append(call.ids, ref)
 	}
 }
 
-// optionObject reads an optional object argument with known keys.
-func optionObject(args map[string]any, key string, known map[string]bool, ps *Problems) map[string]any {
-	switch v := args[key].(type) {
+// optionWords say what each key of the note and the follow-up must be.
+var optionWords = map[string]string{
+	"title":    "a string",
+	"content":  "a string (markdown)",
+	"due":      "a string (YYYY-MM-DD)",
+	"assignee": "a string (a member's email, name or ID)",
+}
+
+// optionInto decodes the optional object argument key into the struct v
+// points to; false when it is absent or not an object.
+func optionInto(args map[string]any, key string, v any, ps *Problems) bool {
+	switch obj := args[key].(type) {
 	case nil:
-		return nil
+		return false
 	case map[string]any:
-		for _, k := range sortedKeys(v) {
-			if !known[k] {
-				ps.add(key+"."+k, "unknown key; %s takes %s.", key, strings.Join(sortedKeys(known), ", "))
-			}
-		}
-		return v
+		decodeInto(obj, key, v, func(k string, value any) string {
+			return fmt.Sprintf("must be %s, got %s.", optionWords[k], jsonKind(value))
+		}, ps)
+		return true
 	default:
-		ps.add(key, "must be an object {%s}, got %s.", strings.Join(sortedKeys(known), ", "), jsonKind(v))
-		return nil
+		ps.add(key, "must be an object {%s}, got %s.", strings.Join(slices.Sorted(slices.Values(jsonNames(v))), ", "), jsonKind(obj))
+		return false
 	}
 }
 
-// requiredText reads a required, non-blank string.
-func requiredText(obj map[string]any, path, what string, ps *Problems) string {
-	key := path[strings.LastIndex(path, ".")+1:]
-	s, ok := obj[key].(string)
-	if !ok || strings.TrimSpace(s) == "" {
-		ps.add(path, "is required: %s.", what)
+// requiredText is a required, non-blank string.
+func requiredText(s, path, what string, ps *Problems) string {
+	if strings.TrimSpace(s) == "" {
+		if !has(*ps, path) {
+			ps.add(path, "is required: %s.", what)
+		}
 		return ""
 	}
 	return strings.TrimSpace(s)

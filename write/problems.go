@@ -2,6 +2,7 @@ package write
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -29,6 +30,11 @@ func (ps *Problems) add(path, format string, args ...any) {
 
 func (ps *Problems) addUnknown(path, format string, args ...any) {
 	*ps = append(*ps, Problem{Path: path, Message: fmt.Sprintf(format, args...), unknown: true})
+}
+
+// has reports whether ps names path already.
+func has(ps Problems, path string) bool {
+	return slices.ContainsFunc(ps, func(p Problem) bool { return p.Path == path })
 }
 
 // mayBeStale reports whether newer definitions might accept the call.
