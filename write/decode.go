@@ -137,6 +137,38 @@ func stringArray(value any) ([]string, bool) {
 	return out, true
 }
 
+// sendable is a value sent as given (plainJSON), refused when it holds a
+// number no float64 can hold (1e700): Lightfield could not store it.
+func sendable(path string, value any, ps *Problems) (any, bool) {
+	v := plainJSON(value)
+	if n, ok := hugeNumber(v); ok {
+		ps.add(path, "%s is beyond the range of numbers Lightfield stores.", Quote(n))
+		return nil, false
+	}
+	return v, true
+}
+
+// hugeNumber finds a number plainJSON left as text: one beyond float64.
+func hugeNumber(v any) (string, bool) {
+	switch v := v.(type) {
+	case json.Number:
+		return v.String(), true
+	case []any:
+		for _, item := range v {
+			if n, ok := hugeNumber(item); ok {
+				return n, true
+			}
+		}
+	case map[string]any:
+		for _, item := range v {
+			if n, ok := hugeNumber(item); ok {
+				return n, true
+			}
+		}
+	}
+	return "", false
+}
+
 // plainJSON turns json.Number back into float64 so that equal values encode
 // equally (the idempotency key depends on it).
 func plainJSON(value any) any {

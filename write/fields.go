@@ -88,7 +88,7 @@ func (k *Kind) checkWithoutDefinitions(path, key string, value any, ps *Problems
 		}
 		return s, true
 	}
-	return plainJSON(value), true
+	return sendable(path, value, ps)
 }
 
 func (k *Kind) fieldNames(defs *lfclient.Definitions) map[string][]string {
@@ -243,7 +243,7 @@ func checkValue(path string, def lfclient.FieldDefinition, value any, ps *Proble
 		return ids, valid
 	}
 	// A value type this version does not know: Lightfield judges the value.
-	return plainJSON(value), true
+	return sendable(path, value, ps)
 }
 
 // matchOption finds the option a label (case-insensitive, spaces collapsed)

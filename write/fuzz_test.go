@@ -43,8 +43,12 @@ func FuzzCheckCall(f *testing.F) {
 		`{"fields":{"$name":"a","$stage":"Discovery","productLines":[null,1]},"relationships":{"$account":["acc_1","acc_2"]}}`,
 		`{"fields":{"$name":"a","$stage":"Discovery","billingAddress":{"latitude":"1e400"}},"relationships":{"$account":"acc_1"}}`,
 		`{"fields":{"$name":"a","$stage":"Discovery","$amount":1e309},"relationships":{"$account":"acc_1"},"idempotencyKey":7}`,
+		// Found by fuzzing: without definitions, a number beyond float64
+		// was accepted and would have been sent.
+		`{"fields":{"":1e700,"$name":"0","$stage":"0"},"relationships":{"$account":"a_0"}}`,
 	} {
 		f.Add([]byte(seed), true)
+		f.Add([]byte(seed), false)
 	}
 	f.Fuzz(func(t *testing.T, args []byte, withDefinitions bool) {
 		held := defs
