@@ -78,6 +78,17 @@ func startHTTP(t *testing.T, env ...string) (string, *exec.Cmd, *syncBuffer) {
 	return startHTTPBinary(t, binary, env...)
 }
 
+// closedURL is an http:// address on loopback where nothing listens.
+func closedURL(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return "http://" + l.Addr().String()
+}
+
 // startHTTPBinary is startHTTP for the server binary at path.
 func startHTTPBinary(t *testing.T, path string, env ...string) (string, *exec.Cmd, *syncBuffer) {
 	t.Helper()
@@ -392,12 +403,7 @@ func TestHealthcheck(t *testing.T) {
 	if out, err := exec.Command(binary, "--healthcheck", base+"/healthz").CombinedOutput(); err != nil {
 		t.Errorf("against a serving server: %v %s", err, out)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := "http://" + l.Addr().String() + "/healthz"
-	l.Close()
+	closed := closedURL(t) + "/healthz"
 	out, err := exec.Command(binary, "--healthcheck", closed).CombinedOutput()
 	if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 1 || !strings.Contains(string(out), "health check") {
 		t.Errorf("against nothing: %v %s", err, out)
@@ -629,12 +635,7 @@ func TestSessionsBelongToTheirKey(t *testing.T) {
 // TestUnreachableLightfieldStillServes: when a new key cannot be checked,
 // its requests are served (the tools say what failed), but no stream opens.
 func TestUnreachableLightfieldStillServes(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := "http://" + l.Addr().String()
-	l.Close()
+	closed := closedURL(t)
 	base, _, _ := startHTTP(t, "LIGHTFIELD_BASE_URL="+closed)
 	if resp := post(t, base+"/mcp", keyA, "", listRequest); resp.StatusCode != 200 {
 		t.Errorf("tools/list while Lightfield is unreachable: %d", resp.StatusCode)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"io"
-	"net"
 	"net/http"
 	"os/exec"
 	"strings"
@@ -38,12 +37,7 @@ func TestReadyMeansReady(t *testing.T) {
 		t.Fatalf("the first list once ready is not refined: %.300s", list)
 	}
 
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := "http://" + l.Addr().String()
-	l.Close()
+	closed := closedURL(t)
 	callersOnly, _, _ := launchHTTP(t, binary, "127.0.0.1", "LIGHTFIELD_BASE_URL="+closed)
 	if code, body := healthz(t, callersOnly); code != 200 {
 		t.Fatalf("/healthz of a server for callers' keys only: %d %s", code, body)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"net"
 	"strings"
 	"testing"
 
@@ -15,12 +14,7 @@ import (
 // tool says so, says nothing was written (or searched), and that calling
 // again later is the fix, not other arguments.
 func TestUnreachableLightfieldSaysSo(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := "http://" + l.Addr().String()
-	l.Close()
+	closed := closedURL(t)
 	base, _, _ := startHTTP(t, "LIGHTFIELD_BASE_URL="+closed)
 	s := httpSession(t, base+"/mcp", keyA)
 	byName := map[string]any{"fields": map[string]any{"$name": "Deal", "$stage": "Discovery"}, "relationships": map[string]any{"$account": "Acme Corp"}}
