@@ -219,6 +219,33 @@ func (c *Client) Create(ctx context.Context, objectType string, params CreatePar
 	return obj, nil
 }
 
+// Update sends POST /v1/{objectType}s/{id}: only the fields and
+// relationships in params change. Like Create, every attempt carries the
+// same idempotencyKey.
+func (c *Client) Update(ctx context.Context, objectType, id string, params UpdateParams, idempotencyKey string) (*Object, error) {
+	if idempotencyKey == "" {
+		return nil, fmt.Errorf("update %s %s: an idempotency key is required", objectType, id)
+	}
+	path, err := objectPath(objectType)
+	if err != nil {
+		return nil, err
+	}
+	body, err := json.Marshal(params)
+	if err != nil {
+		return nil, fmt.Errorf("update %s %s: encode body: %w", objectType, id, err)
+	}
+	var obj *Object
+	err = c.do(ctx, request{cat: Write, method: http.MethodPost, path: path + "/" + url.PathEscape(id), body: body, idempotencyKey: idempotencyKey,
+		decode: func(raw []byte) (err error) {
+			obj, err = decodeObject(raw)
+			return err
+		}})
+	if err != nil {
+		return nil, fmt.Errorf("update %s %s: %w", objectType, id, err)
+	}
+	return obj, nil
+}
+
 func decodeObject(raw []byte) (*Object, error) {
 	var obj Object
 	if err := json.Unmarshal(raw, &obj); err != nil {

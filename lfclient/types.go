@@ -10,6 +10,41 @@ type CreateParams struct {
 	Relationships map[string]any `json:"relationships"`
 }
 
+// UpdateParams is the body of an update (POST /v1/{type}s/{id}): the
+// fields to set (null clears one) and, per relationship, what to change.
+type UpdateParams struct {
+	Fields        map[string]any                `json:"fields,omitempty"`
+	Relationships map[string]RelationshipChange `json:"relationships,omitempty"`
+}
+
+// RelationshipChange is one relationship's change in an update: IDs to
+// add, IDs to remove, or (Replace set) the whole new value, where an empty
+// list clears it (sent as null, as the contract asks). Lightfield takes one
+// of the three per relationship.
+type RelationshipChange struct {
+	Add     []string  `json:"add,omitempty"`
+	Remove  []string  `json:"remove,omitempty"`
+	Replace *[]string `json:"replace,omitempty"`
+}
+
+// MarshalJSON sends an empty replacement as null.
+func (c RelationshipChange) MarshalJSON() ([]byte, error) {
+	out := map[string]any{}
+	if len(c.Add) > 0 {
+		out["add"] = c.Add
+	}
+	if len(c.Remove) > 0 {
+		out["remove"] = c.Remove
+	}
+	if c.Replace != nil {
+		out["replace"] = nil
+		if len(*c.Replace) > 0 {
+			out["replace"] = *c.Replace
+		}
+	}
+	return json.Marshal(out)
+}
+
 // FieldValue is a field as Lightfield returns it on reads: wrapped with its type.
 type FieldValue struct {
 	ValueType string          `json:"valueType"`
