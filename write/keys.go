@@ -3,6 +3,7 @@ package write
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"slices"
 	"sync"
 	"time"
 
@@ -101,4 +102,63 @@ func (c *createdKeys) replays(key string, dup *lfclient.Record) bool {
 	}
 	created, err := time.Parse(time.RFC3339Nano, dup.CreatedAt)
 	return err != nil || !created.Before(o.at.Add(-time.Minute))
+}
+
+// recentWrites remembers the records this process wrote or changed lately,
+// by object type, so that a search right after a write finds them although
+// Lightfield's lists lag behind writes: they are retrieved by ID.
+type recentWrites struct {
+	mu   sync.Mutex
+	byID map[string]recentWrite
+}
+
+type recentWrite struct {
+	objectType string
+	at         time.Time
+}
+
+// Bounds on recentWrites: how long a write counts as recent (well beyond
+// the lists' lag of seconds), and how many are kept.
+const (
+	recentWindow = 10 * time.Minute
+	maxRecent    = 200
+)
+
+// note records a write of the record id.
+func (r *recentWrites) note(objectType, id string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.byID == nil {
+		r.byID = map[string]recentWrite{}
+	}
+	now := time.Now()
+	r.byID[id] = recentWrite{objectType, now}
+	if len(r.byID) <= maxRecent {
+		return
+	}
+	oldest := ""
+	for id, w := range r.byID {
+		if now.Sub(w.at) > recentWindow {
+			delete(r.byID, id)
+		} else if oldest == "" || w.at.Before(r.byID[oldest].at) {
+			oldest = id
+		}
+	}
+	if len(r.byID) > maxRecent {
+		delete(r.byID, oldest)
+	}
+}
+
+// ids returns the records of objectType written within recentWindow.
+func (r *recentWrites) ids(objectType string) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for id, w := range r.byID {
+		if w.objectType == objectType && time.Since(w.at) <= recentWindow {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return out
 }

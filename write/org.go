@@ -17,6 +17,9 @@ type Org struct {
 	defs    map[string]*Definitions // by object type
 	resolve *resolver
 	created createdKeys
+	// recent are the records written lately, found by searches that
+	// lists would not show yet.
+	recent recentWrites
 }
 
 // OrgOptions adjust an Org.

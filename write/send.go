@@ -30,6 +30,7 @@ func (o *Org) send(ctx context.Context, k *Kind, params lfclient.CreateParams, d
 		return nil, err
 	}
 	o.created.remember(key, obj.ID)
+	o.recent.note(k.Type, obj.ID)
 	w := &written{obj: obj, replayed: replayed(obj, earlier, listed, sent)}
 	w.warnings = verify(obj, params, defs)
 	return w, nil
