@@ -19,6 +19,7 @@ const MaxPageSize = 25
 type Record struct {
 	ID            string                       `json:"id"`
 	CreatedAt     string                       `json:"createdAt"`
+	UpdatedAt     *string                      `json:"updatedAt"`
 	HTTPLink      *string                      `json:"httpLink"`
 	Fields        map[string]FieldValue        `json:"fields"`
 	Relationships map[string]RelationshipValue `json:"relationships"`

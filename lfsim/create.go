@@ -23,37 +23,92 @@ func badRequest(code, param, format string, args ...any) *apiError {
 	return &apiError{http.StatusBadRequest, "bad_request", code, param, fmt.Sprintf(format, args...)}
 }
 
+// Error makes an apiError an error, for Seed to report.
+func (e *apiError) Error() string {
+	return fmt.Sprintf("%d %s %s at %s: %s", e.status, e.typ, e.code, e.param, e.message)
+}
+
 // create checks a POST body for the collection at path (of kind k) as
 // Lightfield does and stores the record. It returns the status and the
 // answer's body.
 func (s *Server) create(path string, k kind, body []byte) (int, []byte) {
 	s.mu.Lock()
-	defs, ok := s.defs[k.objectType]
-	s.mu.Unlock()
-	if !ok {
-		return errorAnswer(&apiError{http.StatusNotFound, "not_found", "", "", fmt.Sprintf("The fake organisation has no %s definitions to check a create against.", k.objectType)})
+	defer s.mu.Unlock()
+	_, answer, e := s.store(path, k, body, s.now())
+	if e != nil {
+		return errorAnswer(e)
 	}
+	return http.StatusOK, answer
+}
 
-	var req map[string]json.RawMessage
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(&req); err != nil {
-		return errorAnswer(badRequest("invalid_json", "", "The body is not a JSON object: %v", err))
+// store checks a create's body and stores the record, created at. It
+// returns the new ID and the create's answer. Callers hold s.mu.
+func (s *Server) store(path string, k kind, body []byte, at time.Time) (string, json.RawMessage, *apiError) {
+	defs, ok := s.defs[k.objectType]
+	if !ok {
+		return "", nil, &apiError{http.StatusNotFound, "not_found", "", "", fmt.Sprintf("The fake organisation has no %s definitions to check a create against.", k.objectType)}
 	}
-	for k := range req {
-		if k != "fields" && k != "relationships" {
-			return errorAnswer(badRequest("unknown_parameter", k, "Unknown top-level key %q; the body is {fields, relationships}.", k))
-		}
+	fields, rels, e := s.checkCreate(defs, k, body)
+	if e != nil {
+		return "", nil, e
+	}
+	s.seq++
+	id := fmt.Sprintf("%s_%s%06d", k.idPrefix, s.idTag, s.seq)
+	answer, rec, err := decoded(map[string]any{
+		"id":            id,
+		"createdAt":     stamp(at),
+		"updatedAt":     nil,
+		"httpLink":      s.linkBase + strings.TrimPrefix(path, "/v1") + "/" + id,
+		"fields":        wrapFields(defs, fields),
+		"relationships": wrapRelationships(defs, rels),
+	})
+	if err != nil {
+		return "", nil, &apiError{http.StatusInternalServerError, "internal_server_error", "", "", err.Error()}
+	}
+	creator := s.creator(defs, rels)
+	if creator != "" {
+		def := defs.Relationships["$createdBy"]
+		rec["relationships"].(map[string]any)["$createdBy"] = relationship(def.Cardinality, def.ObjectType, []string{creator})
+	}
+	s.add(k.objectType, at, rec, answer).createdBy = creator
+	return id, answer, nil
+}
+
+// stamp is how the fake writes createdAt and updatedAt: RFC 3339 with
+// fractions, so that two writes in one second differ.
+func stamp(t time.Time) string {
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// creator is the member Lightfield records as the creator of a record
+// whose create named none: the key's user, for whom the organisation's
+// first member stands. Reads show it, not the create's answer: Lightfield
+// fills it in the background. Callers hold s.mu.
+func (s *Server) creator(defs definitions, rels map[string][]string) string {
+	def, ok := defs.Relationships["$createdBy"]
+	members := s.ofType["member"]
+	if !ok || def.ObjectType != "member" || len(members) == 0 || len(rels["$createdBy"]) > 0 {
+		return ""
+	}
+	return members[0].id
+}
+
+// checkCreate checks a create's body as Lightfield does and returns the
+// fields and relationships to store. Callers hold s.mu.
+func (s *Server) checkCreate(defs definitions, k kind, body []byte) (map[string]any, map[string][]string, *apiError) {
+	req, e := decodeBody(body)
+	if e != nil {
+		return nil, nil, e
 	}
 	var fields map[string]any
 	var rels map[string]any
 	if err := decodeObject(req["fields"], &fields); err != nil {
-		return errorAnswer(badRequest("parameter_missing", "fields", "fields must be an object: %v", err))
+		return nil, nil, badRequest("parameter_missing", "fields", "fields must be an object: %v", err)
 	}
 	// relationships may be left out where nothing in it is required.
 	if _, sent := req["relationships"]; sent || len(k.requiredRels) > 0 {
 		if err := decodeObject(req["relationships"], &rels); err != nil {
-			return errorAnswer(badRequest("parameter_missing", "relationships", "relationships must be an object: %v", err))
+			return nil, nil, badRequest("parameter_missing", "relationships", "relationships must be an object: %v", err)
 		}
 	}
 
@@ -61,18 +116,15 @@ func (s *Server) create(path string, k kind, body []byte) (int, []byte) {
 	for _, key := range sortedKeys(fields) {
 		value, e := checkField(defs, k, key, fields[key])
 		if e != nil {
-			return errorAnswer(e)
+			return nil, nil, e
 		}
-		storedFields[key] = value
+		if !s.dropOnWrite[key] {
+			storedFields[key] = value
+		}
 	}
-	s.mu.Lock()
-	for key := range s.dropOnWrite {
-		delete(storedFields, key)
-	}
-	s.mu.Unlock()
 	for _, key := range k.requiredFields {
 		if storedFields[key] == nil {
-			return errorAnswer(badRequest("parameter_missing", "fields."+key, "%s is required.", key))
+			return nil, nil, badRequest("parameter_missing", "fields."+key, "%s is required.", key)
 		}
 	}
 
@@ -81,41 +133,41 @@ func (s *Server) create(path string, k kind, body []byte) (int, []byte) {
 	for _, key := range sortedKeys(rels) {
 		ids, e := s.checkRelationship(defs, k, key, rels[key])
 		if e != nil {
-			return errorAnswer(e)
+			return nil, nil, e
 		}
 		total += len(ids)
 		storedRels[key] = ids
 	}
 	for _, key := range k.requiredRels {
 		if len(storedRels[key]) == 0 {
-			return errorAnswer(badRequest("parameter_missing", "relationships."+key, "%s is required.", key))
+			return nil, nil, badRequest("parameter_missing", "relationships."+key, "%s is required.", key)
 		}
 	}
 	if total > 25 {
-		return errorAnswer(&apiError{http.StatusUnprocessableEntity, "unprocessable_content", "relationship_write_limit_exceeded", "relationships", "At most 25 relationship IDs may be written at once."})
+		return nil, nil, writeLimitExceeded()
 	}
+	return storedFields, storedRels, nil
+}
 
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.seq++
-	now := s.now().UTC().Format(time.RFC3339Nano)
-	id := fmt.Sprintf("%s_%s%06d", k.idPrefix, s.idTag, s.seq)
-	answer := map[string]any{
-		"id":            id,
-		"createdAt":     now,
-		"updatedAt":     nil,
-		"httpLink":      s.linkBase + strings.TrimPrefix(path, "/v1") + "/" + id,
-		"fields":        wrapFields(defs, storedFields),
-		"relationships": wrapRelationships(defs, storedRels),
+func writeLimitExceeded() *apiError {
+	return &apiError{http.StatusUnprocessableEntity, "unprocessable_content", "relationship_write_limit_exceeded", "relationships", "At most 25 relationship IDs may be written at once."}
+}
+
+// decodeBody reads a write's body: a JSON object of fields and
+// relationships, nothing else.
+func decodeBody(body []byte) (map[string]json.RawMessage, *apiError) {
+	var req map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&req); err != nil {
+		return nil, badRequest("invalid_json", "", "The body is not a JSON object: %v", err)
 	}
-	out, err := json.Marshal(answer)
-	if err != nil {
-		return errorAnswer(&apiError{http.StatusInternalServerError, "internal_server_error", "", "", err.Error()})
+	for k := range req {
+		if k != "fields" && k != "relationships" {
+			return nil, badRequest("unknown_parameter", k, "Unknown top-level key %q; the body is {fields, relationships}.", k)
+		}
 	}
-	var record map[string]any
-	json.Unmarshal(out, &record)
-	s.created[k.objectType] = append(s.created[k.objectType], storedRecord{at: s.now(), answer: out, record: record})
-	return http.StatusOK, out
+	return req, nil
 }
 
 func errorAnswer(e *apiError) (int, []byte) {
@@ -284,20 +336,44 @@ func checkObject(key, param, valueType string, value any, allowed map[string]str
 	return obj, nil
 }
 
+// checkRelationship checks one relationship of a create. Callers hold
+// s.mu.
 func (s *Server) checkRelationship(defs definitions, k kind, key string, value any) ([]string, *apiError) {
 	param := "relationships." + key
+	def, e := writableRelationship(defs, k, key)
+	if e != nil {
+		return nil, e
+	}
+	ids, e := parseIDs(param, value)
+	if e != nil {
+		return nil, e
+	}
+	if def.Cardinality == "HAS_ONE" && len(ids) > 1 {
+		return nil, badRequest("invalid_type", param, "Relationship %q takes one ID.", key)
+	}
+	return ids, s.checkIDs(def, param, ids)
+}
+
+// writableRelationship returns the definition of a relationship a write
+// names, refusing unknown and read-only ones.
+func writableRelationship(defs definitions, k kind, key string) (relationshipDef, *apiError) {
 	def, ok := defs.Relationships[key]
 	if !ok {
-		return nil, badRequest("unknown_relationship", param, "Unknown relationship %q.", key)
+		return def, badRequest("unknown_relationship", "relationships."+key, "Unknown relationship %q.", key)
 	}
 	if slices.Contains(k.readOnlyRels, key) {
-		return nil, badRequest("invalid_type", param, "Relationship %q is read-only.", key)
+		return def, badRequest("invalid_type", "relationships."+key, "Relationship %q is read-only.", key)
 	}
-	var ids []string
+	return def, nil
+}
+
+// parseIDs reads one entity ID or an array of them.
+func parseIDs(param string, value any) ([]string, *apiError) {
 	switch v := value.(type) {
 	case string:
-		ids = []string{v}
+		return []string{v}, nil
 	case []any:
+		ids := make([]string, 0, len(v))
 		for _, item := range v {
 			str, ok := item.(string)
 			if !ok {
@@ -305,20 +381,20 @@ func (s *Server) checkRelationship(defs definitions, k kind, key string, value a
 			}
 			ids = append(ids, str)
 		}
-	default:
-		return nil, badRequest("invalid_type", param, "A relationship is one entity ID or an array of IDs.")
+		return ids, nil
 	}
-	if def.Cardinality == "HAS_ONE" && len(ids) > 1 {
-		return nil, badRequest("invalid_type", param, "Relationship %q takes one ID.", key)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	return nil, badRequest("invalid_type", param, "A relationship is one entity ID or an array of IDs.")
+}
+
+// checkIDs refuses IDs that name no record of the relationship's type.
+// Callers hold s.mu.
+func (s *Server) checkIDs(def relationshipDef, param string, ids []string) *apiError {
 	for _, id := range ids {
 		if !s.exists(def.ObjectType, id) {
-			return nil, &apiError{http.StatusUnprocessableEntity, "unprocessable_content", "relationship_entity_missing", param, fmt.Sprintf("No %s with ID %q.", def.ObjectType, id)}
+			return &apiError{http.StatusUnprocessableEntity, "unprocessable_content", "relationship_entity_missing", param, fmt.Sprintf("No %s with ID %q.", def.ObjectType, id)}
 		}
 	}
-	return ids, nil
+	return nil
 }
 
 func wrapFields(defs definitions, stored map[string]any) map[string]any {
@@ -340,7 +416,7 @@ func wrapRelationships(defs definitions, stored map[string][]string) map[string]
 		if values == nil {
 			values = []string{}
 		}
-		out[key] = map[string]any{"cardinality": strings.ToLower(def.Cardinality), "objectType": def.ObjectType, "values": values}
+		out[key] = relationship(def.Cardinality, def.ObjectType, values)
 	}
 	return out
 }

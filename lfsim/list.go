@@ -1,6 +1,7 @@
 package lfsim
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -11,8 +12,9 @@ import (
 	"time"
 )
 
-// SetListLag hides created records from lists for d after they are created, as
-// Lightfield's search index lags behind writes.
+// SetListLag makes lists show every record as it was d ago, as Lightfield's
+// search index lags behind writes: a record created since is missing, one
+// updated since shows its previous version. Retrieves are never late.
 func (s *Server) SetListLag(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -75,10 +77,13 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, objectType string,
 		writeError(w, http.StatusBadRequest, "bad_request", "invalid_filter", filters[0].key, "Members cannot be filtered.")
 		return
 	}
+	s.mu.Lock()
+	defs := s.defs[objectType]
+	s.mu.Unlock()
 	records := s.records(objectType)
 	var matched []map[string]any
 	for _, rec := range records {
-		ok, err := matches(rec, filters)
+		ok, err := matches(rec, filters, defs)
 		if err != "" {
 			writeError(w, http.StatusBadRequest, "bad_request", "invalid_filter", "", err)
 			return
@@ -95,21 +100,20 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, objectType string,
 	s.answer(w, fault, http.StatusOK, body)
 }
 
-// records returns every record of a type as list answers show them: the
-// organisation's, then those created longer ago than the list lag.
+// records returns every record of a type as list answers show them: each
+// as the search index last saw it, the list lag ago (those written since
+// are missing, those updated since are shown as they were), with the links
+// Lightfield fills in.
 func (s *Server) records(objectType string) []map[string]any {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []map[string]any
-	for _, e := range s.entityOrder {
-		if e.objectType == objectType {
-			out = append(out, s.entityRecord(e))
-		}
-	}
 	cutoff := s.now().Add(-s.listLag)
-	for _, rec := range s.created[objectType] {
-		if !rec.at.After(cutoff) {
-			out = append(out, rec.record)
+	indexed := func(r *stored) map[string]any { return r.asOf(cutoff) }
+	idx := s.links(objectType, indexed)
+	var out []map[string]any
+	for _, r := range s.ofType[objectType] {
+		if rec := indexed(r); rec != nil {
+			out = append(out, s.withLinks(r, rec, idx))
 		}
 	}
 	return out
@@ -117,15 +121,8 @@ func (s *Server) records(objectType string) []map[string]any {
 
 // retrieve answers GET /v1/{type}s/{id}; unlike lists it has no lag.
 func (s *Server) retrieve(w http.ResponseWriter, objectType, id string, fault Fault) {
-	s.mu.Lock()
-	var rec map[string]any
-	if e, ok := s.entities[id]; ok && e.objectType == objectType {
-		rec = s.entityRecord(e)
-	} else if c, ok := s.createdRecord(objectType, id); ok {
-		rec = c.record
-	}
-	s.mu.Unlock()
-	if rec == nil {
+	found, rec := s.current(id)
+	if found != objectType {
 		writeError(w, http.StatusNotFound, "not_found", "", "id", fmt.Sprintf("No %s with ID %q.", objectType, id))
 		return
 	}
@@ -133,116 +130,126 @@ func (s *Server) retrieve(w http.ResponseWriter, objectType, id string, fault Fa
 	s.answer(w, fault, http.StatusOK, body)
 }
 
-// exists reports whether there is a record of objectType with this ID,
-// created or not. Callers hold s.mu.
-func (s *Server) exists(objectType, id string) bool {
-	if e, ok := s.entities[id]; ok {
-		return e.objectType == objectType
-	}
-	_, ok := s.createdRecord(objectType, id)
-	return ok
+// filterOperators are the operators each value type takes in list
+// filters (API.md); MULTI_SELECT, like every type not listed, takes none.
+var filterOperators = map[string][]string{
+	"TEXT": {"equal", "startsWith"}, "FULL_NAME": {"equal", "startsWith"}, "SOCIAL_HANDLE": {"equal", "startsWith"}, "ADDRESS": {"equal", "startsWith"},
+	"NUMBER":   {"equal", "greaterThan", "greaterThanOrEqual", "lessThan", "lessThanOrEqual"},
+	"CURRENCY": {"equal", "greaterThan", "greaterThanOrEqual", "lessThan", "lessThanOrEqual"},
+	"DATETIME": {"equal", "greaterThan", "greaterThanOrEqual", "lessThan", "lessThanOrEqual"},
+	"CHECKBOX": {"equal"}, "SINGLE_SELECT": {"equal"},
+	"EMAIL": {"contains"}, "TELEPHONE": {"contains"}, "URL": {"contains"},
 }
 
-// createdRecord finds a created record by ID. Callers hold s.mu.
-func (s *Server) createdRecord(objectType, id string) (storedRecord, bool) {
-	for _, rec := range s.created[objectType] {
-		if rec.record["id"] == id {
-			return rec, true
-		}
-	}
-	return storedRecord{}, false
-}
-
-// entityRecord shows an account, contact or member as reads do. Callers
-// hold s.mu.
-func (s *Server) entityRecord(e entity) map[string]any {
-	rec := e.record(s.linkBase)
-	rels := rec["relationships"].(map[string]any)
-	switch e.objectType {
-	case "contact":
-		rels["$account"] = map[string]any{"cardinality": "HAS_MANY", "objectType": "account", "values": append([]string{}, e.Accounts...)}
-	case "account":
-		contacts := []string{}
-		for _, c := range s.entityOrder {
-			if c.objectType == "contact" && slices.Contains(c.Accounts, e.ID) {
-				contacts = append(contacts, c.ID)
-			}
-		}
-		rels["$contact"] = map[string]any{"cardinality": "HAS_MANY", "objectType": "contact", "values": contacts}
-	}
-	return rec
-}
-
-func (e entity) record(linkBase string) map[string]any {
-	wrap := func(valueType string, value any) map[string]any {
-		return map[string]any{"valueType": valueType, "value": value}
-	}
-	first, last, _ := strings.Cut(e.Name, " ")
-	fields := map[string]any{}
-	switch e.objectType {
-	case "account":
-		fields["$name"] = wrap("TEXT", e.Name)
-		fields["$website"] = wrap("URL", e.Website)
-	case "contact":
-		fields["$name"] = wrap("FULL_NAME", map[string]any{"firstName": first, "lastName": last})
-		fields["$email"] = wrap("EMAIL", []string{e.Email})
-	case "member":
-		fields["$name"] = wrap("FULL_NAME", map[string]any{"firstName": first, "lastName": last})
-		fields["$email"] = wrap("EMAIL", e.Email)
-		fields["$profileImage"] = wrap("URL", nil)
-		fields["$role"] = wrap("TEXT", "Member")
-	}
-	return map[string]any{
-		"id": e.ID, "createdAt": "2026-01-05T09:00:00Z", "updatedAt": nil,
-		"httpLink": linkBase + "/" + e.objectType + "s/" + e.ID,
-		"fields":   fields, "relationships": map[string]any{},
-	}
-}
-
-// matches applies filters as Lightfield documents them: ANDed, text
-// comparisons case-insensitive.
-func matches(rec map[string]any, filters []listFilter) (bool, string) {
+// matches applies filters as Lightfield documents them: ANDed, each with
+// an operator its field's type takes (any other refuses the list); text
+// compared case-insensitively, numbers as numbers, DATETIME values as
+// instants, a SINGLE_SELECT by option ID or label (defs has the labels).
+func matches(rec map[string]any, filters []listFilter, defs definitions) (bool, string) {
 	fields, _ := rec["fields"].(map[string]any)
 	for _, f := range filters {
 		field, ok := fields[f.key].(map[string]any)
 		if !ok {
 			return false, fmt.Sprintf("Unknown filter field %q.", f.key)
 		}
-		var texts []string
-		switch v := field["value"].(type) {
-		case string:
-			texts = []string{v}
-		case []any:
-			for _, item := range v {
-				if s, ok := item.(string); ok {
-					texts = append(texts, s)
-				}
+		valueType, _ := field["valueType"].(string)
+		if !slices.Contains(filterOperators[valueType], f.op) {
+			takes := "no filter"
+			if ops := filterOperators[valueType]; len(ops) > 0 {
+				takes = strings.Join(ops, ", ")
 			}
-		case []string:
-			texts = v
-		case map[string]any:
-			first, _ := v["firstName"].(string)
-			last, _ := v["lastName"].(string)
-			texts = []string{strings.TrimSpace(first + " " + last)}
+			return false, fmt.Sprintf("Field %q (%s) cannot be filtered with %q; it takes %s.", f.key, valueType, f.op, takes)
 		}
-		want := strings.ToLower(f.value)
-		hit := false
-		for _, t := range texts {
-			t = strings.ToLower(t)
-			switch f.op {
-			case "equal":
-				hit = hit || t == want
-			case "startsWith":
-				hit = hit || strings.HasPrefix(t, want)
-			case "contains":
-				hit = hit || strings.Contains(t, want)
-			default:
-				return false, fmt.Sprintf("Operator %q is not supported here.", f.op)
-			}
+		hit, problem := fieldMatches(field["value"], valueType, f, defs.Fields[f.key])
+		if problem != "" {
+			return false, fmt.Sprintf("Filter %s[%s]: %s", f.key, f.op, problem)
 		}
 		if hit == f.negate {
 			return false, ""
 		}
 	}
 	return true, ""
+}
+
+// fieldMatches compares one field's value with a filter's as the field's
+// type compares; the problem says why the filter's value cannot be.
+func fieldMatches(value any, valueType string, f listFilter, def fieldDef) (bool, string) {
+	switch valueType {
+	case "NUMBER", "CURRENCY":
+		want, err := strconv.ParseFloat(f.value, 64)
+		if err != nil {
+			return false, fmt.Sprintf("%q is not a number.", f.value)
+		}
+		n, ok := value.(float64)
+		return ok && ordered(cmp.Compare(n, want), f.op), ""
+	case "DATETIME":
+		want, err := time.Parse(time.RFC3339Nano, f.value)
+		if err != nil {
+			return false, fmt.Sprintf("%q is not an ISO 8601 date-time with offset.", f.value)
+		}
+		s, _ := value.(string)
+		t, err := time.Parse(time.RFC3339Nano, s)
+		return err == nil && ordered(t.Compare(want), f.op), ""
+	case "CHECKBOX":
+		if f.value != "true" && f.value != "false" {
+			return false, fmt.Sprintf("%q is not true or false.", f.value)
+		}
+		b, ok := value.(bool)
+		return ok && b == (f.value == "true"), ""
+	case "SINGLE_SELECT":
+		id, _ := value.(string)
+		for _, o := range def.TypeConfiguration.Options {
+			if o.ID == id && strings.EqualFold(o.Label, f.value) {
+				return true, ""
+			}
+		}
+		return id != "" && id == f.value, ""
+	}
+	return textMatches(value, f), ""
+}
+
+// ordered reports whether c, a comparison's result (-1, 0 or 1), meets
+// the operator op.
+func ordered(c int, op string) bool {
+	switch op {
+	case "greaterThan":
+		return c > 0
+	case "greaterThanOrEqual":
+		return c >= 0
+	case "lessThan":
+		return c < 0
+	case "lessThanOrEqual":
+		return c <= 0
+	}
+	return c == 0
+}
+
+// textMatches compares a text value (one string, several, or a name's
+// parts) with a filter's, case-insensitively.
+func textMatches(value any, f listFilter) bool {
+	var texts []string
+	switch v := value.(type) {
+	case string:
+		texts = []string{v}
+	case []any:
+		for _, item := range v {
+			if s, ok := item.(string); ok {
+				texts = append(texts, s)
+			}
+		}
+	case []string:
+		texts = v
+	case map[string]any:
+		first, _ := v["firstName"].(string)
+		last, _ := v["lastName"].(string)
+		texts = []string{strings.TrimSpace(first + " " + last)}
+	}
+	want := strings.ToLower(f.value)
+	for _, t := range texts {
+		t = strings.ToLower(t)
+		if f.op == "equal" && t == want || f.op == "startsWith" && strings.HasPrefix(t, want) || f.op == "contains" && strings.Contains(t, want) {
+			return true
+		}
+	}
+	return false
 }

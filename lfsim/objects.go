@@ -3,12 +3,13 @@ package lfsim
 import _ "embed"
 
 // kind is what the fake knows of one collection: the object type it holds,
-// the scopes that read and create it, and what a create must name and may
-// not write.
+// the scopes that read, create and update it, what a create must name (and
+// an update may not clear) and what no write may set.
 type kind struct {
 	objectType, readScope string
-	// createScope is empty where the fake does not create the type.
-	createScope                    string
+	// createScope is empty where the fake does not create the type,
+	// updateScope where it does not update it.
+	createScope, updateScope       string
 	idPrefix                       string
 	requiredFields, readOnlyFields []string
 	requiredRels, readOnlyRels     []string
@@ -18,19 +19,22 @@ type kind struct {
 // those the contract names read-only whatever the definitions say.
 var collections = map[string]kind{
 	"/v1/accounts": {
-		objectType: "account", readScope: "accounts:read", createScope: "accounts:create", idPrefix: "acc",
+		objectType: "account", readScope: "accounts:read", createScope: "accounts:create", updateScope: "accounts:update", idPrefix: "acc",
 		requiredFields: []string{"$name"},
 		readOnlyFields: []string{"$howTheyMakeMoney", "$accountStatus"},
 		readOnlyRels:   []string{"$opportunity", "$task", "$note", "$meeting"},
 	},
-	"/v1/contacts": {objectType: "contact", readScope: "contacts:read"},
-	"/v1/members":  {objectType: "member", readScope: "members:read"},
+	"/v1/contacts": {
+		objectType: "contact", readScope: "contacts:read", createScope: "contacts:create", idPrefix: "con",
+		readOnlyRels: []string{"$opportunity", "$task", "$note", "$meeting"},
+	},
+	"/v1/members": {objectType: "member", readScope: "members:read"},
 	"/v1/notes": {
 		objectType: "note", readScope: "notes:read", createScope: "notes:create", idPrefix: "note",
 		requiredFields: []string{"$title"},
 	},
 	"/v1/opportunities": {
-		objectType: "opportunity", readScope: "opportunities:read", createScope: "opportunities:create", idPrefix: "opp",
+		objectType: "opportunity", readScope: "opportunities:read", createScope: "opportunities:create", updateScope: "opportunities:update", idPrefix: "opp",
 		requiredFields: []string{"$name", "$stage"},
 		readOnlyFields: []string{"$opportunityStatus"},
 		requiredRels:   []string{"$account"},

@@ -15,6 +15,7 @@ import (
 const (
 	validAccount = `{"fields":{"$name":"Wayne Enterprises","$website":["https://wayne.example"],"$headcount":"1000+","$industry":["Manufacturing","opt_ind_software"],"$linkedIn":"https://www.linkedin.com/company/wayne","$primaryAddress":{"city":"Gotham","country":"US"},"tier":"Tier 1"},"relationships":{"$owner":"mem_01dana","$contact":["con_01peter"]}}`
 	validNote    = `{"fields":{"$title":"Discovery call","$content":"They need **SSO**."},"relationships":{"$account":["acc_01acme"]}}`
+	validContact = `{"fields":{"$name":{"firstName":"Samir","lastName":"Nagheenanajar"},"$email":["samir@initech.example"],"$title":"Engineer","$phone":["+14155550100"],"$linkedIn":"https://www.linkedin.com/in/samir","buyingRole":"Influencer"},"relationships":{"$account":["acc_01initech"]}}`
 	validTask    = `{"fields":{"$title":"Send the proposal","$status":"TODO","$description":"Pricing for 40 seats.","$dueAt":"2026-03-20T17:00:00+01:00"},"relationships":{"$assignedTo":"mem_01dana","$account":"acc_01acme","$createdBy":"mem_01fox"}}`
 )
 
@@ -38,7 +39,9 @@ func TestObjectContract(t *testing.T) {
 		{"account refused", call{method: "POST", path: "/v1/accounts", body: `{"fields":{"$accountStatus":"Customer","$name":"x"}}`}, 400, "BadRequestError"},
 		{"note refused", call{method: "POST", path: "/v1/notes", body: `{"fields":{"$title":"x"},"relationships":{"$account":"acc_nothing"}}`}, 422, "UnprocessableContentError"},
 		{"task not JSON", call{method: "POST", path: "/v1/tasks", body: validTask, header: map[string]string{"Content-Type": "text/plain"}}, 415, "UnsupportedMediaTypeError"},
-		{"no contact definitions", call{method: "GET", path: "/v1/contacts/definitions"}, 404, "NotFoundError"},
+		{"contact definitions", call{method: "GET", path: "/v1/contacts/definitions"}, 200, "ContactDefinitionsResponse"},
+		{"contact", call{method: "POST", path: "/v1/contacts", body: validContact}, 200, "ContactCreateResponse"},
+		{"contact, first name only", call{method: "POST", path: "/v1/contacts", body: `{"fields":{"$name":{"firstName":"Jo"}}}`}, 200, "ContactCreateResponse"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -95,6 +98,9 @@ func TestObjectCreateRefusals(t *testing.T) {
 		"task unknown relation":       {"/v1/tasks", `{"fields":{"$title":"x","$status":"TODO"},"relationships":{"$assignedTo":"mem_01dana","$contact":"con_01peter"}}`, 400, "unknown_relationship", "relationships.$contact"},
 		"task custom field":           {"/v1/tasks", `{"fields":{"$title":"x","$status":"TODO","priority":"high"},"relationships":{"$assignedTo":"mem_01dana"}}`, 400, "unknown_field", "fields.priority"},
 		"task two assignees":          {"/v1/tasks", `{"fields":{"$title":"x","$status":"TODO"},"relationships":{"$assignedTo":["mem_01dana","mem_01fox"]}}`, 400, "invalid_type", "relationships.$assignedTo"},
+		"contact name as a string":    {"/v1/contacts", `{"fields":{"$name":"Jo Park"}}`, 400, "invalid_type", "fields.$name"},
+		"contact opportunities":       {"/v1/contacts", `{"fields":{"$name":{"firstName":"Jo"}},"relationships":{"$opportunity":"opp_1"}}`, 400, "invalid_type", "relationships.$opportunity"},
+		"contact at no account":       {"/v1/contacts", `{"fields":{"$name":{"firstName":"Jo"}},"relationships":{"$account":"acc_nothing"}}`, 422, "relationship_entity_missing", "relationships.$account"},
 		"opportunity on a note's key": {"/v1/opportunities", `{"fields":{"$name":"x","$stage":"Discovery","$title":"y"},"relationships":{"$account":"acc_01acme"}}`, 400, "unknown_field", "fields.$title"},
 	}
 	for name, tc := range cases {
@@ -106,7 +112,7 @@ func TestObjectCreateRefusals(t *testing.T) {
 			if resp.StatusCode != tc.status || e.Code != tc.code || e.Param != tc.param {
 				t.Fatalf("got %d %s, want %d %s at %s", resp.StatusCode, body, tc.status, tc.code, tc.param)
 			}
-			for _, objectType := range []string{"opportunity", "account", "note", "task"} {
+			for _, objectType := range []string{"opportunity", "account", "contact", "note", "task"} {
 				if n := len(fake.CreatedOf(objectType)); n != 0 {
 					t.Fatalf("a rejected create stored %d %s", n, objectType)
 				}
@@ -115,15 +121,17 @@ func TestObjectCreateRefusals(t *testing.T) {
 	}
 }
 
-const allScopes = "opportunities:read opportunities:create accounts:read accounts:create notes:create tasks:read tasks:create"
+const allScopes = "opportunities:read opportunities:create accounts:read accounts:create contacts:read contacts:create notes:create tasks:read tasks:create"
 
 func TestObjectScopes(t *testing.T) {
 	o := lightfieldtest.Contract(t)
 	for _, tc := range []struct{ method, path, body, scope string }{
 		{"POST", "/v1/accounts", validAccount, "accounts:create"},
+		{"POST", "/v1/contacts", validContact, "contacts:create"},
 		{"POST", "/v1/notes", validNote, "notes:create"},
 		{"POST", "/v1/tasks", validTask, "tasks:create"},
 		{"GET", "/v1/accounts/definitions", "", "accounts:read"},
+		{"GET", "/v1/contacts/definitions", "", "contacts:read"},
 		{"GET", "/v1/tasks/definitions", "", "tasks:read"},
 	} {
 		fake, ts := newFake(t)

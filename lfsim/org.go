@@ -1,7 +1,7 @@
 // Package lfsim is Lightfield simulated in-process: the sandbox the binary
 // serves and the fake the tests drive. Server is an http.Handler that
 // behaves as testdata/lightfield/API.md describes: it checks what a client
-// sends as strictly as the real API, keeps what was created, replays
+// sends as strictly as the real API, keeps what was written, replays
 // idempotent requests and injects faults.
 package lfsim
 
@@ -18,6 +18,9 @@ type Org struct {
 	// AccountDefinitions is served as is by GET /v1/accounts/definitions
 	// and checks POST /v1/accounts; without it both answer 404.
 	AccountDefinitions json.RawMessage `json:"accountDefinitions"`
+	// ContactDefinitions is served as is by GET /v1/contacts/definitions
+	// and checks POST /v1/contacts; without it both answer 404.
+	ContactDefinitions json.RawMessage `json:"contactDefinitions"`
 	Accounts           []Entity        `json:"accounts"`
 	Members            []Entity        `json:"members"`
 	Contacts           []Entity        `json:"contacts"`
@@ -29,6 +32,8 @@ type Entity struct {
 	Name    string `json:"name"`
 	Email   string `json:"email,omitempty"`
 	Website string `json:"website,omitempty"`
+	// Address is an account's $primaryAddress (city, country, …).
+	Address map[string]string `json:"address,omitempty"`
 	// Accounts are a contact's accounts; each account lists its contacts
 	// in its $contact relationship.
 	Accounts []string `json:"accounts,omitempty"`

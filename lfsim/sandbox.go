@@ -26,11 +26,18 @@ func Sandbox() (*Server, *http.Client, error) {
 	if err := json.Unmarshal(sandboxOrg, &org); err != nil {
 		return nil, nil, fmt.Errorf("sandbox org: %w", err)
 	}
-	fake, err := New(org, SandboxAPIKey)
+	// The organisation's records are stored once the links name the
+	// sandbox.
+	defsOnly := org
+	defsOnly.Accounts, defsOnly.Members, defsOnly.Contacts = nil, nil, nil
+	fake, err := New(defsOnly, SandboxAPIKey)
 	if err != nil {
 		return nil, nil, err
 	}
 	fake.linkBase, fake.idTag = SandboxBaseURL, "sbx"
+	if err := fake.storeOrg(org); err != nil {
+		return nil, nil, err
+	}
 	fake.KeepRequests(false)
 	return fake, &http.Client{Transport: inProcess{fake}}, nil
 }

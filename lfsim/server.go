@@ -31,7 +31,7 @@ type Fault struct {
 	// Reset closes the connection without an answer before the request is
 	// handled: nothing was done.
 	Reset bool
-	// ResetAfterCommit handles the request (a create is stored), then
+	// ResetAfterCommit handles the request (a write is stored), then
 	// closes the connection without an answer.
 	ResetAfterCommit bool
 	// Truncate handles the request, then sends status 200 with half the body.
@@ -76,12 +76,12 @@ type Server struct {
 	scopes []string
 	// rawDefs are the definitions served, defs the fake's reading of
 	// them, by object type; notes have defs but nothing served.
-	rawDefs     map[string]json.RawMessage
-	defs        map[string]definitions
-	entities    map[string]entity // by ID: accounts, members, contacts
-	entityOrder []entity
-	// created are the records created, in order, by object type.
-	created     map[string][]storedRecord
+	rawDefs map[string]json.RawMessage
+	defs    map[string]definitions
+	// Every record, the organisation's and those written: by ID, and by
+	// object type in the order stored.
+	byID        map[string]*stored
+	ofType      map[string][]*stored
 	listLag     time.Duration
 	dropOnWrite map[string]bool
 	requests    []Request
@@ -102,17 +102,6 @@ type Server struct {
 	recent         map[string][]time.Time // request times per rate category
 }
 
-type entity struct {
-	Entity
-	objectType string
-}
-
-type storedRecord struct {
-	at     time.Time
-	answer json.RawMessage
-	record map[string]any // answer decoded once, for lists
-}
-
 type idempotentEntry struct {
 	done   chan struct{}
 	status int
@@ -121,11 +110,11 @@ type idempotentEntry struct {
 
 // New returns a fake serving org, accepting only apiKey.
 func New(org Org, apiKey string) (*Server, error) {
-	s := &Server{apiKey: apiKey, entities: map[string]entity{}, created: map[string][]storedRecord{}, idempotent: map[string]*idempotentEntry{}, dropOnWrite: map[string]bool{}, now: time.Now, linkBase: "https://app.lightfield.app", idTag: "fake", recordRequests: true, recent: map[string][]time.Time{}, rawDefs: map[string]json.RawMessage{}, defs: map[string]definitions{}}
+	s := &Server{apiKey: apiKey, byID: map[string]*stored{}, ofType: map[string][]*stored{}, idempotent: map[string]*idempotentEntry{}, dropOnWrite: map[string]bool{}, now: time.Now, linkBase: "https://app.lightfield.app", idTag: "fake", recordRequests: true, recent: map[string][]time.Time{}, rawDefs: map[string]json.RawMessage{}, defs: map[string]definitions{}}
 	if err := s.SetDefinitions(org.Definitions); err != nil {
 		return nil, err
 	}
-	for objectType, raw := range map[string]json.RawMessage{"account": org.AccountDefinitions, "task": taskDefinitions, "note": json.RawMessage(noteDefinitions)} {
+	for objectType, raw := range map[string]json.RawMessage{"account": org.AccountDefinitions, "contact": org.ContactDefinitions, "task": taskDefinitions, "note": json.RawMessage(noteDefinitions)} {
 		if raw == nil {
 			continue // an organisation file from before the fake created accounts
 		}
@@ -134,15 +123,8 @@ func New(org Org, apiKey string) (*Server, error) {
 		}
 	}
 	delete(s.rawDefs, "note") // Lightfield serves none; notes are checked against the fake's own
-	for objectType, list := range map[string][]Entity{"account": org.Accounts, "member": org.Members, "contact": org.Contacts} {
-		for _, e := range list {
-			s.entities[e.ID] = entity{e, objectType}
-		}
-	}
-	for _, list := range [][]Entity{org.Accounts, org.Members, org.Contacts} {
-		for _, e := range list {
-			s.entityOrder = append(s.entityOrder, s.entities[e.ID])
-		}
+	if err := s.storeOrg(org); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -200,19 +182,22 @@ func (s *Server) ClearFaults() {
 	s.faults = nil
 }
 
-// Created returns the opportunities stored so far, as the API answered them.
+// Created returns the opportunities created so far, as the API answered
+// the creates (later updates are not shown: see Record).
 func (s *Server) Created() []json.RawMessage {
 	return s.CreatedOf("opportunity")
 }
 
 // CreatedOf returns the records of objectType ("opportunity", "account",
-// "note" or "task") stored so far, as the API answered them.
+// "note" or "task") created so far, as the API answered the creates.
 func (s *Server) CreatedOf(objectType string) []json.RawMessage {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]json.RawMessage, len(s.created[objectType]))
-	for i, rec := range s.created[objectType] {
-		out[i] = rec.answer
+	out := []json.RawMessage{}
+	for _, r := range s.ofType[objectType] {
+		if r.answer != nil {
+			out = append(out, r.answer)
+		}
 	}
 	return out
 }
@@ -299,6 +284,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if s.requireScope(w, coll.createScope) && s.requireJSON(w, r) {
 			s.withIdempotency(w, r, fault, func() (int, []byte) { return s.create(r.URL.Path, coll, body) })
 		}
+	case r.Method == http.MethodPost && isItem && item.updateScope != "":
+		if s.requireScope(w, item.updateScope) && s.requireJSON(w, r) {
+			s.withIdempotency(w, r, fault, func() (int, []byte) { return s.update(item, path.Base(r.URL.Path), body) })
+		}
 	case r.Method == http.MethodGet && isList:
 		if s.requireScope(w, coll.readScope) && s.sleep(r, fault.Delay) {
 			s.list(w, r, coll.objectType, fault)
@@ -380,18 +369,18 @@ func (s *Server) definitions(w http.ResponseWriter, r *http.Request, objectType 
 	}
 }
 
-// withIdempotency applies Lightfield's idempotency rules around a create: a
-// finished key replays its answer whatever the body (and whatever the
-// path), a running one is a 409, and a failed one is forgotten so that a
-// retry runs again.
-func (s *Server) withIdempotency(w http.ResponseWriter, r *http.Request, fault Fault, create func() (int, []byte)) {
+// withIdempotency applies Lightfield's idempotency rules around a write (a
+// create or an update): a finished key replays its answer whatever the
+// body (and whatever the path), a running one is a 409, and a failed one
+// is forgotten so that a retry runs again.
+func (s *Server) withIdempotency(w http.ResponseWriter, r *http.Request, fault Fault, write func() (int, []byte)) {
 	key := r.Header.Get("Idempotency-Key")
 	if len(key) > 255 {
 		writeError(w, http.StatusBadRequest, "bad_request", "idempotency_key_too_long", "", "Idempotency-Key must be at most 255 characters.")
 		return
 	}
 	if key == "" {
-		status, answer := create()
+		status, answer := write()
 		if s.sleep(r, fault.Delay) {
 			s.answer(w, fault, status, answer)
 		}
@@ -415,7 +404,7 @@ func (s *Server) withIdempotency(w http.ResponseWriter, r *http.Request, fault F
 	s.idempotent[key] = entry
 	s.mu.Unlock()
 
-	status, answer := create()
+	status, answer := write()
 	answered := s.sleep(r, fault.Delay)
 	s.mu.Lock()
 	if status == http.StatusOK {

@@ -27,7 +27,7 @@ type call struct {
 }
 
 // send makes a well-formed request unless c.header overrides a header ("" removes it).
-func send(t *testing.T, ts *httptest.Server, c call) (*http.Response, []byte) {
+func send(t testing.TB, ts *httptest.Server, c call) (*http.Response, []byte) {
 	t.Helper()
 	var body io.Reader
 	if c.body != "" {
@@ -321,6 +321,9 @@ func TestSandboxMatchesContract(t *testing.T) {
 	if !strings.Contains(string(created), lfsim.SandboxBaseURL+"/opportunities/") {
 		t.Errorf("sandbox link %s", created)
 	}
+	var opp struct{ ID string }
+	json.Unmarshal(created, &opp)
+	get("POST", "/v1/opportunities/"+opp.ID, `{"fields":{"$stage":"Negotiation"},"relationships":{"$owner":{"replace":"mem_sbx_dana"}}}`, "OpportunityUpdateResponse")
 	get("GET", "/v1/accounts/definitions", "", "AccountDefinitionsResponse")
 	get("GET", "/v1/tasks/definitions", "", "TaskDefinitionsResponse")
 	get("POST", "/v1/accounts", `{"fields":{"$name":"Wayne Enterprises","$headcount":"51-200","tier":"Tier 2"},"relationships":{"$owner":"mem_sbx_dana"}}`, "AccountCreateResponse")

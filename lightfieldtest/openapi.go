@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -93,15 +95,26 @@ func (o *OpenAPI) ValidateCreateRequest(body []byte) error {
 	return o.ValidateRequest("/v1/opportunities", body)
 }
 
-// ValidateRequest checks the body of a POST to path (e.g. "/v1/notes")
-// against the document's request schema. Where a part (fields,
-// relationships) is a oneOf of a typed and an untyped variant, it checks the
-// typed one: no valid body matches exactly one of them (see API.md).
+// ValidateUpdateRequest checks a POST /v1/opportunities/{id} body; see
+// ValidateRequest.
+func (o *OpenAPI) ValidateUpdateRequest(body []byte) error {
+	return o.ValidateRequest("/v1/opportunities/{id}", body)
+}
+
+// ValidateRequest checks the body of a POST to path (e.g. "/v1/notes", or
+// "/v1/opportunities/opp_1" for an update) against the document's request
+// schema. Where a part (fields, relationships) is a oneOf of a typed and an
+// untyped variant, it checks the typed one: no valid body matches exactly
+// one of them (see API.md).
 func (o *OpenAPI) ValidateRequest(path string, body []byte) error {
-	pointer := "#/paths/" + strings.ReplaceAll(path, "/", "~1") + "/post/requestBody/content/application~1json/schema"
-	schema, ok := dig(o.doc, "paths", path, "post", "requestBody", "content", "application/json", "schema").(map[string]any)
+	tmpl, ok := o.route(path, "post")
 	if !ok {
-		return fmt.Errorf("the document has no request body for POST %s", path)
+		return fmt.Errorf("the document has no POST %s", path)
+	}
+	pointer := "#/paths/" + escape(tmpl) + "/post/requestBody/content/application~1json/schema"
+	schema, ok := dig(o.doc, "paths", tmpl, "post", "requestBody", "content", "application/json", "schema").(map[string]any)
+	if !ok {
+		return fmt.Errorf("the document has no request body for POST %s", tmpl)
 	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(body, &top); err != nil {
@@ -132,6 +145,60 @@ func (o *OpenAPI) ValidateRequest(path string, body []byte) error {
 		}
 	}
 	return nil
+}
+
+// ValidateResponse checks the answer to method path (e.g. "POST",
+// "/v1/opportunities/opp_1") against the schema the document gives that
+// operation's answers with this status.
+func (o *OpenAPI) ValidateResponse(method, path string, status int, body []byte) error {
+	method = strings.ToLower(method)
+	tmpl, ok := o.route(path, method)
+	if !ok {
+		return fmt.Errorf("the document has no %s %s", strings.ToUpper(method), path)
+	}
+	code := strconv.Itoa(status)
+	if dig(o.doc, "paths", tmpl, method, "responses", code, "content", "application/json", "schema") == nil {
+		return fmt.Errorf("the document gives %s %s no answer with status %d", strings.ToUpper(method), tmpl, status)
+	}
+	return o.validate("#/paths/"+escape(tmpl)+"/"+method+"/responses/"+code+"/content/application~1json/schema", body)
+}
+
+// route returns the document's path for a request's path: the same one, or
+// else the template ("/v1/opportunities/{id}") whose segments match it,
+// the one with the fewest parameters if several do.
+func (o *OpenAPI) route(path, method string) (string, bool) {
+	paths, _ := dig(o.doc, "paths").(map[string]any)
+	best, fewest := "", -1
+	for tmpl := range paths {
+		if params, ok := matchTemplate(tmpl, path); ok && dig(paths, tmpl, method) != nil && (fewest < 0 || params < fewest || params == fewest && tmpl < best) {
+			best, fewest = tmpl, params
+		}
+	}
+	return best, fewest >= 0
+}
+
+// matchTemplate reports whether path fits tmpl, each {parameter} standing
+// for one segment, and how many parameters it took.
+func matchTemplate(tmpl, path string) (int, bool) {
+	parts, segments := strings.Split(tmpl, "/"), strings.Split(path, "/")
+	if len(parts) != len(segments) {
+		return 0, false
+	}
+	params := 0
+	for i, part := range parts {
+		switch {
+		case strings.HasPrefix(part, "{") && strings.HasSuffix(part, "}") && segments[i] != "":
+			params++
+		case part != segments[i]:
+			return 0, false
+		}
+	}
+	return params, true
+}
+
+// escape turns a path into a JSON pointer token inside a URL fragment.
+func escape(path string) string {
+	return url.PathEscape(strings.ReplaceAll(path, "/", "~1"))
 }
 
 // dig follows keys down nested JSON objects; it returns nil where one is
