@@ -56,6 +56,8 @@ const (
 
 type config struct {
 	calls, coldStarts, soakCalls, rateCalls, roundTripCalls int
+	// findCalls is how many times each find_opportunities search is timed.
+	findCalls int
 	// Hostile callers over HTTP: attack A's requests and the workers that
 	// send them (attack B's and the session flood's too), attack B's
 	// requests, the real tenant's idle calls, and the longest each attack
@@ -81,6 +83,7 @@ func main() {
 	flag.IntVar(&cfg.soakCalls, "soak-calls", 10000, "calls before the second memory reading")
 	flag.IntVar(&cfg.rateCalls, "rate-calls", 500, "creates offered at once against the rate limit")
 	flag.IntVar(&cfg.roundTripCalls, "round-trip-calls", 10, "creates timed against a distant API, per build")
+	flag.IntVar(&cfg.findCalls, "find-calls", 5, "calls timed per find_opportunities search in an organisation of 5,000 deals")
 	flag.StringVar(&cfg.baseline, "baseline", "95372a0", "revision whose server is measured beside this one in the round-trip section (the last before two round trips per create); empty for none")
 	flag.IntVar(&cfg.junkRequests, "junk-requests", 20000, "attack A: tools/list requests over HTTP, each with a fresh made-up key")
 	flag.IntVar(&cfg.hugeRequests, "huge-requests", 400, "attack B: requests over HTTP with a 1 MB Bearer token")
@@ -135,6 +138,9 @@ func run(cfg config) (string, error) {
 	if err := r.createRoundTrips(builds, cfg); err != nil {
 		return "", fmt.Errorf("round trips: %w", err)
 	}
+	if err := r.findOpportunities(binary, cfg); err != nil {
+		return "", fmt.Errorf("find_opportunities: %w", err)
+	}
 	if err := r.coldStart(binary, bare, cfg); err != nil {
 		return "", fmt.Errorf("cold start: %w", err)
 	}
@@ -172,6 +178,7 @@ func run(cfg config) (string, error) {
 type report struct {
 	overheads  []overheadRow
 	roundTrips []roundTripRow
+	finds      []findRow
 	// baseline is the revision asked for beside this one; baselineErr says
 	// why it was not measured.
 	baseline, baselineErr                 string
@@ -200,6 +207,7 @@ func (r *report) markdown() string {
 	fmt.Fprintf(&b, "# Benchmarks\n\nMeasured by `go run ./bench` on %s (%s, %d cores, %s), %s. The fake Lightfield runs on loopback in the benchmark's process; the server is the real binary over stdio (over HTTP on loopback in the section on hostile callers). Unless a row says otherwise, the server is driven by a plain client that writes each JSON-RPC message as a line to the server's stdin and reads the answer from its stdout, so that a timing charges the server and the pipes, not a client library (the direct requests are timed the same way, with a plain HTTP client).\n", host, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), time.Now().UTC().Format("2006-01-02"))
 	r.overheadSection(&b)
 	r.roundTripSection(&b)
+	r.findSection(&b)
 	r.coldStartSection(&b)
 	r.schemaSection(&b)
 	r.memorySection(&b)

@@ -306,6 +306,18 @@ func (s *Server) current(id string) (objectType string, rec map[string]any) {
 	return r.objectType, s.withLinks(r, r.latest(), s.links(r.objectType, (*stored).latest))
 }
 
+// Versions counts the writes that made the record with this ID: 1 for a
+// record created and never changed, 0 for none. A test proves with it that
+// an update was applied once.
+func (s *Server) Versions(id string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r, ok := s.byID[id]; ok {
+		return len(r.versions)
+	}
+	return 0
+}
+
 // Record returns the record with this ID (of any type) as a retrieve shows
 // it now: the newest version, with the links Lightfield fills in.
 func (s *Server) Record(id string) (json.RawMessage, bool) {

@@ -24,6 +24,13 @@ type Object struct {
 	// ReadOnlyFields and ReadOnlyRelationships are refused on create
 	// whatever the definitions say.
 	ReadOnlyFields, ReadOnlyRelationships []string
+	// Kept are the fields and relationships an update may not clear: every
+	// record has them.
+	Kept []string
+	// NewRecords: the tool's new argument (and an account or contact
+	// relationship value given as an object) describes records to find or
+	// create.
+	NewRecords bool
 	// args is the Go type of the create tool's input.
 	args any
 	// hints add the server's advice to a field's description.
@@ -37,7 +44,18 @@ var (
 		RequiredFields: []string{"$name", "$stage"}, RequiredRelationships: []string{"$account"},
 		ReadOnlyFields:        []string{"$opportunityStatus"},
 		ReadOnlyRelationships: []string{"$task", "$note", "$meeting"},
+		NewRecords:            true,
 		args:                  CreateOpportunityArgs{},
+	}
+	// OpportunityUpdateObject is an opportunity as update_opportunity
+	// changes it: nothing is required, and the same keys are read-only.
+	OpportunityUpdateObject = Object{
+		Type:                  "opportunity",
+		ReadOnlyFields:        OpportunityObject.ReadOnlyFields,
+		ReadOnlyRelationships: OpportunityObject.ReadOnlyRelationships,
+		Kept:                  []string{"$name", "$stage", "$account"},
+		NewRecords:            true,
+		args:                  UpdateOpportunityArgs{},
 	}
 	AccountObject = Object{
 		Type:                  "account",
@@ -46,6 +64,13 @@ var (
 		ReadOnlyRelationships: []string{"$opportunity", "$task", "$note", "$meeting"},
 		args:                  CreateAccountArgs{},
 		hints:                 map[string]string{"$website": "Recommended: Lightfield enriches an account that has a website (industry, headcount, address)."},
+	}
+	ContactObject = Object{
+		Type:                  "contact",
+		RequiredFields:        []string{"$name"},
+		ReadOnlyRelationships: []string{"$opportunity", "$task", "$note", "$meeting"},
+		args:                  CreateContactArgs{},
+		hints:                 map[string]string{"$email": "Recommended: a contact is found by email first, so the same person is never written twice."},
 	}
 )
 
@@ -86,13 +111,60 @@ func (ob Object) Input(defs *lfclient.Definitions) *jsonschema.Schema {
 			prop, _ := s.Properties.Get(key)
 			prop.AdditionalProperties = nil
 		}
+		// Which relationships people can be taken off or described as new
+		// comes from definitions: until then, only a new account.
+		s.Properties.Delete("remove")
+		if described, ok := s.Properties.Get("new"); ok {
+			described.Properties = orderedmap.New[string, *jsonschema.Schema]()
+			described.Properties.Set("$account", NewRecordSchema("account"))
+		}
 		return s
 	}
 	fields, _ := s.Properties.Get("fields")
 	ob.refineFields(fields, defs)
 	rels, _ := s.Properties.Get("relationships")
 	ob.refineRelationships(rels, defs)
+	if remove, ok := s.Properties.Get("remove"); ok {
+		ob.refineRemovals(remove, defs)
+	}
+	if described, ok := s.Properties.Get("new"); ok {
+		ob.refineNew(described, defs)
+	}
 	return s
+}
+
+// refineNew lists, for the new argument, the account and contact
+// relationships a new record can be described for.
+func (ob Object) refineNew(s *jsonschema.Schema, defs *lfclient.Definitions) {
+	s.Properties = orderedmap.New[string, *jsonschema.Schema]()
+	for _, key := range SortedKeys(defs.RelationshipDefinitions, ob.RequiredRelationships) {
+		def := defs.RelationshipDefinitions[key]
+		p := NewRecordSchema(def.ObjectType)
+		if p == nil || !ob.WritableRelationship(key) {
+			continue
+		}
+		if def.Cardinality == "HAS_MANY" {
+			p = &jsonschema.Schema{Type: "array", Items: p}
+		}
+		p.Title = clip(def.Label, maxLabelLength)
+		s.Properties.Set(key, p)
+	}
+	s.AdditionalProperties = jsonschema.FalseSchema
+}
+
+// refineRemovals lists, for an update's remove argument, the to-many
+// relationships people can be taken off.
+func (ob Object) refineRemovals(s *jsonschema.Schema, defs *lfclient.Definitions) {
+	s.Properties = orderedmap.New[string, *jsonschema.Schema]()
+	for _, key := range SortedKeys(defs.RelationshipDefinitions, nil) {
+		def := defs.RelationshipDefinitions[key]
+		if !ob.WritableRelationship(key) || def.Cardinality != "HAS_MANY" || key == "$account" {
+			continue
+		}
+		s.Properties.Set(key, &jsonschema.Schema{Type: "array", Items: &jsonschema.Schema{Type: "string"}, Title: clip(def.Label, maxLabelLength),
+			Description: describe(def.Label, nil, fmt.Sprintf("%s records to take off, each %s.", def.ObjectType, ReferenceForms(def.ObjectType)))})
+	}
+	s.AdditionalProperties = jsonschema.FalseSchema
 }
 
 // Output returns the output schema of create_opportunity, which both a
@@ -101,9 +173,19 @@ func Output() *jsonschema.Schema {
 	return reflectSchema(CreateOpportunityResult{}, true)
 }
 
+// UpdateOpportunityOutput returns the output schema of update_opportunity.
+func UpdateOpportunityOutput() *jsonschema.Schema {
+	return reflectSchema(UpdateOpportunityResult{}, true)
+}
+
 // CreateAccountOutput returns the output schema of create_account.
 func CreateAccountOutput() *jsonschema.Schema {
 	return reflectSchema(CreateAccountResult{}, true)
+}
+
+// CreateContactOutput returns the output schema of create_contact.
+func CreateContactOutput() *jsonschema.Schema {
+	return reflectSchema(CreateContactResult{}, true)
 }
 
 // FindAccountsInput returns the input schema of find_accounts.
@@ -124,6 +206,16 @@ func FindPeopleInput() *jsonschema.Schema {
 // FindPeopleOutput returns the output schema of find_people.
 func FindPeopleOutput() *jsonschema.Schema {
 	return reflectSchema(FindPeopleResult{}, true)
+}
+
+// FindOpportunitiesInput returns the input schema of find_opportunities.
+func FindOpportunitiesInput() *jsonschema.Schema {
+	return reflectSchema(FindOpportunitiesArgs{}, false)
+}
+
+// FindOpportunitiesOutput returns the output schema of find_opportunities.
+func FindOpportunitiesOutput() *jsonschema.Schema {
+	return reflectSchema(FindOpportunitiesResult{}, true)
 }
 
 // JSON marshals a schema for publishing.
@@ -313,6 +405,26 @@ func (ob Object) refineRelationships(s *jsonschema.Schema, defs *lfclient.Defini
 	}
 	s.Required = slices.Clone(ob.RequiredRelationships)
 	s.AdditionalProperties = jsonschema.FalseSchema
+}
+
+// NewRecordSchema is the object that describes a new record of
+// objectType in a relationship, nil where none can be described.
+func NewRecordSchema(objectType string) *jsonschema.Schema {
+	s := &jsonschema.Schema{Type: "object", Properties: orderedmap.New[string, *jsonschema.Schema]()}
+	switch objectType {
+	case "account":
+		s.Properties.Set("$name", &jsonschema.Schema{Type: "string", MinLength: new(uint64(1))})
+		s.Properties.Set("$website", &jsonschema.Schema{Type: "string"})
+		s.Required = []string{"$name"}
+	case "contact":
+		for _, key := range []string{"firstName", "lastName", "email"} {
+			s.Properties.Set(key, &jsonschema.Schema{Type: "string"})
+		}
+		s.AdditionalProperties = jsonschema.FalseSchema
+	default:
+		return nil
+	}
+	return s
 }
 
 // idPrefixes are the ID prefixes of the object types the server knows.

@@ -62,16 +62,23 @@ func largeDefinitions() *lfclient.Definitions {
 // host rejects (../shared/mcp/NOTES.md).
 func TestSchemaSubset(t *testing.T) {
 	for name, raw := range map[string]json.RawMessage{
-		"base":                  JSON(OpportunityObject.Input(nil)),
-		"fixture":               JSON(OpportunityObject.Input(fixtureDefinitions(t))),
-		"large":                 JSON(OpportunityObject.Input(largeDefinitions())),
-		"output":                JSON(Output()),
-		"create_account base":   JSON(AccountObject.Input(nil)),
-		"create_account output": JSON(CreateAccountOutput()),
-		"find_accounts":         JSON(FindAccountsInput()),
-		"find_accounts output":  JSON(FindAccountsOutput()),
-		"find_people":           JSON(FindPeopleInput()),
-		"find_people output":    JSON(FindPeopleOutput()),
+		"base":                      JSON(OpportunityObject.Input(nil)),
+		"fixture":                   JSON(OpportunityObject.Input(fixtureDefinitions(t))),
+		"large":                     JSON(OpportunityObject.Input(largeDefinitions())),
+		"output":                    JSON(Output()),
+		"update base":               JSON(OpportunityUpdateObject.Input(nil)),
+		"update fixture":            JSON(OpportunityUpdateObject.Input(fixtureDefinitions(t))),
+		"update output":             JSON(UpdateOpportunityOutput()),
+		"find_opportunities":        JSON(FindOpportunitiesInput()),
+		"find_opportunities output": JSON(FindOpportunitiesOutput()),
+		"create_account base":       JSON(AccountObject.Input(nil)),
+		"create_account output":     JSON(CreateAccountOutput()),
+		"create_contact base":       JSON(ContactObject.Input(nil)),
+		"create_contact output":     JSON(CreateContactOutput()),
+		"find_accounts":             JSON(FindAccountsInput()),
+		"find_accounts output":      JSON(FindAccountsOutput()),
+		"find_people":               JSON(FindPeopleInput()),
+		"find_people output":        JSON(FindPeopleOutput()),
 	} {
 		t.Run(name, func(t *testing.T) {
 			var root map[string]any
@@ -157,6 +164,7 @@ func TestGolden(t *testing.T) {
 	for file, s := range map[string]json.RawMessage{
 		"../testdata/create_opportunity.base.golden.json": JSON(OpportunityObject.Input(nil)),
 		"../testdata/create_account.base.golden.json":     JSON(AccountObject.Input(nil)),
+		"../testdata/create_contact.base.golden.json":     JSON(ContactObject.Input(nil)),
 	} {
 		var pretty bytes.Buffer
 		json.Indent(&pretty, s, "", "  ")

@@ -64,8 +64,12 @@ func (s *Server) accountResult(ctx context.Context, out *write.Outcome) *mcp.Cal
 		return mcp.NewToolResultStructured(result, text+link(out.Record.HTTPLink)+interpretationText(result.Resolved, result.FieldKeys))
 	case write.DryRun:
 		result.DryRun, result.Request = true, &call.Params
-		text := dryRunText(CreateAccountName, out, "No account has this name or website domain, so ")
-		text += interpretationText(result.Resolved, result.FieldKeys) + "\nCall again without dryRun to create it." + staleNote(out.Kind, out.Defs, out.DefsErr)
+		next, why := "\nCall again without dryRun to create it.", "No account has this name or website domain, so "
+		if out.RepeatOf != "" {
+			next, why = repeatOfText(out), ""
+		}
+		text := dryRunText(CreateAccountName, out, why)
+		text += interpretationText(result.Resolved, result.FieldKeys) + next + staleNote(out.Kind, out.Defs, out.DefsErr)
 		return mcp.NewToolResultStructured(result, text)
 	}
 	result.Account, result.Replayed = out.Record.Raw, out.Replayed

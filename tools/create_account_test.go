@@ -70,7 +70,7 @@ func TestCreateAccountFindsOrCreates(t *testing.T) {
 func TestCreateAccountRefusals(t *testing.T) {
 	h := newHarness(t, true)
 	for call, want := range map[string][]string{
-		`{"fields":{"$name":"Globex"}}`: {"2 accounts already have this name", "acc_01globex", "acc_02globex"},
+		`{"fields":{"$name":"Globex"}}`: {"2 accounts already have this name", `"Globex" acc_01globex (https://globex.example, in "Springfield, OR, US")`, `"Globex" acc_02globex (https://globex-holdings.example, in "Toronto, CA")`},
 		`{"fields":{}}`:                 {"fields.$name: is required"},
 		`{"fields":{"$name":"New Co","$howTheyMakeMoney":"Ads"}}`:                 {"fields.$howTheyMakeMoney", "read-only"},
 		`{"fields":{"$name":"New Co"},"relationships":{"$opportunity":"opp_1"}}`:  {"relationships.$opportunity", "read-only on accounts"},

@@ -18,13 +18,13 @@ const CreateOpportunityName = "create_opportunity"
 
 const createDescription = `Create one opportunity (deal) in Lightfield CRM.
 
-Send fields (at least $name and $stage) and relationships (at least $account). Use the field keys (or their labels), stage labels and option labels listed in this schema; amounts are plain numbers, dates YYYY-MM-DD or ISO 8601 with offset. Relationships take IDs, or names and emails: an account by its exact name; a member or contact by email, full name, or first or last name alone (the deal's account's contacts are matched first). A name that matches several records is refused with the candidates (or the person is asked to pick); no guessing. find_accounts and find_people look records up when unsure. An account that does not exist yet is a new customer: create it with create_account first (or, where the client can ask the person, the server offers to create it). The result names every related record, IDs included, and says how each name matched.
+Send fields (at least $name and $stage) and relationships (at least $account). Use the field keys (or their labels), stage labels and option labels listed in this schema; amounts are plain numbers, dates YYYY-MM-DD or ISO 8601 with offset. Relationships take IDs, or names and emails: an account by its exact name; a member or contact by email, full name, or first or last name alone (the deal's account's contacts are matched first). A name that matches several records is refused with the candidates (or the person is asked to pick); no guessing. find_accounts and find_people look records up when unsure. A customer or person not yet in the CRM, when the person said they are new or gave their details, goes in new, by relationship key: {"$account": {"$name", "$website"}}, {"$champion": {"firstName", "lastName", "email"}} (a contact is created at the deal's account); each is found or created in the same call, and an existing match is used instead and reported. Otherwise an unknown account is refused (or, where the client can ask the person, the server offers to create it). The result names every related record, IDs included, and says how each name matched.
 
 Optional note ({title, content in markdown}) and followUp ({title, due YYYY-MM-DD, assignee: a member, the deal's owner when left out}) are created with the deal, linked to it and its account: use them for what the person said about the deal and for the next step they mention.
 
 Every call, note and follow-up included, is checked against the organisation's current field definitions before anything is written; a refused call creates nothing and says exactly which argument to fix. If the deal is created but its note or task fails, the result says which part is missing and why; repeating the same call then creates that part once.
 
-Duplicates: an opportunity with the same name on the same account is refused, naming the existing one; pass allowDuplicate: true if it really is another deal. Repeats are safe: the same arguments within 24 hours return the opportunity already created, and the result says "Already created" with replayed: true (the Idempotency-Key is derived from the request); pass a new idempotencyKey only to create a deliberate second copy. Use dryRun: true to see the exact request without creating anything.`
+Duplicates: an opportunity with the same name on the same account is refused, naming the existing one; pass allowDuplicate: true if it really is another deal. Repeats are safe: the same fields and relationships within 24 hours return the opportunity already created, and the result says "Already created" with replayed: true (the Idempotency-Key is derived from the deal's request); a note or follow-up in a repeat is added only if it is new, and the result says which. Pass a new idempotencyKey only to create a deliberate second copy; change an existing deal with update_opportunity. Use dryRun: true to see the exact request without creating anything.`
 
 // createOpportunity is the create_opportunity tool: a deal, with its note
 // and follow-up, written by the write core.
@@ -43,7 +43,7 @@ func createOpportunity(s *Server) tool {
 - Give related records as the person named them: an account by its exact name, a member or contact by email, full name, or first or last name alone, or any of them by ID. The server resolves them (a contact at the deal's account first) and says how each matched; if a name matches several records it lists them (or asks the person), and you should ask which one is meant rather than guess.
 - Use the stage and option labels the tool schema lists; a refused call creates nothing and names each argument to fix, so fix those and call again.
 - When unsure of a value, call with dryRun: true to see the exact request first.
-- Repeating the same call is safe: it returns the deal already created, and says "Already created" (replayed: true); a note or task that failed is created then, once. An existing deal with the same name on the same account is refused as a duplicate; pass allowDuplicate: true only when the person confirms it is another deal.`,
+- Repeating a call is safe. What a repeat covers is the deal's own request (its fields and relationships): the same ones within 24 hours return the deal already created, "Already created" (replayed: true), never a second deal. A note or follow-up in the repeat is added if it is new (another title or text) and not added again if it is the same; the answer says which parts it added now and which already existed. To change the deal afterwards (stage, amount, people), use update_opportunity, not a repeat. An existing deal with the same name on the same account is refused as a duplicate; pass allowDuplicate: true only when the person confirms it is another deal.`,
 		handle: func(ctx context.Context, o *org, req mcp.CallToolRequest, args json.RawMessage) *mcp.CallToolResult {
 			out := write.Create(ctx, o.Org, write.Opportunity, args, asker{ctx, req})
 			if res := s.unfinished(ctx, CreateOpportunityName, out); res != nil {
@@ -61,8 +61,8 @@ func (s *Server) opportunityResult(ctx context.Context, out *write.Outcome) *mcp
 	switch out.Status {
 	case write.Declined:
 		return mcp.NewToolResultError(fmt.Sprintf("No account named %s exists, and the person chose not to create it: nothing was written. Ask which existing account is meant (find_accounts), or create it with create_account if they change their mind.", quote(out.Problems[0].Missing)))
-	case write.Failed: // the new customer's account was not found or created
-		return s.accountResult(ctx, out.Via)
+	case write.Failed: // a new record the deal needed was not found or created
+		return s.viaResult(ctx, out.Via)
 	case write.Duplicate:
 		return mcp.NewToolResultError(duplicateText(out.Duplicate, out.Defs) + " Nothing was created. If this is a different deal, call again with allowDuplicate: true (a top-level argument beside fields); otherwise use the existing opportunity.")
 	case write.DryRun:
@@ -72,7 +72,12 @@ func (s *Server) opportunityResult(ctx context.Context, out *write.Outcome) *mcp
 		result.DryRun, result.Request = true, &call.Params
 		text := dryRunText(CreateOpportunityName, out, "") + dryRunPartsText(call, &result)
 		next := "\nCall again without dryRun to create it."
-		if len(result.Warnings) > 0 {
+		switch {
+		case out.RepeatOf != "":
+			next = repeatOfText(out)
+		case out.Record != nil:
+			next = fmt.Sprintf("\nThe deal already exists exactly as described (%s): calling without dryRun writes no second deal, only adds the note or follow-up to it.", token(out.Record.ID))
+		case len(result.Warnings) > 0:
 			next = "\nCheck the warnings, then call again without dryRun to create it."
 		}
 		text += interpretationText(result.Resolved, result.FieldKeys) + warningsText(result.Warnings) + next + staleNote(out.Kind, out.Defs, out.DefsErr)

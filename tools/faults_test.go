@@ -188,3 +188,34 @@ func TestAmbiguousStageLabelListsOptionIDs(t *testing.T) {
 		t.Fatalf("got %s", msg)
 	}
 }
+
+// TestEveryToolUnderOneFault: the fault matrix for the other tools. A new
+// contact is stored exactly once whatever goes wrong on its create, and a
+// search answers despite one failed list.
+func TestEveryToolUnderOneFault(t *testing.T) {
+	for name, fault := range upstreamFaults {
+		t.Run("create_contact/"+name, func(t *testing.T) {
+			h := faultHarness(t)
+			fault.Path = "/v1/contacts"
+			h.fake.Inject(fault)
+			res := h.callTool(t, CreateContactName, `{"fields": {"$name": "Samir Khan", "$email": ["samir@acme.example"]}, "relationships": {"$account": "acc_01acme"}}`)
+			if res.IsError {
+				t.Fatalf("refused: %s", text(res))
+			}
+			if n := len(h.fake.CreatedOf("contact")); n != 1 {
+				t.Fatalf("%d contacts stored, want exactly 1", n)
+			}
+		})
+		t.Run("find_opportunities/"+name, func(t *testing.T) {
+			h := faultHarness(t)
+			h.call(t, faultCall)
+			h.restart() // found through the list, not this process's memory of its writes
+			fault.Method, fault.Path = "GET", "/v1/opportunities"
+			h.fake.Inject(fault)
+			res := h.callTool(t, FindOpportunitiesName, `{"query": "fault tolerant"}`)
+			if res.IsError || !strings.Contains(text(res), "Fault-tolerant deal") {
+				t.Fatalf("the search did not find the deal: %s", text(res))
+			}
+		})
+	}
+}

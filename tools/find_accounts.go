@@ -23,7 +23,7 @@ const (
 	maxQueryLength   = 200
 )
 
-const findAccountsDescription = `Find Lightfield accounts by name: exact matches first, then names starting with the query. Read-only. Use it to get an account's ID, or to see which of several similar accounts is meant before create_opportunity.`
+const findAccountsDescription = `Find Lightfield accounts by name: exact matches first (every one, even beyond limit), then names starting with the query; each with its website and place, which tell apart accounts of one name. Read-only. Use it to get an account's ID, or to see which of several similar accounts is meant before create_opportunity.`
 
 // findAccounts is the find_accounts tool.
 func findAccounts(s *Server) tool {
@@ -49,20 +49,35 @@ func findAccounts(s *Server) tool {
 				return mcp.NewToolResultError(s.lookupFailedText(ctx, "Accounts could not be listed", err))
 			}
 			result := schema.FindAccountsResult{Accounts: []schema.Account{}}
-			for _, c := range found {
+			for _, c := range found.Accounts {
 				result.Accounts = append(result.Accounts, schema.Account{ID: c.ID, Name: c.Name, HTTPLink: c.Link, Website: c.Detail})
 			}
 			if len(result.Accounts) == 0 {
 				return mcp.NewToolResultStructured(result, fmt.Sprintf("No account is named or starts with %s.", quote(args.Query)))
 			}
-			var b strings.Builder
-			fmt.Fprintf(&b, "%d account(s) for %s:", len(result.Accounts), quote(args.Query))
-			for _, c := range found {
-				fmt.Fprintf(&b, "\n- %s", c.Describe())
-			}
-			return mcp.NewToolResultStructured(result, b.String())
+			return mcp.NewToolResultStructured(result, accountsText(args.Query, limit, found))
 		},
 	}
+}
+
+// accountsText lists the accounts found, and says when there are more
+// than the limit let through, or more named exactly so than it allowed.
+func accountsText(query string, limit int, found write.FoundAccounts) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d account(s) for %s:", len(found.Accounts), quote(query))
+	for _, c := range found.Accounts {
+		fmt.Fprintf(&b, "\n- %s", c.Describe())
+	}
+	if len(found.Accounts) > limit {
+		fmt.Fprintf(&b, "\nThe accounts named exactly %s are listed even beyond the limit of %d, so that they can be told apart.", quote(query), limit)
+	}
+	switch {
+	case found.More > 0 && limit < 25:
+		fmt.Fprintf(&b, "\n%d more account(s) start with %s: call again with a higher limit (up to 25) to see them.", found.More, quote(query))
+	case found.More > 0:
+		fmt.Fprintf(&b, "\n%d more account(s) start with %s than one answer shows: send a longer query to narrow them down.", found.More, quote(query))
+	}
+	return b.String()
 }
 
 // searchedNothing is what a find tool did not do when Lightfield could

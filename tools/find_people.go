@@ -35,14 +35,14 @@ func findPeople(s *Server) tool {
 			if len(ps) > 0 {
 				return mcp.NewToolResultError(problemsText(ps, FindPeopleName))
 			}
-			people, accountProblem, err := write.FindPeople(ctx, o.Org, q)
+			found, accountProblem, err := write.FindPeople(ctx, o.Org, q)
 			switch {
 			case err != nil:
 				return mcp.NewToolResultError(s.peopleFailedText(ctx, err))
 			case accountProblem != "":
 				return mcp.NewToolResultError(problemsText(write.Problems{{Path: "account", Message: accountProblem}}, FindPeopleName))
 			}
-			return mcp.NewToolResultStructured(schema.FindPeopleResult{People: people}, peopleText(q, people))
+			return mcp.NewToolResultStructured(schema.FindPeopleResult{People: found.People}, peopleText(q, found))
 		},
 	}
 }
@@ -85,7 +85,8 @@ func checkFindPeopleArgs(raw json.RawMessage) (write.PeopleQuery, write.Problems
 	return q, ps
 }
 
-func peopleText(q write.PeopleQuery, people []schema.Person) string {
+func peopleText(q write.PeopleQuery, found write.PeopleFound) string {
+	people := found.People
 	what := map[string]string{"": "contact or member", "contact": "contact", "member": "member"}[q.Kind]
 	many := map[string]string{"": "people", "contact": "contacts", "member": "members"}[q.Kind]
 	if len(people) == 1 {
@@ -106,11 +107,11 @@ func peopleText(q write.PeopleQuery, people []schema.Person) string {
 			about = append(about, token(p.Email))
 		}
 		for _, a := range p.Accounts {
-			if a.Name != "" {
-				about = append(about, fmt.Sprintf("at %s %s", quote(a.Name), token(a.ID)))
-			} else {
-				about = append(about, "at "+token(a.ID))
+			account, ok := found.Accounts[a.ID]
+			if !ok {
+				account = write.Candidate{ID: a.ID}
 			}
+			about = append(about, "at "+account.Workplace())
 		}
 		fmt.Fprintf(&b, "\n- %s %s (%s) %s; matched by %s.", quote(p.Name), token(p.ID), strings.Join(about, ", "), token(p.HTTPLink), p.MatchedBy)
 	}

@@ -21,7 +21,8 @@ func TestFindPeople(t *testing.T) {
 		want  []string
 		texts []string
 	}{
-		{`{"query":"sam"}`, []string{"con_01saml first name", "con_01samo first name"}, []string{`at "Acme Corp" acc_01acme`, `at "Initech" acc_01initech`}},
+		{`{"query":"sam"}`, []string{"con_01saml first name", "con_01samo first name"}, []string{`at "Acme Corp" (acc_01acme, https://acme.example)`, `at "Initech" (acc_01initech, https://initech.example)`}},
+		{`{"query":"Jo Park"}`, []string{"con_01jop full name"}, []string{`at "Globex" (acc_01globex, https://globex.example, in "Springfield, OR, US")`}},
 		{`{"query":"Sam","account":"Acme Corp"}`, []string{"con_01samo first name"}, nil},
 		{`{"query":"Ortiz","account":"acc_01acme"}`, []string{"con_01samo last name"}, nil},
 		{`{"query":"zoe","kind":"member"}`, []string{"mem_01zoe first name"}, []string{"z.angstrom@ourco.example"}},

@@ -79,13 +79,13 @@ func (s *Server) unfinished(ctx context.Context, tool string, out *write.Outcome
 	case write.Unreachable:
 		if out.Call == nil {
 			// Not even the definitions came: no argument was at fault.
-			return mcp.NewToolResultError(s.unreachable(ctx, out.Err, "Nothing was sent, so nothing was created."))
+			return mcp.NewToolResultError(s.unreachable(ctx, out.Err, "Nothing was sent, so nothing was "+done(out.Kind)+"."))
 		}
 		why := s.interrupted(ctx)
 		if why == "" {
 			why = fmt.Sprintf("Lightfield could not be reached or did not answer in time (%v).", out.Err)
 		}
-		return mcp.NewToolResultError(why + " Nothing was sent, so nothing was created. Call again in a few seconds; repeating is safe.")
+		return mcp.NewToolResultError(why + " Nothing was sent, so nothing was " + done(out.Kind) + ". Call again in a few seconds; repeating is safe.")
 	case write.Failed:
 		if out.Via != nil {
 			return nil // the tool words the write it needed first
@@ -102,12 +102,36 @@ func (s *Server) unfinished(ctx context.Context, tool string, out *write.Outcome
 	return nil
 }
 
+// viaResult words the failure of a record a write needed first (a new
+// account or contact described in its relationships): nothing else was
+// written.
+func (s *Server) viaResult(ctx context.Context, via *write.Outcome) *mcp.CallToolResult {
+	if via.Kind == write.Account {
+		return s.accountResult(ctx, via)
+	}
+	if res := s.unfinished(ctx, CreateContactName, via); res != nil {
+		return res
+	}
+	return mcp.NewToolResultError(fmt.Sprintf("The new %s could not be found or created, so nothing else was written. Call again; repeating is safe.", via.Kind.Type))
+}
+
+// done is what a write tool does to records: created, or changed.
+func done(k *write.Kind) string {
+	if k.Updates {
+		return "changed"
+	}
+	return "created"
+}
+
 // problemsText words every problem at once, so that one corrected call can
 // fix them all.
 func problemsText(ps write.Problems, tool string) string {
 	var b strings.Builder
 	outcome := "Nothing was created"
-	if !strings.HasPrefix(tool, "create_") {
+	switch {
+	case strings.HasPrefix(tool, "update_"):
+		outcome = "Nothing was changed"
+	case !strings.HasPrefix(tool, "create_"):
 		// The find tools only read.
 		outcome = "Nothing was looked up"
 	}
@@ -155,17 +179,20 @@ func staleNote(k *write.Kind, defs *lfclient.Definitions, defsErr error) string 
 // writeFailureText tells the model what happened to a write that failed,
 // whether anything may have been written, and what to do next.
 func (s *Server) writeFailureText(ctx context.Context, k *write.Kind, err error, key string) string {
-	nothing := "Nothing was created."
+	nothing := "Nothing was " + done(k) + "."
 	if k.Arguments != nil {
 		nothing = fmt.Sprintf("The %s was not written.", k.Type)
 	}
 	safeRepeat := fmt.Sprintf("Repeating this exact call is safe: it carries the same Idempotency-Key (%s), so Lightfield returns the first %s if one was created and never writes a second.", key, k.Type)
+	if k.Updates {
+		safeRepeat = fmt.Sprintf("Repeating this exact call is safe: it reads the %s again and sends only what is not yet so, so nothing changes twice.", k.Type)
+	}
 	var apiErr *lfclient.Error
 	if !errors.As(err, &apiErr) {
 		if why := s.interrupted(ctx); why != "" {
-			return fmt.Sprintf("%s The %s may or may not have been created. %s", why, k.Type, safeRepeat)
+			return fmt.Sprintf("%s The %s may or may not have been %s. %s", why, k.Type, done(k), safeRepeat)
 		}
-		return fmt.Sprintf("Lightfield could not be reached or did not answer in time (%v). The %s may or may not have been created. %s", err, k.Type, safeRepeat)
+		return fmt.Sprintf("Lightfield could not be reached or did not answer in time (%v). The %s may or may not have been %s. %s", err, k.Type, done(k), safeRepeat)
 	}
 	said := ""
 	if apiErr.Message != "" {
@@ -181,11 +208,15 @@ func (s *Server) writeFailureText(ctx context.Context, k *write.Kind, err error,
 	case apiErr.StatusCode == 401:
 		return "Lightfield rejected the API key (401 unauthorized): LIGHTFIELD_API_KEY is wrong, revoked or expired. A person must set a valid Lightfield API key (sk_lf_…) in the MCP client's configuration and restart this server; retrying will not help. " + nothing + said
 	case apiErr.StatusCode == 403:
-		return fmt.Sprintf("The API key is not allowed to create %s (403 forbidden): it needs the scope %s:create. %s A person must grant the scope or use another key; retrying will not help.%s", k.Plural, k.Plural, nothing, said)
+		verb, scope := "create", "create"
+		if k.Updates {
+			verb, scope = "change", "update"
+		}
+		return fmt.Sprintf("The API key is not allowed to %s %s (403 forbidden): it needs the scope %s:%s. %s A person must grant the scope or use another key; retrying will not help.%s", verb, k.Plural, k.Plural, scope, nothing, said)
 	case apiErr.StatusCode == 429:
 		return fmt.Sprintf("Lightfield's rate limit was still exceeded after retries (429). %s Wait a few seconds, then repeat the call. %s%s", nothing, safeRepeat, said)
 	case apiErr.StatusCode >= 500 || apiErr.StatusCode == 409:
-		return fmt.Sprintf("Lightfield failed to answer (%d%s) after retries. The %s was most likely not created. %s%s", apiErr.StatusCode, code, k.Type, safeRepeat, said)
+		return fmt.Sprintf("Lightfield failed to answer (%d%s) after retries. The %s was most likely not %s. %s%s", apiErr.StatusCode, code, k.Type, done(k), safeRepeat, said)
 	}
 	param := apiErr.Param
 	if arg, ok := k.Arguments[param]; ok {
@@ -221,6 +252,12 @@ func (s *Server) writeFailureText(ctx context.Context, k *write.Kind, err error,
 func dryRunText(tool string, out *write.Outcome, why string) string {
 	raw, _ := json.Marshal(out.Call.Params)
 	return fmt.Sprintf("Dry run: nothing was sent. %s%s would POST this body to /v1/%s with Idempotency-Key %s:\n%s", why, tool, out.Kind.Plural, out.Key, raw)
+}
+
+// repeatOfText is what a dry run of a call already made says instead of
+// "call again to create it".
+func repeatOfText(out *write.Outcome) string {
+	return fmt.Sprintf("\nThis exact call already created %s %s earlier: calling it again without dryRun returns that %s and writes nothing new.", out.Kind.Type, token(out.RepeatOf), out.Kind.Type)
 }
 
 // writtenText says that a record was created, or that an earlier call

@@ -73,15 +73,23 @@ func TestAmbiguousPeopleAreNeverGuessed(t *testing.T) {
 		{"a first name two contacts of the account share", dealWithOptions("acc_01globex", `"$evaluator":"Jo"`),
 			[]string{`"Jo" matches 2 contacts`, "con_01jop", "jo.park@globex.example", "con_01jor", "at the deal's account", "Ask the person which one"}},
 		{"a first name shared elsewhere, nobody at the account", dealWithOptions("acc_01globex", `"$evaluator":"Sam"`),
-			[]string{`no contact of the deal's account is named "Sam"`, "con_01samo", "at acc_01acme", "con_01saml", "at acc_01initech", "send their ID or full name"}},
+			[]string{`no contact of the deal's account "Globex" (acc_01globex) is named "Sam"`,
+				`"Sam Ortiz" con_01samo (sam.ortiz@acme.example, at "Acme Corp" (acc_01acme, https://acme.example))`,
+				`"Sam Lee" con_01saml (sam@initech.example, at "Initech" (acc_01initech, https://initech.example))`,
+				"send their ID", `create the contact at "Globex" with create_contact`}},
 		{"a first name only someone elsewhere has is offered, not used", dealWithOptions("Acme Corp", `"$champion":"Peter"`),
-			[]string{`no contact of the deal's account is named "Peter"`, `"Peter Gibbons" con_01peter (peter@initech.example, at acc_01initech)`}},
+			[]string{`the only "Peter" found is "Peter Gibbons" con_01peter (peter@initech.example) at "Initech" (acc_01initech, https://initech.example), not a contact of the deal's account "Acme Corp" (acc_01acme).`,
+				"If it is really them, send their ID con_01peter", `create the contact at "Acme Corp" with create_contact`}},
+		{"people at another account of the same name", dealWithOptions("acc_02globex", `"$evaluator":"Jo"`),
+			[]string{`no contact of the deal's account "Globex" (acc_02globex) is named "Jo"`,
+				`"Jo Park" con_01jop (jo.park@globex.example, at "Globex" (acc_01globex, https://globex.example, in "Springfield, OR, US"))`}},
 		{"a member's first name two share", dealWithOptions("acc_01acme", `"$owner":"Walter"`),
 			[]string{`"Walter" matches 2 members`, "mem_01walt", "walt@ourco.example", "mem_02walt"}},
 		{"nobody of that name", dealWithOptions("acc_01acme", `"$owner":"Priya"`),
 			[]string{`no member named "Priya"`, "ask the person for the member's email"}},
 		{"a contact's misspelt name", dealWithOptions("acc_01acme", `"$champion":"Sam Ortis"`),
-			[]string{`no contact named "Sam Ortis" at the deal's account or elsewhere`, `Close matches: "Sam Ortiz" con_01samo (sam.ortiz@acme.example, at the deal's account)`, "find_people"}},
+			[]string{`no contact named "Sam Ortis" at the deal's account or elsewhere`, `Close matches: "Sam Ortiz" con_01samo (sam.ortiz@acme.example, at the deal's account)`, "find_people",
+				"If the person is not in Lightfield yet, describe them in new: {\"$champion\"", "or create the contact with create_contact"}},
 	}
 	h := newHarness(t, true)
 	for _, tc := range cases {
@@ -99,6 +107,35 @@ func TestAmbiguousPeopleAreNeverGuessed(t *testing.T) {
 	}
 	if n := len(h.posts()); n != 0 {
 		t.Fatalf("%d POSTs after refusals", n)
+	}
+}
+
+// TestRefusalNamesOtherAccountsOnce: the accounts that the people a
+// refusal offers work at are each read once, all at once; a call whose
+// contacts all resolve reads none of them.
+func TestRefusalNamesOtherAccountsOnce(t *testing.T) {
+	h := newHarness(t, true)
+	accountReads := func(from int) map[string]int {
+		reads := map[string]int{}
+		for _, r := range h.fake.Requests()[from:] {
+			if r.Method == "GET" && strings.HasPrefix(r.Path, "/v1/accounts/acc_") {
+				reads[strings.TrimPrefix(r.Path, "/v1/accounts/")]++
+			}
+		}
+		return reads
+	}
+	before := len(h.fake.Requests())
+	res := h.call(t, dealWithOptions("acc_01globex", `"$evaluator":"Sam","$champion":"Peter"`))
+	if !res.IsError || !strings.Contains(text(res), `at "Initech" (acc_01initech`) || !strings.Contains(text(res), `at "Acme Corp" (acc_01acme`) {
+		t.Fatalf("error=%v: %s", res.IsError, text(res))
+	}
+	if reads := accountReads(before); reads["acc_01initech"] != 1 || reads["acc_01acme"] != 1 || reads["acc_01globex"] != 1 {
+		t.Errorf("accounts read %v, want acc_01initech and acc_01acme once each, and the deal's acc_01globex once", reads)
+	}
+	before = len(h.fake.Requests())
+	mustSucceed(t, h.call(t, dealWithOptions("Acme Corp", `"$champion":"Peter Gibbons"`)))
+	if reads := accountReads(before); len(reads) != 0 {
+		t.Errorf("a call whose contacts resolved read accounts %v", reads)
 	}
 }
 

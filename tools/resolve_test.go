@@ -81,7 +81,8 @@ func TestNameMatchingTwoAccountsIsRefusedWithBoth(t *testing.T) {
 		t.Fatalf("accepted an ambiguous name: %s", text(res))
 	}
 	msg := text(res)
-	for _, w := range []string{"relationships.$account", `"Globex" matches 2 accounts`, "acc_01globex", "acc_02globex", "https://globex-holdings.example", "https://app.lightfield.app/accounts/acc_02globex", "Ask the person which one"} {
+	for _, w := range []string{"relationships.$account", `"Globex" matches 2 accounts`, `"Globex" acc_01globex (https://globex.example, in "Springfield, OR, US")`,
+		`"Globex" acc_02globex (https://globex-holdings.example, in "Toronto, CA") https://app.lightfield.app/accounts/acc_02globex`, "Ask the person which one"} {
 		if !strings.Contains(msg, w) {
 			t.Errorf("lacks %q: %s", w, msg)
 		}
@@ -98,7 +99,7 @@ func TestAmbiguousNameIsPutToThePerson(t *testing.T) {
 		props := req.Params.RequestedSchema.(map[string]any)["properties"].(map[string]any)
 		choices := props["choice"].(map[string]any)["enum"].([]any)
 		for _, c := range choices {
-			if strings.Contains(c.(string), "acc_02globex") {
+			if c == "Globex · https://globex-holdings.example · Toronto, CA · acc_02globex" {
 				return &mcp.ElicitationResult{ElicitationResponse: mcp.ElicitationResponse{Action: mcp.ElicitationResponseActionAccept, Content: map[string]any{"choice": c}}}
 			}
 		}
@@ -188,6 +189,11 @@ func TestFindAccounts(t *testing.T) {
 	if !strings.Contains(string(accounts), `"id":"acc_01globex"`) || !strings.Contains(string(accounts), `"id":"acc_02globex"`) || !strings.Contains(string(accounts), `"httpLink":"https://app.lightfield.app/accounts/acc_01globex"`) {
 		t.Fatalf("accounts %s", accounts)
 	}
+	for _, w := range []string{`"Globex" acc_01globex (https://globex.example, in "Springfield, OR, US")`, `"Globex" acc_02globex (https://globex-holdings.example, in "Toronto, CA")`} {
+		if !strings.Contains(text(res), w) {
+			t.Errorf("two accounts named Globex are not told apart: lacks %s: %s", w, text(res))
+		}
+	}
 	res = h.callTool(t, FindAccountsName, `{"query":"ac","limit":1}`)
 	accounts, _ = json.Marshal(res.StructuredContent.(map[string]any)["accounts"])
 	if string(accounts) != `[{"httpLink":"https://app.lightfield.app/accounts/acc_01acme","id":"acc_01acme","name":"Acme Corp","website":"https://acme.example"}]` {
@@ -202,6 +208,26 @@ func TestFindAccounts(t *testing.T) {
 		if res := h.callTool(t, FindAccountsName, bad); !res.IsError {
 			t.Errorf("%s accepted", bad)
 		}
+	}
+}
+
+// TestFindAccountsHidesNoSameName: a limit never hides an account named
+// exactly as the query, and the answer says when more names start with it.
+func TestFindAccountsHidesNoSameName(t *testing.T) {
+	h := newHarness(t, true)
+	ids := func(res *mcp.CallToolResult) (out []string) {
+		for _, a := range res.StructuredContent.(map[string]any)["accounts"].([]any) {
+			out = append(out, a.(map[string]any)["id"].(string))
+		}
+		return out
+	}
+	res := h.callTool(t, FindAccountsName, `{"query":"globex","limit":1}`)
+	if got := strings.Join(ids(res), " "); got != "acc_01globex acc_02globex" || !strings.Contains(text(res), `The accounts named exactly "globex" are listed even beyond the limit of 1`) {
+		t.Errorf("limit 1 found %s: %s", got, text(res))
+	}
+	res = h.callTool(t, FindAccountsName, `{"query":"G","limit":1}`)
+	if got := ids(res); len(got) != 1 || !strings.Contains(text(res), `1 more account(s) start with "G": call again with a higher limit (up to 25)`) {
+		t.Errorf("prefix with limit 1 found %v: %s", got, text(res))
 	}
 }
 

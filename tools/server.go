@@ -93,8 +93,10 @@ type org struct {
 	*write.Org
 
 	schemaMu sync.Mutex
-	// schemas are the create tools' input schemas for these definitions,
-	// by object type; absent until its definitions are loaded.
+	// schemas are the write tools' input schemas for these definitions:
+	// a create tool's by object type, another tool on the same
+	// definitions (update_opportunity) by its name; absent until the
+	// definitions are loaded.
 	schemas map[string]json.RawMessage
 	// listed says a tool list was served for this organisation: from then
 	// on, its first definitions change the list too.
@@ -238,6 +240,12 @@ func (s *Server) newOrg(client *lfclient.Client, fingerprint string) *org {
 		// (with the base schema).
 		changed := o.listed || o.schemas[k.Type] != nil
 		o.schemas[k.Type] = schema.JSON(k.Input(defs))
+		for _, t := range s.tools {
+			// Other tools on the same definitions (update_opportunity).
+			if t.kind != nil && t.kind != k && t.kind.Type == k.Type {
+				o.schemas[t.def.Name] = schema.JSON(t.kind.Input(defs))
+			}
+		}
 		o.schemaMu.Unlock()
 		if changed {
 			// Hosts that listen re-list; the list each caller gets is its
@@ -370,7 +378,7 @@ type tool struct {
 
 // toolList is the one list of the server's tools, in the order they are
 // listed: a new tool is a constructor added here.
-var toolList = []func(*Server) tool{createOpportunity, createAccount, findAccounts, findPeople}
+var toolList = []func(*Server) tool{createOpportunity, updateOpportunity, createAccount, createContact, findAccounts, findPeople, findOpportunities}
 
 // Register adds the tools. The create tools are registered with their base
 // schemas; every tools/list shows the caller's organisation's instead once
@@ -429,7 +437,11 @@ func (s *Server) filterTools(ctx context.Context, tools []mcp.Tool) []mcp.Tool {
 	out := slices.Clone(tools)
 	for i := range out {
 		for _, t := range s.tools {
-			if raw := schemas[kindType(t.kind)]; out[i].Name == t.def.Name && raw != nil {
+			raw := schemas[t.def.Name]
+			if raw == nil {
+				raw = schemas[kindType(t.kind)]
+			}
+			if out[i].Name == t.def.Name && raw != nil {
 				out[i].RawInputSchema = raw
 			}
 		}
@@ -595,6 +607,10 @@ const (
 	// creates: records are added, never changed or removed; a repeat
 	// returns what the first call wrote.
 	creates
+	// changes: a record's values are replaced, and people can be taken
+	// off it (destructive); a repeat finds the record already as asked
+	// and changes nothing (idempotent).
+	changes
 )
 
 // annotations are what a tool that has effect says of itself to hosts.
@@ -603,7 +619,7 @@ func annotations(title string, e effect) mcp.ToolAnnotation {
 	return mcp.ToolAnnotation{
 		Title:           title,
 		ReadOnlyHint:    mcp.ToBoolPtr(e == reads),
-		DestructiveHint: mcp.ToBoolPtr(false),
+		DestructiveHint: mcp.ToBoolPtr(e == changes),
 		IdempotentHint:  mcp.ToBoolPtr(true),
 		OpenWorldHint:   mcp.ToBoolPtr(true),
 	}

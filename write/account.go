@@ -34,6 +34,8 @@ func judgeAccount(o *Org, out *Outcome) {
 		out.Status = Ambiguous
 	case len(existing) == 1 && !o.created.replays(out.Key, &existing[0]):
 		out.Status, out.Record, out.MatchedBy = Existing, objectOf(existing[0]), matchedBy(out.Call, existing[0])
+	case len(existing) == 1:
+		out.RepeatOf = existing[0].ID
 	}
 }
 

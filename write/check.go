@@ -30,6 +30,14 @@ type Call struct {
 	// Extra holds what the kind's own arguments asked for (its
 	// CheckOptions fills it, its hooks read it).
 	Extra any
+	// Remove are, for an update, the IDs to take off each to-many
+	// relationship.
+	Remove map[string][]string
+	// news are relationship values describing records to find or create.
+	news []newRecord
+	// target waits for an update's record, as FindExisting read it (nil
+	// when it found none or several).
+	target func() *lfclient.Record
 }
 
 // reference is a relationship value given by name or email.
@@ -43,6 +51,9 @@ type reference struct {
 	// set, for a reference outside relationships (a follow-up's assignee),
 	// records the ID it resolved to.
 	set func(id string)
+	// describesNew: the tool takes new records for this relationship in
+	// its new argument, which a refusal may advise.
+	describesNew bool
 }
 
 // Limits on what one call may carry.
@@ -82,8 +93,8 @@ func Check(k *Kind, raw json.RawMessage, defs *lfclient.Definitions) (Call, Prob
 		}
 	}
 
-	fields := objectArgument(args, "fields", true, &ps)
-	rels := objectArgument(args, "relationships", len(k.RequiredRelationships) > 0, &ps)
+	fields := objectArgument(args, "fields", !k.Updates, &ps)
+	rels := objectArgument(args, "relationships", len(k.RequiredRelationships) > 0 && args["new"] == nil, &ps)
 
 	switch v := args["idempotencyKey"].(type) {
 	case nil: // absent or null: not given
@@ -99,6 +110,15 @@ func Check(k *Kind, raw json.RawMessage, defs *lfclient.Definitions) (Call, Prob
 
 	call.Params.Fields = k.checkFields(fields, defs, &call, &ps)
 	call.Params.Relationships = k.checkRelationships(rels, defs, &call, &ps)
+	k.checkNew(args["new"], defs, &call, &ps)
+	for _, key := range k.RequiredRelationships {
+		if _, ok := call.Params.Relationships[key]; !ok && rels[key] == nil {
+			ps.add("relationships."+key, "is required: %s", k.RelationshipHints[key])
+		}
+	}
+	if k.Updates {
+		k.checkRemovals(args["remove"], defs, &call, &ps)
+	}
 	if k.CheckOptions != nil {
 		k.CheckOptions(args, &call, &ps)
 	}

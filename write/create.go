@@ -44,6 +44,9 @@ const (
 	// Failed: the write failed (Err; whether it happened, Err says), or a
 	// write it needed first did not succeed (Via).
 	Failed
+	// Unchanged: an update found the record already as asked (Already);
+	// nothing was written.
+	Unchanged
 )
 
 // ready is a call checked and resolved, about to be written: a status
@@ -77,6 +80,9 @@ type Outcome struct {
 	// Duplicate is the record a write would repeat (Duplicate; with a dry
 	// run, a warning).
 	Duplicate *lfclient.Record
+	// RepeatOf is, on a dry run, the ID of the record an earlier call with
+	// the same key wrote: sending it would return that record.
+	RepeatOf string
 	// Record is the record written, replayed or found.
 	Record    *lfclient.Object
 	Replayed  bool
@@ -94,6 +100,13 @@ type Outcome struct {
 	// Via is the outcome of a write this one needed first (a new
 	// customer's account) when that one did not succeed.
 	Via *Outcome
+	// Update is what an update sends (only what changes), Changes each
+	// change before → after by label and name, and Already what the call
+	// asked that was already so.
+	Update  *lfclient.UpdateParams
+	Changes []schema.Change
+	Already []string
+	changes []change
 }
 
 // Part is a record written beside another (a deal's note or task).
@@ -122,6 +135,9 @@ func Create(ctx context.Context, o *Org, k *Kind, args json.RawMessage, ask Aske
 	if out.Status == Refused && k.OfferMissing != nil && !out.Call.DryRun && len(out.Problems) == 1 && out.Problems[0].Missing != "" {
 		k.OfferMissing(ctx, o, out, ask)
 	}
+	if out.Status == ready && len(out.Call.news) > 0 {
+		o.writeNew(ctx, out)
+	}
 	if out.Status != ready {
 		return out
 	}
@@ -141,6 +157,9 @@ func Create(ctx context.Context, o *Org, k *Kind, args json.RawMessage, ask Aske
 	}
 	if out.Call.DryRun {
 		out.Status = DryRun
+		if out.RepeatOf == "" {
+			out.RepeatOf = o.created.created(out.Key)
+		}
 		return out
 	}
 	if out.Record == nil {
@@ -197,6 +216,17 @@ func (o *Org) prepare(ctx context.Context, k *Kind, args json.RawMessage, ask As
 	var wg sync.WaitGroup
 	if k.FindExisting != nil {
 		wg.Go(func() { out.Existing, out.ExistingErr = k.FindExisting(ctx, o, &call) })
+	}
+	if k.Updates {
+		// Names of people are looked for at the deal's account, which
+		// the record read beside them says.
+		call.target = sync.OnceValue(func() *lfclient.Record {
+			wg.Wait()
+			if len(out.Existing) != 1 {
+				return nil
+			}
+			return &out.Existing[0]
+		})
 	}
 	resolved, ps, questions := o.resolveReferences(ctx, ask, &call, true)
 	wg.Wait()

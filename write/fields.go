@@ -21,8 +21,12 @@ func (k *Kind) checkFields(fields map[string]any, defs *lfclient.Definitions, ca
 	for _, key := range sortedKeys(fields) {
 		path := "fields." + key
 		value := fields[key]
-		if value == nil {
+		if value == nil && !k.Updates {
 			continue // null clears a field; on create that is the same as leaving it out
+		}
+		if defs == nil && value == nil {
+			k.clearField(path, key, out, ps)
+			continue
 		}
 		if defs == nil {
 			if v, ok := k.checkWithoutDefinitions(path, key, value, ps); ok {
@@ -49,6 +53,10 @@ func (k *Kind) checkFields(fields map[string]any, defs *lfclient.Definitions, ca
 			ps.add(path, "%s is read-only (set by Lightfield); leave it out.", Quote(def.Label))
 			continue
 		}
+		if value == nil {
+			k.clearField(path, key, out, ps)
+			continue
+		}
 		if v, ok := checkValue(path, def, value, ps); ok {
 			out[key] = v
 		}
@@ -59,6 +67,16 @@ func (k *Kind) checkFields(fields map[string]any, defs *lfclient.Definitions, ca
 		}
 	}
 	return out
+}
+
+// clearField records an update's null, which clears the field, unless
+// every record of the type must have it.
+func (k *Kind) clearField(path, key string, out map[string]any, ps *Problems) {
+	if slices.Contains(k.Kept, key) {
+		ps.add(path, "cannot be cleared: every %s has one. Send the new value instead.", k.Type)
+		return
+	}
+	out[key] = nil
 }
 
 // requiredHint says what to send for a required field left out.

@@ -1,6 +1,7 @@
 package write
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -10,27 +11,55 @@ import (
 	"github.com/lightfield-mcp/lightfield-mcp/schema"
 )
 
-// FindAccounts returns up to limit accounts named query, exact names
-// first, then names starting with it.
-func FindAccounts(ctx context.Context, o *Org, query string, limit int) ([]Candidate, error) {
-	exact, err := o.resolve.accountsNamed(ctx, "equal", query, limit)
-	if err != nil {
-		return nil, &LookupError{ObjectType: "account", Err: err}
+// FoundAccounts is what find_accounts found.
+type FoundAccounts struct {
+	// Accounts are every account named exactly as the query, even beyond
+	// the limit, then those whose names start with it, up to the limit.
+	Accounts []Candidate
+	// More is how many more accounts start with the query.
+	More int
+}
+
+// FindAccounts returns the accounts named query: every one named exactly
+// so, beyond limit if need be (accounts of one name are told apart only
+// when all are seen), then those whose names start with it, up to limit.
+// The two lists are read at once.
+func FindAccounts(ctx context.Context, o *Org, query string, limit int) (FoundAccounts, error) {
+	var exact, prefix *lfclient.ListPage
+	var exactErr, prefixErr error
+	named := func(operator string) []lfclient.Filter {
+		return []lfclient.Filter{{Key: "$name", Operator: operator, Value: query}}
 	}
-	prefix, err := o.resolve.accountsNamed(ctx, "startsWith", query, limit)
-	if err != nil {
-		return nil, &LookupError{ObjectType: "account", Err: err}
+	Parallel([]func(){
+		func() { exact, exactErr = o.client.List(ctx, "account", named("equal"), lfclient.MaxPageSize, 0) },
+		func() { prefix, prefixErr = o.client.List(ctx, "account", named("startsWith"), limit, 0) },
+	})
+	if err := cmp.Or(exactErr, prefixErr); err != nil {
+		return FoundAccounts{}, &LookupError{ObjectType: "account", Err: err}
 	}
-	var out []Candidate
+	var found FoundAccounts
 	seen := map[string]bool{}
-	for _, rec := range append(exact, prefix...) {
-		if seen[rec.ID] || len(out) >= limit {
-			continue
+	add := func(rec lfclient.Record) {
+		if !seen[rec.ID] {
+			seen[rec.ID] = true
+			found.Accounts = append(found.Accounts, AccountCandidate(rec))
 		}
-		seen[rec.ID] = true
-		out = append(out, AccountCandidate(rec))
 	}
-	return out, nil
+	for _, rec := range exact.Data {
+		add(rec)
+	}
+	for _, rec := range prefix.Data {
+		if foldLabel(rec.Name()) == foldLabel(query) {
+			add(rec)
+		}
+	}
+	for _, rec := range prefix.Data {
+		if len(found.Accounts) < limit {
+			add(rec)
+		}
+	}
+	found.More = max(0, max(exact.TotalCount, prefix.TotalCount)-len(found.Accounts))
+	return found, nil
 }
 
 // LookupError is a list of records that could not be read.
@@ -63,9 +92,16 @@ type rankedPerson struct {
 	nearness int // position among the similar names; len(near) when not among them
 }
 
+// PeopleFound is what find_people found: the people, best first, and the
+// accounts of the contacts among them that could be read, by ID.
+type PeopleFound struct {
+	People   []schema.Person
+	Accounts map[string]Candidate
+}
+
 // FindPeople returns the contacts and members q finds, best first. problem
 // says what is wrong with q.Account when it names no single account.
-func FindPeople(ctx context.Context, o *Org, q PeopleQuery) ([]schema.Person, string, error) {
+func FindPeople(ctx context.Context, o *Org, q PeopleQuery) (PeopleFound, string, error) {
 	var account *Candidate
 	var accountProblem string
 	var contacts []Candidate
@@ -84,11 +120,11 @@ func FindPeople(ctx context.Context, o *Org, q PeopleQuery) ([]schema.Person, st
 	Parallel(tasks)
 	for _, failure := range []*LookupError{{ObjectType: "account", Err: accountErr}, {ObjectType: "contact", Err: contactsErr}, {ObjectType: "member", Err: membersErr}} {
 		if failure.Err != nil {
-			return nil, "", failure
+			return PeopleFound{}, "", failure
 		}
 	}
 	if accountProblem != "" {
-		return nil, accountProblem, nil
+		return PeopleFound{}, accountProblem, nil
 	}
 
 	var people []rankedPerson
@@ -102,7 +138,7 @@ func FindPeople(ctx context.Context, o *Org, q PeopleQuery) ([]schema.Person, st
 		}
 		recs, err := o.resolve.retrieveAll(ctx, "contact", missing[:min(len(missing), maxAccountContacts)])
 		if err != nil {
-			return nil, "", &LookupError{ObjectType: "contact", Err: err, OfAccount: true}
+			return PeopleFound{}, "", &LookupError{ObjectType: "contact", Err: err, OfAccount: true}
 		}
 		for _, rec := range recs {
 			contacts = append(contacts, personCandidate(rec))
@@ -128,16 +164,15 @@ func FindPeople(ctx context.Context, o *Org, q PeopleQuery) ([]schema.Person, st
 	})
 	people = people[:min(len(people), q.Limit)]
 
-	names := o.accountNames(ctx, people)
-	found := []schema.Person{}
+	found := PeopleFound{People: []schema.Person{}, Accounts: o.peopleAccounts(ctx, people)}
 	for _, p := range people {
 		person := schema.Person{ID: p.c.ID, Kind: p.kind, Name: p.c.Name, Email: p.c.Detail, HTTPLink: p.c.Link, MatchedBy: p.how}
 		if p.kind == "contact" {
 			for _, id := range p.c.related {
-				person.Accounts = append(person.Accounts, schema.AccountRef{ID: id, Name: names[id]})
+				person.Accounts = append(person.Accounts, schema.AccountRef{ID: id, Name: found.Accounts[id].Name})
 			}
 		}
-		found = append(found, person)
+		found.People = append(found.People, person)
 	}
 	return found, "", nil
 }
@@ -198,8 +233,9 @@ func (o *Org) accountFor(ctx context.Context, input string) (*Candidate, string,
 	return nil, severalText(ref, l.matches), nil
 }
 
-// accountNames reads the names of the people's accounts, at once.
-func (o *Org) accountNames(ctx context.Context, people []rankedPerson) map[string]string {
+// peopleAccounts reads the contacts' accounts, at once, to name them and
+// tell apart those of one name.
+func (o *Org) peopleAccounts(ctx context.Context, people []rankedPerson) map[string]Candidate {
 	var ids []string
 	for _, p := range people {
 		for _, id := range p.c.related {
@@ -208,10 +244,10 @@ func (o *Org) accountNames(ctx context.Context, people []rankedPerson) map[strin
 			}
 		}
 	}
-	names := map[string]string{}
+	accounts := map[string]Candidate{}
 	recs, _ := o.resolve.retrieveAll(ctx, "account", ids) // unnamed accounts are shown by ID
 	for _, rec := range recs {
-		names[rec.ID] = rec.Name()
+		accounts[rec.ID] = AccountCandidate(rec)
 	}
-	return names
+	return accounts
 }

@@ -50,6 +50,9 @@ type Kind struct {
 	// After writes what goes beside the record once it exists (a deal's
 	// note and task). Nil: nothing.
 	After func(ctx context.Context, o *Org, out *Outcome)
+	// Updates: the kind changes an existing record, which FindExisting
+	// finds (see Update). Nothing is required, and null clears a value.
+	Updates bool
 	// OfferMissing handles a call whose only problem is a record named
 	// that does not exist yet (a new customer's account): it may ask the
 	// person, create the record, and mend the call. Nil: the refusal
@@ -65,4 +68,4 @@ func (k *Kind) readOnlyRelationshipText() string {
 
 // Kinds are the kinds whose definitions an organisation keeps: the ones a
 // tool creates from the organisation's own fields.
-var Kinds = []*Kind{Opportunity, Account}
+var Kinds = []*Kind{Opportunity, Account, Contact}

@@ -189,6 +189,11 @@ func dealAccount(call *Call, found []search, echoes []echo) *Candidate {
 			return &found[i].l.matches[0]
 		}
 	}
+	if call.target != nil {
+		if deal := call.target(); deal != nil && firstValue(*deal, "$account") != "" {
+			return &Candidate{ID: firstValue(*deal, "$account")}
+		}
+	}
 	return nil
 }
 
@@ -232,8 +237,19 @@ func (o *Org) chooseContacts(ctx context.Context, call *Call, found []search, ac
 		}
 		choose()
 	}
+	o.offerContacts(ctx, call, found, account, scopes)
+}
+
+// offerContacts readies what each contact reference that matched nobody or
+// several offers instead: a first or last name matched only outside the
+// deal's account, the close names, and where every candidate works, the
+// deal's account's people first. The other accounts they work at are read
+// by ID, all at once, to name them; a call whose contacts all resolved
+// reads nothing more.
+func (o *Org) offerContacts(ctx context.Context, call *Call, found []search, account *Candidate, scopes []scope) {
+	var offers []*lookup
 	for i, ref := range call.refs {
-		if ref.objectType != "contact" {
+		if ref.objectType != "contact" || found[i].err != nil {
 			continue
 		}
 		s := &found[i]
@@ -245,9 +261,16 @@ func (o *Org) chooseContacts(ctx context.Context, call *Call, found []search, ac
 		if len(s.l.matches) == 0 {
 			s.l.near = nearPeople(ref.input, s.pool)
 		}
-		for _, list := range [][]Candidate{s.l.matches, s.l.near, s.l.elsewhere} {
+		if len(s.l.matches) != 1 {
+			s.l.deal = account
+			offers = append(offers, &s.l)
+		}
+	}
+	accounts := o.accountsOf(ctx, offers, account)
+	for _, l := range offers {
+		for _, list := range [][]Candidate{l.matches, l.near, l.elsewhere} {
 			for j := range list {
-				list[j].Where = contactWhere(list[j], scopes)
+				list[j].Where = contactWhere(list[j], scopes, accounts)
 			}
 			// The deal's account's people first.
 			slices.SortStableFunc(list, func(a, b Candidate) int {
@@ -257,6 +280,31 @@ func (o *Org) chooseContacts(ctx context.Context, call *Call, found []search, ac
 	}
 }
 
+// accountsOf reads at once the accounts the people offered work at (at
+// most maxAccountNames, the deal's own aside), by ID. One that cannot be
+// read is left out, to be shown by its ID.
+func (o *Org) accountsOf(ctx context.Context, offers []*lookup, deal *Candidate) map[string]Candidate {
+	accounts := map[string]Candidate{}
+	if deal != nil {
+		accounts[deal.ID] = *deal
+	}
+	var ids []string
+	for _, l := range offers {
+		for _, c := range slices.Concat(l.matches, l.near, l.elsewhere) {
+			for _, id := range c.related {
+				if _, known := accounts[id]; !known && !slices.Contains(ids, id) && len(ids) < maxAccountNames {
+					ids = append(ids, id)
+				}
+			}
+		}
+	}
+	recs, _ := o.resolve.retrieveAll(ctx, "account", ids) // the refusal names them by ID instead
+	for _, rec := range recs {
+		accounts[rec.ID] = AccountCandidate(rec)
+	}
+	return accounts
+}
+
 func boolRank(b bool) int {
 	if b {
 		return 1
@@ -264,14 +312,24 @@ func boolRank(b bool) int {
 	return 0
 }
 
-func contactWhere(c Candidate, scopes []scope) string {
+// contactWhere says where a candidate contact works: at the deal's
+// account, or at which others (named when they were read).
+func contactWhere(c Candidate, scopes []scope, accounts map[string]Candidate) string {
 	switch {
 	case len(scopes) > 1 && scopes[0].in(c):
 		return atTheAccount
-	case len(c.related) > 0:
-		return "at " + strings.Join(c.related, ", ")
+	case len(c.related) == 0:
+		return ""
 	}
-	return ""
+	at := make([]string, len(c.related))
+	for i, id := range c.related {
+		acc, ok := accounts[id]
+		if !ok {
+			acc = Candidate{ID: id}
+		}
+		at[i] = acc.Workplace()
+	}
+	return "at " + strings.Join(at, " and ")
 }
 
 // chooseMembers picks each member reference's match. A name that matches
@@ -335,7 +393,11 @@ func listFailure(objectType string, err error) string {
 	var apiErr *lfclient.Error
 	switch {
 	case errors.As(err, &apiErr) && apiErr.StatusCode == 403:
-		return fmt.Sprintf("the API key lacks the scope %ss:read (403)", objectType)
+		plural := objectType + "s"
+		if strings.HasSuffix(objectType, "y") {
+			plural = strings.TrimSuffix(objectType, "y") + "ies"
+		}
+		return fmt.Sprintf("the API key lacks the scope %s:read (403)", plural)
 	case errors.As(err, &apiErr) && apiErr.StatusCode == 401:
 		return "Lightfield rejected the API key (401): it is wrong, revoked or expired, and retrying will not help"
 	}
@@ -347,11 +409,13 @@ func noMatchText(ref reference, l lookup, accountKnown bool) string {
 	switch {
 	case ref.objectType == "account" && len(near) > 0:
 		return fmt.Sprintf("no account is named %s. Accounts whose names start with %s: %s. Send the right one's ID (or its exact name); if none is meant, it is a new customer: create the account with create_account, then call again with its ID.", Quote(ref.input), Quote(l.prefix), describeAll(near))
+	case ref.objectType == "account" && ref.describesNew:
+		return fmt.Sprintf("no account is named %s, and no account's name starts with it (find_accounts would find nothing more). If the person said it is a new customer, call again with new: {\"%s\": {\"$name\": %s, \"$website\": …}} (its website if known) instead of relationships.%s, to create it in the same call (or create it with create_account first); otherwise ask the person for the account's exact name.", Quote(ref.input), ref.key, Quote(ref.input), ref.key)
 	case ref.objectType == "account":
 		return fmt.Sprintf("no account is named %s, and no account's name starts with it (find_accounts would find nothing more). If it is a new customer, create the account with create_account (its name, and its website if known), then call again with the account's ID; otherwise ask the person for the account's exact name.", Quote(ref.input))
 	}
 	if len(l.elsewhere) > 0 {
-		return fmt.Sprintf("no contact of the deal's account is named %s; elsewhere in the organisation: %s. If one of them is the person meant, send their ID or full name; otherwise ask the person, or list the account's contacts with find_people.", Quote(ref.input), describeAll(l.elsewhere))
+		return elsewhereText(ref, l)
 	}
 	what := "named"
 	if isEmail(ref.input) {
@@ -367,7 +431,40 @@ func noMatchText(ref reference, l lookup, accountKnown bool) string {
 	} else if ref.objectType == "member" {
 		return text + " No member's name or email is like it: ask the person for the member's email (members are the people of your own workspace, such as deal owners)."
 	}
-	return text + fmt.Sprintf(" Send the right %s's ID, email or full name; find_people looks people up by any part of their name.", ref.objectType)
+	text += fmt.Sprintf(" Send the right %s's ID, email or full name; find_people looks people up by any part of their name.", ref.objectType)
+	switch {
+	case ref.objectType == "contact" && ref.describesNew:
+		text += fmt.Sprintf(" If the person is not in Lightfield yet, describe them in new: {\"%s\": {\"firstName\": …, \"lastName\": …, \"email\": …}} to create them at the deal's account in this call, or create the contact with create_contact.", ref.key)
+	case ref.objectType == "contact":
+		text += " If the person is not in Lightfield yet, create the contact with create_contact, then send the new contact's ID."
+	}
+	return text
+}
+
+// elsewhereText refuses a first or last name that only contacts of other
+// accounts than the deal's have: it says where they work, and what to send.
+func elsewhereText(ref reference, l lookup) string {
+	deal, at := "the deal's account", "at the deal's account"
+	switch {
+	case l.deal != nil && l.deal.Name != "":
+		deal += fmt.Sprintf(" %s (%s)", Quote(l.deal.Name), Token(l.deal.ID))
+		at = "at " + Quote(l.deal.Name)
+	case l.deal != nil:
+		deal += " " + Token(l.deal.ID)
+	}
+	create := fmt.Sprintf("if it is someone else, create the contact %s with create_contact, then send the new contact's ID; if unsure, ask the person.", at)
+	if len(l.elsewhere) == 1 {
+		c := l.elsewhere[0]
+		who := fmt.Sprintf("%s %s", Quote(c.Name), Token(c.ID))
+		if c.Detail != "" {
+			who += " (" + Token(c.Detail) + ")"
+		}
+		if c.Where != "" {
+			who += " " + c.Where
+		}
+		return fmt.Sprintf("the only %s found is %s, not a contact of %s. If it is really them, send their ID %s; %s", Quote(ref.input), who, deal, Token(c.ID), create)
+	}
+	return fmt.Sprintf("no contact of %s is named %s; elsewhere in the organisation: %s. If one of them is the person meant, send their ID; %s", deal, Quote(ref.input), describeAll(l.elsewhere), create)
 }
 
 func severalText(ref reference, matches []Candidate) string {
@@ -386,8 +483,10 @@ func describeAll(cs []Candidate) string {
 // when names are equal.
 func choiceLabel(c Candidate) string {
 	parts := []string{c.Name}
-	if c.Detail != "" {
-		parts = append(parts, c.Detail)
+	for _, about := range []string{c.Detail, c.Place} {
+		if about != "" {
+			parts = append(parts, about)
+		}
 	}
 	return strings.Join(append(parts, c.ID), " · ")
 }

@@ -19,7 +19,7 @@ var Opportunity = &Kind{
 	CheckOptions: checkOpportunityOptions,
 	NameHint:     "Give the deal a short name, e.g. the account and the product.",
 	RelationshipHints: map[string]string{
-		"$account": "the account the deal is with, by ID (acc_…) or exact name. For a new customer, create the account first with create_account.",
+		"$account": "the account the deal is with, by ID (acc_…) or exact name. For a new customer the person named, send new: {\"$account\": {\"$name\": …, \"$website\": …}} instead: it is created in the same call.",
 	},
 	ReadOnlyAdvice: " To add a note or a follow-up task, use the note and followUp arguments.",
 	FindExisting: func(ctx context.Context, o *Org, call *Call) ([]lfclient.Record, error) {
@@ -45,14 +45,19 @@ var (
 		Arguments: map[string]string{"fields.$title": "followUp.title", "fields.$dueAt": "followUp.due", "relationships.$assignedTo": "followUp.assignee"}}
 )
 
-// opportunityOptions are create_opportunity's own arguments: the note and
-// follow-up task written beside the deal.
+// opportunityOptions are create_opportunity's and update_opportunity's
+// own arguments: the note and follow-up task written beside the deal, and
+// for an update which deal it is.
 type opportunityOptions struct {
 	note     *lfclient.CreateParams // without its links, set once the deal exists
 	followUp *lfclient.CreateParams
 	// assignee is the follow-up's member ID once resolved, "" for the
 	// deal's owner.
 	assignee string
+	// target is the deal an update names (ID or name), targetAccount the
+	// account that tells same-named deals apart; dealAccount and
+	// dealOwner are the deal's as read, for what is written beside it.
+	target, targetAccount, dealAccount, dealOwner string
 }
 
 // AssigneeKey names the follow-up's assignee among a call's resolutions.
@@ -73,6 +78,11 @@ func checkOpportunityOptions(args map[string]any, call *Call, ps *Problems) {
 	opts := &opportunityOptions{}
 	call.Extra = opts
 	call.AllowDuplicate = boolOption(args, "allowDuplicate", ps)
+	checkParts(args, call, opts, ps)
+}
+
+// checkParts reads the note and the follow-up to write beside the deal.
+func checkParts(args map[string]any, call *Call, opts *opportunityOptions, ps *Problems) {
 	var note schema.NoteArgs
 	if optionInto(args, "note", &note, ps) {
 		fields := map[string]any{}
@@ -107,7 +117,8 @@ func checkOpportunityOptions(args map[string]any, call *Call, ps *Problems) {
 // name or email to resolve; the deal's owner when left out.
 func checkAssignee(assignee string, call *Call, opts *opportunityOptions, ps *Problems) {
 	if assignee == "" {
-		if _, ok := call.Params.Relationships["$owner"]; !ok && !has(*ps, AssigneeKey) {
+		// An update learns whether the deal has an owner once it is read.
+		if _, ok := call.Params.Relationships["$owner"]; !ok && !has(*ps, AssigneeKey) && opts.target == "" {
 			ps.add(AssigneeKey, "is required when the deal has no owner: a task must be assigned to a member. Give the member by email or name, or set relationships.$owner.")
 		}
 		return
@@ -165,6 +176,9 @@ func requiredText(s, path, what string, ps *Problems) string {
 func PartBodies(call *Call, oppID string) (note, task *lfclient.CreateParams) {
 	opts := options(call)
 	account, _ := call.Params.Relationships["$account"].(string)
+	if account == "" {
+		account = opts.dealAccount
+	}
 	links := map[string]any{"$opportunity": oppID, "$account": account}
 	if n := opts.note; n != nil {
 		note = &lfclient.CreateParams{Fields: n.Fields, Relationships: links}
@@ -173,6 +187,9 @@ func PartBodies(call *Call, oppID string) (note, task *lfclient.CreateParams) {
 		assignee := opts.assignee
 		if assignee == "" {
 			assignee, _ = call.Params.Relationships["$owner"].(string)
+		}
+		if assignee == "" {
+			assignee = opts.dealOwner
 		}
 		task = &lfclient.CreateParams{Fields: t.Fields, Relationships: map[string]any{"$opportunity": oppID, "$account": account, "$assignedTo": assignee}}
 	}
@@ -205,6 +222,13 @@ func writeParts(ctx context.Context, o *Org, out *Outcome) {
 		})
 	}
 	Parallel(tasks)
+	if slices.ContainsFunc(out.Parts, func(p *Part) bool { return p.Record != nil }) {
+		// The deal's own answer predates its note and task: read it again
+		// to show them linked (and what Lightfield filled in meanwhile).
+		if rec, err := o.client.Retrieve(ctx, "opportunity", out.Record.ID); err == nil {
+			out.Record = objectOf(*rec)
+		}
+	}
 }
 
 // judgeOpportunity refuses a deal whose name is taken on the same account,
@@ -225,6 +249,8 @@ func judgeOpportunity(o *Org, out *Outcome) {
 		if !out.Call.DryRun {
 			out.Status = Duplicate
 		}
+	default:
+		out.RepeatOf = dup.ID
 	}
 }
 

@@ -3,6 +3,7 @@ package write
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -37,7 +38,7 @@ func (k *Kind) checkRelationships(rels map[string]any, defs *lfclient.Definition
 	for _, key := range sortedKeys(rels) {
 		path := "relationships." + key
 		value := rels[key]
-		if value == nil {
+		if value == nil && !k.Updates {
 			continue
 		}
 		var def *lfclient.RelationshipDefinition
@@ -62,6 +63,15 @@ func (k *Kind) checkRelationships(rels map[string]any, defs *lfclient.Definition
 			ps.add(path, "%s", k.readOnlyRelationshipText())
 			continue
 		}
+		if value == nil {
+			if slices.Contains(k.Kept, key) {
+				ps.add(path, "cannot be cleared: every %s has one. Send the new one instead.", k.Type)
+			} else {
+				out[key] = nil
+			}
+			continue
+		}
+		value, described := k.describedRecords(path, key, value, def, call, ps)
 		values, ok := relationshipValues(path, value, def, ps)
 		if !ok {
 			continue
@@ -73,9 +83,12 @@ func (k *Kind) checkRelationships(rels map[string]any, defs *lfclient.Definition
 			if many {
 				p = fmt.Sprintf("%s[%d]", path, i)
 			}
+			if slices.Contains(described, v) {
+				continue // found or created before the write
+			}
 			isRef, ok := checkReference(p, v, def, ps)
 			valid = valid && ok
-			switch ref := (reference{key: key, index: i, path: p, input: v, manyValues: many}); {
+			switch ref := (reference{key: key, index: i, path: p, input: v, manyValues: many, describesNew: k.NewRecords}); {
 			case isRef:
 				ref.objectType = def.ObjectType
 				call.refs = append(call.refs, ref)
@@ -96,11 +109,6 @@ func (k *Kind) checkRelationships(rels map[string]any, defs *lfclient.Definition
 	}
 	if total > maxRelationshipIDs {
 		ps.add("relationships", "carries %d IDs; Lightfield takes at most %d in one create.", total, maxRelationshipIDs)
-	}
-	for _, key := range k.RequiredRelationships {
-		if _, ok := out[key]; !ok && rels[key] == nil {
-			ps.add("relationships."+key, "is required: %s", k.RelationshipHints[key])
-		}
 	}
 	return out
 }
@@ -168,4 +176,68 @@ func checkReference(path, value string, def *lfclient.RelationshipDefinition, ps
 	}
 	ps.add(path, "%s is not an ID. Records of type %s can only be given by their Lightfield ID.", Quote(value), def.ObjectType)
 	return false, false
+}
+
+// checkRemovals reads an update's remove argument: per to-many
+// relationship (by key or label), the people to take off, each an ID or a
+// name or email to resolve like the ones added.
+func (k *Kind) checkRemovals(value any, defs *lfclient.Definitions, call *Call, ps *Problems) {
+	if value == nil {
+		return
+	}
+	remove, ok := value.(map[string]any)
+	if !ok {
+		ps.add("remove", "must be an object: relationship key → the people to take off, e.g. {\"$champion\": [\"Sam Lee\"]}.")
+		return
+	}
+	call.Remove = map[string][]string{}
+	for _, input := range sortedKeys(remove) {
+		path := "remove." + input
+		key, found := input, true
+		var def lfclient.RelationshipDefinition
+		if defs != nil {
+			if key, found = keyOrLabel(input, k.relationshipNames(defs)); found {
+				def = defs.RelationshipDefinitions[key]
+			}
+		}
+		switch {
+		case !found:
+			ps.add(path, "unknown relationship. People can be taken off: %s.", quoteList(k.removable(defs), 40))
+			continue
+		case defs != nil && (def.Cardinality != "HAS_MANY" || slices.Contains(k.Kept, key)):
+			ps.add(path, "holds one record: to change it, send the new one in relationships; to clear it, send null there.")
+			continue
+		}
+		values, ok := relationshipValues(path, remove[input], &def, ps)
+		if !ok {
+			continue
+		}
+		call.Remove[key] = make([]string, len(values))
+		for i, v := range values {
+			p := fmt.Sprintf("%s[%d]", path, i)
+			isRef, ok := checkReference(p, v, &def, ps)
+			ref := reference{key: key, index: i, path: p, input: v, objectType: def.ObjectType, set: func(id string) { call.Remove[key][i] = id }}
+			switch {
+			case isRef:
+				call.refs = append(call.refs, ref)
+			case ok:
+				call.Remove[key][i] = v
+				if resolvable(def.ObjectType) {
+					call.ids = append(call.ids, ref)
+				}
+			}
+		}
+	}
+}
+
+// removable are the relationships people can be taken off.
+func (k *Kind) removable(defs *lfclient.Definitions) []string {
+	var keys []string
+	for key, def := range defs.RelationshipDefinitions {
+		if def.Cardinality == "HAS_MANY" && k.WritableRelationship(key) && !slices.Contains(k.Kept, key) {
+			keys = append(keys, key)
+		}
+	}
+	slices.Sort(keys)
+	return keys
 }

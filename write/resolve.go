@@ -2,7 +2,9 @@ package write
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -16,6 +18,9 @@ type Candidate struct {
 	ID, Name string
 	// Detail is an account's website or a person's email.
 	Detail, Link string
+	// Place is where an account is ("Springfield, IL, US"), from its
+	// address: with its website, it tells apart accounts of one name.
+	Place string
 	// Where says where a contact works, e.g. "at the deal's account".
 	Where string
 	// first and last are a person's name parts; emails all their emails.
@@ -25,13 +30,16 @@ type Candidate struct {
 	related []string
 }
 
-// Describe shows a record: its name, ID, website or email, where it
-// works, and its link.
+// Describe shows a record: its name, ID, website or email, an account's
+// place, where a contact works, and its link.
 func (c Candidate) Describe() string {
 	s := fmt.Sprintf("%s %s", Quote(c.Name), Token(c.ID))
 	var about []string
 	if c.Detail != "" {
 		about = append(about, Token(c.Detail))
+	}
+	if c.Place != "" {
+		about = append(about, "in "+Quote(c.Place))
 	}
 	if c.Where != "" {
 		about = append(about, c.Where)
@@ -45,6 +53,23 @@ func (c Candidate) Describe() string {
 	return s
 }
 
+// Workplace names an account where a contact works: its name, and in
+// brackets its ID, website and place, so that two accounts of one name are
+// told apart (only the ID when the account could not be read).
+func (c Candidate) Workplace() string {
+	if c.Name == "" {
+		return Token(c.ID)
+	}
+	about := []string{Token(c.ID)}
+	if c.Detail != "" {
+		about = append(about, Token(c.Detail))
+	}
+	if c.Place != "" {
+		about = append(about, "in "+Quote(c.Place))
+	}
+	return fmt.Sprintf("%s (%s)", Quote(c.Name), strings.Join(about, ", "))
+}
+
 // lookup is what a reference matched: the best matches and how they
 // matched, or when there are none, the nearest records for suggestions.
 type lookup struct {
@@ -56,6 +81,8 @@ type lookup struct {
 	// elsewhere are contacts found by a first or last name alone outside
 	// the deal's account: offered, never used.
 	elsewhere []Candidate
+	// deal is the deal's account, for a contact's refusal to name.
+	deal *Candidate
 }
 
 // resolvable object types: others take IDs only.
@@ -79,7 +106,32 @@ const maxListPages = 40
 
 // AccountCandidate is an account as a name may mean it.
 func AccountCandidate(rec lfclient.Record) Candidate {
-	return Candidate{ID: rec.ID, Name: rec.Name(), Detail: rec.Text("$website"), Link: deref(rec.HTTPLink), related: rec.Relationships["$contact"].Values}
+	return Candidate{ID: rec.ID, Name: rec.Name(), Detail: rec.Text("$website"), Place: placeOf(rec), Link: deref(rec.HTTPLink),
+		related: rec.Relationships["$contact"].Values}
+}
+
+// placeOf says where an account is: the city, state and country of its
+// $primaryAddress, or else of its first other ADDRESS field that has any.
+func placeOf(rec lfclient.Record) string {
+	keys := append([]string{"$primaryAddress"}, slices.Sorted(maps.Keys(rec.Fields))...)
+	for _, key := range keys {
+		field, ok := rec.Fields[key]
+		if !ok || field.ValueType != lfclient.TypeAddress {
+			continue
+		}
+		var address struct{ City, State, Country string }
+		json.Unmarshal(field.Value, &address) // a value of another shape has no place
+		var parts []string
+		for _, part := range []string{address.City, address.State, address.Country} {
+			if part = strings.TrimSpace(part); part != "" {
+				parts = append(parts, part)
+			}
+		}
+		if len(parts) > 0 {
+			return strings.Join(parts, ", ")
+		}
+	}
+	return ""
 }
 
 func personCandidate(rec lfclient.Record) Candidate {

@@ -65,5 +65,5 @@ func definitionsSuspect(apiErr *lfclient.Error) bool {
 // objectOf is a listed record as a create would have returned it.
 func objectOf(rec lfclient.Record) *lfclient.Object {
 	raw, _ := json.Marshal(rec)
-	return &lfclient.Object{ID: rec.ID, CreatedAt: rec.CreatedAt, HTTPLink: rec.HTTPLink, Fields: rec.Fields, Relationships: rec.Relationships, Raw: raw}
+	return &lfclient.Object{ID: rec.ID, CreatedAt: rec.CreatedAt, UpdatedAt: rec.UpdatedAt, HTTPLink: rec.HTTPLink, Fields: rec.Fields, Relationships: rec.Relationships, Raw: raw}
 }

@@ -50,6 +50,9 @@ func isNull(raw json.RawMessage) bool {
 }
 
 func optionsOf(defs *lfclient.Definitions, key string) []lfclient.SelectOption {
+	if defs == nil {
+		return nil
+	}
 	return defs.FieldDefinitions[key].TypeConfiguration.Options
 }
 

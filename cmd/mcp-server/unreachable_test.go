@@ -25,8 +25,10 @@ func TestUnreachableLightfieldSaysSo(t *testing.T) {
 	}{
 		{"create_opportunity", byName, "nothing was created"},
 		{"create_account", map[string]any{"fields": map[string]any{"$name": "Newco"}}, "nothing was created"},
+		{"create_contact", map[string]any{"fields": map[string]any{"$name": "Jane Doe", "$email": "jane@newco.example"}}, "nothing was created"},
 		{"find_accounts", map[string]any{"query": "Acme"}, "nothing was found"},
 		{"find_people", map[string]any{"query": "Jane"}, "nothing was found"},
+		{"find_opportunities", map[string]any{"query": "Acme"}, "nothing was found"},
 	} {
 		unreachableSaid(t, s, c.tool, c.args, c.said)
 	}

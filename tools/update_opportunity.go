@@ -1,0 +1,161 @@
+package tools
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
+	"github.com/lightfield-mcp/lightfield-mcp/schema"
+	"github.com/lightfield-mcp/lightfield-mcp/write"
+)
+
+// UpdateOpportunityName is the tool's name.
+const UpdateOpportunityName = "update_opportunity"
+
+const updateDescription = `Change one existing opportunity (deal) in Lightfield CRM: move its stage, set its amount or close date, change its owner, add champions or evaluators, and add a note or follow-up task from the same call.
+
+Name the deal by ID (opp_…, from create_opportunity or find_opportunities) or by its exact name (add account when several deals share it; several matches are listed and nothing is changed). fields and relationships are given exactly as create_opportunity takes them (keys or labels, stage and option labels, names, emails, first names of the deal's account's contacts) and checked against the organisation's current definitions, every problem listed at once. A field or one-record relationship (owner) is replaced; null clears it. People given for a many-record relationship (champions, evaluators) are added to those the deal has, nobody is dropped; remove names the people to take off. note and followUp are added to the deal (the task goes to its owner unless an assignee is given).
+
+The deal is read first and only what changes is sent; the result says each change as before → after, and what was already so. A call that changes nothing writes nothing. Repeating a call is safe: the deal is already as asked, so nothing is changed twice (a note or follow-up already added is not added again). dryRun: true reads the deal and shows the changes and the exact request without writing.`
+
+// updateOpportunity is the update_opportunity tool: an existing deal
+// changed by the write core.
+func updateOpportunity(s *Server) tool {
+	return tool{
+		def: mcp.Tool{
+			Name:            UpdateOpportunityName,
+			Title:           "Update opportunity",
+			Description:     updateDescription,
+			RawInputSchema:  schema.JSON(write.OpportunityUpdate.Input(nil)),
+			RawOutputSchema: schema.JSON(schema.UpdateOpportunityOutput()),
+			Annotations:     annotations("Update opportunity", changes),
+		},
+		kind:         write.OpportunityUpdate,
+		instructions: "update_opportunity changes a deal after it exists (\"move it to Negotiation\", \"add Sam as champion\", \"note that legal approved\"): one call with the deal's ID or name, the fields and people that change, and a note or follow-up. People are added, never silently dropped; remove takes someone off. It says each change before → after; repeating it changes nothing twice.",
+		handle: func(ctx context.Context, o *org, req mcp.CallToolRequest, args json.RawMessage) *mcp.CallToolResult {
+			out := write.Update(ctx, o.Org, write.OpportunityUpdate, args, asker{ctx, req})
+			if res := s.unfinished(ctx, UpdateOpportunityName, out); res != nil {
+				return res
+			}
+			return s.updateResult(ctx, out)
+		},
+	}
+}
+
+// updateResult words the outcomes that are update_opportunity's own.
+func (s *Server) updateResult(ctx context.Context, out *write.Outcome) *mcp.CallToolResult {
+	result := schema.UpdateOpportunityResult{IdempotencyKey: out.Key, Resolved: out.Resolved, FieldKeys: out.Call.FieldKeys, Changes: out.Changes, Unchanged: out.Already}
+	if result.Changes == nil {
+		result.Changes = []schema.Change{}
+	}
+	if out.Status == write.Failed {
+		return s.viaResult(ctx, out.Via) // a new record the change needed
+	}
+	if out.Status == write.Ambiguous {
+		cs := make([]string, len(out.Existing))
+		for i, rec := range out.Existing {
+			cs[i] = dealText(rec, out.Defs)
+		}
+		return mcp.NewToolResultError(fmt.Sprintf("%d deals match %s: %s. Nothing was changed. Send the one meant by its ID as opportunity, or add account to tell them apart.", len(cs), quote(out.Existing[0].Name()), strings.Join(cs, "; ")))
+	}
+	result.Opportunity = out.Record.Raw
+	deal := fmt.Sprintf("%s (%s)", quote(recordOf(out.Record).Name()), token(out.Record.ID))
+	var b strings.Builder
+	switch out.Status {
+	case write.DryRun:
+		result.DryRun = true
+		fmt.Fprintf(&b, "Dry run: nothing was sent. Deal %s", deal)
+		if len(out.Changes) == 0 {
+			b.WriteString(" already is as asked: no change would be sent.")
+		} else {
+			result.Request = out.Update
+			raw, _ := json.Marshal(out.Update)
+			fmt.Fprintf(&b, ": update_opportunity would POST this body to /v1/opportunities/%s with Idempotency-Key %s:\n%s\n%s", out.Record.ID, out.Key, raw, changesText(out.Changes))
+		}
+		b.WriteString(alreadyText(out.Already))
+		b.WriteString(updatePartsDryRun(out.Call, out.Record.ID))
+		b.WriteString(interpretationText(result.Resolved, result.FieldKeys))
+		b.WriteString("\nCall again without dryRun to make the change.")
+		return mcp.NewToolResultStructured(result, b.String()+staleNote(out.Kind, out.Defs, out.DefsErr))
+	case write.Unchanged:
+		fmt.Fprintf(&b, "Nothing changed: deal %s already is as asked, so nothing was written.", deal)
+		b.WriteString(alreadyText(out.Already) + link(out.Record.HTTPLink))
+		return mcp.NewToolResultStructured(result, b.String()+interpretationText(result.Resolved, result.FieldKeys))
+	}
+	if len(out.Changes) > 0 {
+		fmt.Fprintf(&b, "Changed deal %s:\n%s", deal, changesText(out.Changes))
+	} else {
+		fmt.Fprintf(&b, "Deal %s: no field or relationship changed.", deal)
+	}
+	b.WriteString(alreadyText(out.Already) + link(out.Record.HTTPLink))
+	var parts schema.CreateOpportunityResult
+	text, _, failed := s.partsText(ctx, out, &parts)
+	result.Note, result.FollowUp, result.Incomplete = parts.Note, parts.FollowUp, parts.Incomplete
+	result.Warnings = append(append(result.Warnings, out.Warnings...), parts.Warnings...)
+	b.WriteString(text)
+	if len(out.Changes) > 0 {
+		fmt.Fprintf(&b, "\nIdempotency-Key %s: repeating this call finds the deal already changed and writes nothing twice.", out.Key)
+	}
+	b.WriteString(interpretationText(result.Resolved, result.FieldKeys) + warningsText(result.Warnings))
+	res := mcp.NewToolResultStructured(result, b.String()+staleNote(out.Kind, out.Defs, out.DefsErr))
+	res.IsError = failed
+	return res
+}
+
+// changesText lists changes as before → after.
+func changesText(changes []schema.Change) string {
+	lines := make([]string, len(changes))
+	for i, c := range changes {
+		before, after := c.Before, c.After
+		if before == "" {
+			before = "(none)"
+		}
+		if after == "" {
+			after = "(none)"
+		}
+		lines[i] = fmt.Sprintf("- %s (%s): %s → %s", c.Label, c.Key, before, after)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// alreadyText says what the call asked that was already so.
+func alreadyText(already []string) string {
+	if len(already) == 0 {
+		return ""
+	}
+	return "\nAlready so (not sent): " + strings.Join(already, "; ") + "."
+}
+
+// updatePartsDryRun shows the note's and task's bodies an update would
+// send.
+func updatePartsDryRun(call *write.Call, dealID string) string {
+	note, task := write.PartBodies(call, dealID)
+	var b strings.Builder
+	for _, part := range []struct {
+		path string
+		body *lfclient.CreateParams
+	}{{"/v1/notes", note}, {"/v1/tasks", task}} {
+		if part.body != nil {
+			raw, _ := json.Marshal(part.body)
+			fmt.Fprintf(&b, "\nIt would POST this body to %s:\n%s", part.path, raw)
+		}
+	}
+	return b.String()
+}
+
+// dealText shows a deal among candidates: name, ID, stage, account and
+// when it was created.
+func dealText(rec lfclient.Record, defs *lfclient.Definitions) string {
+	text := fmt.Sprintf("%s (%s", quote(rec.Name()), token(rec.ID))
+	if stage := stageLabelOf(rec.Fields, defs); stage != "" {
+		text += ", stage " + quote(stage)
+	}
+	if account := rec.Relationships["$account"].Values; len(account) > 0 {
+		text += ", account " + token(account[0])
+	}
+	return text + ", created " + token(rec.CreatedAt) + ")"
+}

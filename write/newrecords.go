@@ -1,0 +1,274 @@
+package write
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
+	"github.com/lightfield-mcp/lightfield-mcp/schema"
+)
+
+// newRecord is a relationship value given as a small object describing a
+// record to find or create: a new customer's account, a new contact.
+type newRecord struct {
+	ref  reference
+	kind *Kind
+	// args are the find-or-create call of kind; a contact's $account is
+	// the deal's, filled in when it is known.
+	args map[string]any
+	// placeholder stands in the body until the record's ID is known.
+	placeholder string
+}
+
+// contactKeys are what a new contact may be described with.
+var contactKeys = []string{"firstName", "lastName", "email"}
+
+// readNewRecord reads a relationship value given as an object: an account
+// as its fields ({"$name": …, "$website": …}), a contact as {"firstName",
+// "lastName", "email"}. It returns the placeholder the body carries
+// until the record exists, "" when the object is refused.
+func readNewRecord(ref reference, obj map[string]any, def *lfclient.RelationshipDefinition, call *Call, ps *Problems) string {
+	n := newRecord{ref: ref}
+	switch {
+	case def == nil:
+		ps.add(ref.path, "describes a new record, which can be done only once the field definitions load; send the record's ID for now.")
+		return ""
+	case def.ObjectType == "account":
+		name, _ := obj["$name"].(string)
+		if strings.TrimSpace(name) == "" {
+			ps.add(ref.path, `describes a new account but has no "$name": send {"$name": "Stark Industries", "$website": "stark.example"}, or the existing account's name or ID as a string.`)
+			return ""
+		}
+		n.kind, n.args = Account, map[string]any{"fields": obj}
+		n.placeholder = "(the new account " + strings.TrimSpace(name) + ")"
+	case def.ObjectType == "contact":
+		for key := range obj {
+			if !slices.Contains(contactKeys, key) {
+				ps.add(ref.path+"."+key, "unknown key. A new contact is described by %s; add other details with create_contact.", strings.Join(contactKeys, ", "))
+				return ""
+			}
+		}
+		first, _ := obj["firstName"].(string)
+		last, _ := obj["lastName"].(string)
+		email, _ := obj["email"].(string)
+		if strings.TrimSpace(first+last) == "" {
+			ps.add(ref.path, `describes a new contact without a name: send {"firstName": "Samir", "lastName": "Khan", "email": "samir@stark.example"} (the email when known).`)
+			return ""
+		}
+		fields := map[string]any{"$name": map[string]any{"firstName": strings.TrimSpace(first), "lastName": strings.TrimSpace(last)}}
+		if strings.TrimSpace(email) != "" {
+			fields["$email"] = []any{strings.TrimSpace(email)}
+		}
+		n.kind, n.args = Contact, map[string]any{"fields": fields}
+		n.placeholder = "(the new contact " + strings.TrimSpace(first+" "+last) + ")"
+	default:
+		ps.add(ref.path, "is an object, but only accounts and contacts can be described as new records; give the %s's ID.", def.ObjectType)
+		return ""
+	}
+	call.news = append(call.news, n)
+	return n.placeholder
+}
+
+// writeNew finds or creates the records the call describes as new (on a
+// dry run, only finds them), accounts first since a new contact belongs
+// to the deal's account, and puts their IDs in the body. Problems in a
+// description refuse the call; a record that could not be written fails
+// it (Via) before anything else is written.
+func (o *Org) writeNew(ctx context.Context, out *Outcome) {
+	call := out.Call
+	slices.SortStableFunc(call.news, func(a, b newRecord) int {
+		return strings.Compare(a.kind.Type, b.kind.Type) // account before contact
+	})
+	for _, n := range call.news {
+		args := n.args
+		if n.kind == Contact {
+			account := o.dealAccountID(call)
+			if account == "" && call.DryRun {
+				// The deal's account is new too: nobody can work there yet.
+				out.Resolved = append(out.Resolved, newResolution(n, &Outcome{Status: DryRun}))
+				continue
+			}
+			args = map[string]any{"fields": n.args["fields"]}
+			if account != "" {
+				args["relationships"] = map[string]any{"$account": account}
+			}
+		}
+		args["dryRun"] = call.DryRun
+		raw, _ := json.Marshal(args)
+		res := Create(ctx, o, n.kind, raw, nil)
+		switch res.Status {
+		case Existing, Written, DryRun:
+		case Refused:
+			for _, p := range res.Problems {
+				out.Problems.add(n.ref.path, "(the new %s's %s) %s", n.kind.Type, strings.TrimPrefix(p.Path, "fields."), p.Message)
+			}
+			out.Status = Refused
+			continue
+		case Ambiguous:
+			names := make([]string, len(res.Existing))
+			for i, rec := range res.Existing {
+				names[i] = AccountCandidate(rec).Describe()
+				if n.kind == Contact {
+					names[i] = ContactCandidate(rec).Describe()
+				}
+			}
+			out.Problems.add(n.ref.path, "%d existing %s match this description: %s. Send the one meant by its ID.", len(names), n.kind.Plural, strings.Join(names, "; "))
+			out.Status = Refused
+			continue
+		default:
+			out.Status, out.Via = Failed, res
+			return
+		}
+		id, r := n.placeholder, newResolution(n, res)
+		if res.Record != nil {
+			id = res.Record.ID
+		}
+		setReference(call, n.ref, id)
+		out.Resolved = append(out.Resolved, r)
+	}
+}
+
+// dealAccountID is the deal's account ID once known: the call's, or for
+// an update the deal's as read.
+func (o *Org) dealAccountID(call *Call) string {
+	if account, ok := call.Params.Relationships["$account"].(string); ok && schema.ObjectTypeOfID(account) == "account" {
+		return account
+	}
+	return options(call).dealAccount
+}
+
+// newResolution says what became of a record described as new.
+func newResolution(n newRecord, res *Outcome) schema.Resolution {
+	r := schema.Resolution{Relationship: n.ref.key, Input: n.placeholder}
+	if res.Record == nil {
+		r.ID, r.MatchedBy = n.placeholder, "to be created (dry run)"
+		if res.RepeatOf != "" {
+			r.ID, r.MatchedBy = res.RepeatOf, "created earlier by the same call"
+		}
+		return r
+	}
+	rec := lfclient.Record{ID: res.Record.ID, Fields: res.Record.Fields, Relationships: res.Record.Relationships}
+	c := ContactCandidate(rec)
+	if n.kind == Account {
+		c = AccountCandidate(rec)
+		r.Website = c.Detail
+	} else {
+		r.Email = c.Detail
+	}
+	r.ID, r.Name, r.MatchedBy = c.ID, c.Name, CreatedInThisCall
+	if res.Replayed {
+		r.MatchedBy = "created by an earlier identical call"
+	}
+	if res.Status == Existing {
+		r.MatchedBy = fmt.Sprintf("an existing %s (same %s), used instead of creating one", n.kind.Type, res.MatchedBy)
+	}
+	return r
+}
+
+// describedRecords replaces each object in a relationship value by the
+// placeholder of the new record it describes, and returns the
+// placeholders, which are not names to resolve.
+func (k *Kind) describedRecords(path, key string, value any, def *lfclient.RelationshipDefinition, call *Call, ps *Problems) (any, []string) {
+	if !k.NewRecords {
+		return value, nil // an object is refused as a relationship value
+	}
+	many := def != nil && def.Cardinality == "HAS_MANY"
+	var placeholders []string
+	read := func(i int, v any) any {
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return v
+		}
+		ref := reference{key: key, index: i, path: path, manyValues: many}
+		if many {
+			ref.path = fmt.Sprintf("%s[%d]", path, i)
+		}
+		p := readNewRecord(ref, obj, def, call, ps)
+		if p == "" {
+			p = "(a new record described wrongly)" // refused: the call is not sent
+		}
+		placeholders = append(placeholders, p)
+		return p
+	}
+	switch v := value.(type) {
+	case map[string]any:
+		if many {
+			return []any{read(0, v)}, placeholders
+		}
+		return read(0, v), placeholders
+	case []any:
+		out := make([]any, len(v))
+		for i, item := range v {
+			out[i] = read(i, item)
+		}
+		return out, placeholders
+	}
+	return value, nil
+}
+
+// checkNew reads the new argument: by relationship key (or label), an
+// account or contact (a list of them for a to-many relationship) to find
+// or create and link, beside the relationship's other values.
+func (k *Kind) checkNew(value any, defs *lfclient.Definitions, call *Call, ps *Problems) {
+	if value == nil || !k.NewRecords {
+		return
+	}
+	described, ok := value.(map[string]any)
+	if !ok {
+		ps.add("new", `must be an object: relationship key → the new record, e.g. {"$account": {"$name": "Stark Industries", "$website": "stark.example"}}.`)
+		return
+	}
+	for _, input := range sortedKeys(described) {
+		path := "new." + input
+		key, found := input, defs != nil
+		var def lfclient.RelationshipDefinition
+		if found {
+			key, found = keyOrLabel(input, k.relationshipNames(defs))
+			def = defs.RelationshipDefinitions[key]
+		}
+		if !found || schema.NewRecordSchema(def.ObjectType) == nil {
+			ps.add(path, "is not a relationship to an account or a contact, so no new record can be described for it. Keys here are the account and contact relationships of this schema.")
+			continue
+		}
+		have := call.Params.Relationships[key]
+		items, many := described[input].([]any)
+		switch {
+		case def.Cardinality != "HAS_MANY" && have != nil:
+			ps.add(path, "describes the %s, which relationships.%s also gives; send it once.", Quote(def.Label), key)
+			continue
+		case def.Cardinality != "HAS_MANY" && many:
+			ps.add(path, "takes one %s, as an object.", def.ObjectType)
+			continue
+		case def.Cardinality != "HAS_MANY":
+			items = []any{described[input]}
+		case !many:
+			items = []any{described[input]}
+		}
+		list, _ := have.([]string)
+		for i, item := range items {
+			obj, ok := item.(map[string]any)
+			p := path
+			if def.Cardinality == "HAS_MANY" {
+				p = fmt.Sprintf("%s[%d]", path, i)
+			}
+			if !ok {
+				ps.add(p, "must be an object describing the new %s.", def.ObjectType)
+				continue
+			}
+			ref := reference{key: key, index: len(list), path: p, manyValues: def.Cardinality == "HAS_MANY"}
+			placeholder := readNewRecord(ref, obj, &def, call, ps)
+			if placeholder == "" {
+				continue
+			}
+			if ref.manyValues {
+				list = append(list, placeholder)
+				call.Params.Relationships[key] = list
+			} else {
+				call.Params.Relationships[key] = placeholder
+			}
+		}
+	}
+}
