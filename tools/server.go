@@ -494,11 +494,20 @@ func (s *Server) Ready() bool {
 		return true
 	}
 	for _, k := range write.Kinds {
-		if s.fallback.inputSchema(k.Type) == nil {
+		if s.fallback.inputSchema(k.Type) == nil && (k == write.Opportunity || !forbidden(s.fallback.Definitions(k))) {
 			return false
 		}
 	}
 	return true
+}
+
+// forbidden reports whether Lightfield refused the key the scope to read
+// these definitions: settled, not pending. The tool that needs them says
+// which scope is missing; the others serve.
+func forbidden(d *write.Definitions) bool {
+	_, err := d.Held()
+	var apiErr *lfclient.Error
+	return errors.As(err, &apiErr) && apiErr.StatusCode == 403
 }
 
 // LoadDefinitions loads the definitions of the Server's own organisation

@@ -273,3 +273,18 @@ func TestUpdateUnderEveryFault(t *testing.T) {
 		})
 	}
 }
+
+// A key without the update scope is told which scope it needs; nothing
+// else is written.
+func TestUpdateNamesItsScope(t *testing.T) {
+	h := newHarness(t, true)
+	h.createDeal(t, acmePilot)
+	h.fake.SetScopes("opportunities:read", "opportunities:create", "accounts:read", "contacts:read", "members:read", "notes:create")
+	res := h.update(t, `{"opportunity": "Acme pilot", "fields": {"$stage": "Negotiation"}, "note": {"title": "Legal approved"}}`)
+	if !res.IsError || !strings.Contains(text(res), "opportunities:update") || !strings.Contains(text(res), "Nothing was changed") {
+		t.Fatalf("a 403 on the update must name opportunities:update:\n%s", text(res))
+	}
+	if n := len(h.fake.CreatedOf("note")); n != 0 {
+		t.Fatalf("%d notes written although the update failed", n)
+	}
+}

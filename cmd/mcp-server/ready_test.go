@@ -37,6 +37,13 @@ func TestReadyMeansReady(t *testing.T) {
 		t.Fatalf("the first list once ready is not refined: %.300s", list)
 	}
 
+	// A key not allowed to read contacts (or accounts) is ready once the
+	// deal's definitions are: those tools say which scope is missing.
+	narrow, narrowURL := startFake(t)
+	narrow.SetScopes("opportunities:read", "opportunities:create", "members:read")
+	narrowBase, _, narrowLogs := launchHTTP(t, binary, "127.0.0.1", "LIGHTFIELD_API_KEY="+testKey, "LIGHTFIELD_BASE_URL="+narrowURL)
+	waitReady(t, narrowBase, narrowLogs)
+
 	closed := closedURL(t)
 	callersOnly, _, _ := launchHTTP(t, binary, "127.0.0.1", "LIGHTFIELD_BASE_URL="+closed)
 	if code, body := healthz(t, callersOnly); code != 200 {
