@@ -79,9 +79,14 @@ func (o *Org) accountsLike(ctx context.Context, call *Call) ([]lfclient.Record, 
 			sites = append(sites, d)
 		}
 	}
-	found := make([][]lfclient.Record, 1+len(sites))
-	errs := make([]error, 1+len(sites))
-	tasks := []func(){func() { found[0], errs[0] = o.resolve.accountsCalled(ctx, name) }}
+	found := make([][]lfclient.Record, 2+len(sites))
+	errs := make([]error, 2+len(sites))
+	tasks := []func(){func() { found[0], errs[0] = o.resolve.accountsCalled(ctx, name) }, func() {
+		// Accounts written lately, which the lists may not show yet.
+		found[1+len(sites)], errs[1+len(sites)] = o.recentLike(ctx, "account", func(r lfclient.Record) bool {
+			return foldLabel(r.Name()) == foldLabel(name) || slices.ContainsFunc(r.Strings("$website"), func(w string) bool { return slices.Contains(sites, siteOf(w)) })
+		})
+	}}
 	for i, site := range sites {
 		tasks = append(tasks, func() {
 			page, err := o.client.List(ctx, "account", []lfclient.Filter{{Key: "$website", Operator: "contains", Value: site}}, lfclient.MaxPageSize, 0)

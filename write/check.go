@@ -54,6 +54,8 @@ type reference struct {
 	// describesNew: the tool takes new records for this relationship in
 	// its new argument, which a refusal may advise.
 	describesNew bool
+	// removal: a person to take off a deal, looked for among those linked.
+	removal bool
 }
 
 // Limits on what one call may carry.

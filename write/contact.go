@@ -187,12 +187,18 @@ func (o *Org) contactsLike(ctx context.Context, call *Call) ([]lfclient.Record, 
 		queries = append(queries, query{lfclient.Filter{Key: "$name", Operator: "equal", Value: name},
 			func(rec lfclient.Record) bool { return foldName(rec.Name()) == foldName(name) }})
 	}
-	found := make([][]lfclient.Record, len(queries))
-	errs := make([]error, len(queries))
+	found := make([][]lfclient.Record, len(queries)+1)
+	errs := make([]error, len(queries)+1)
 	tasks := make([]func(), len(queries))
 	for i, q := range queries {
-		tasks[i] = func() { found[i], errs[i] = o.contactsWhere(ctx, q.filter, q.keep) }
+		tasks[i] = func() { found[i+1], errs[i+1] = o.listWhere(ctx, "contact", q.filter, q.keep) }
 	}
+	// Contacts written lately, which the lists may not show yet.
+	tasks = append(tasks, func() {
+		found[0], errs[0] = o.recentLike(ctx, "contact", func(r lfclient.Record) bool {
+			return slices.ContainsFunc(queries, func(q query) bool { return q.keep(r) })
+		})
+	})
 	Parallel(tasks)
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -208,27 +214,6 @@ func (o *Org) contactsLike(ctx context.Context, call *Call) ([]lfclient.Record, 
 	return same, nil
 }
 
-// contactsWhere lists the contacts filter selects (up to maxDuplicatePages
-// pages) and keeps those keep accepts: Lightfield's filters match more
-// loosely than the server compares.
-func (o *Org) contactsWhere(ctx context.Context, filter lfclient.Filter, keep func(lfclient.Record) bool) ([]lfclient.Record, error) {
-	var out []lfclient.Record
-	for page := 0; page < maxDuplicatePages; page++ {
-		p, err := o.client.List(ctx, "contact", []lfclient.Filter{filter}, lfclient.MaxPageSize, page*lfclient.MaxPageSize)
-		if err != nil {
-			return nil, err
-		}
-		for _, rec := range p.Data {
-			if keep(rec) {
-				out = append(out, rec)
-			}
-		}
-		if len(p.Data) < lfclient.MaxPageSize {
-			break
-		}
-	}
-	return out, nil
-}
 
 // hasEmail reports whether a contact has one of emails, case ignored.
 func hasEmail(rec lfclient.Record, emails []string) bool {

@@ -623,12 +623,3 @@ func (c *dealCriteria) describe(d rankedDeal, names map[string]string) schema.Fo
 	return f
 }
 
-// latest returns up to n of the records of objectType written within
-// recentWindow, the latest first.
-func (r *recentWrites) latest(objectType string, n int) []string {
-	ids := r.ids(objectType)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	slices.SortStableFunc(ids, func(a, b string) int { return r.byID[b].at.Compare(r.byID[a].at) })
-	return ids[:min(len(ids), n)]
-}

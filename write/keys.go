@@ -1,6 +1,7 @@
 package write
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"slices"
@@ -160,5 +161,44 @@ func (r *recentWrites) ids(objectType string) []string {
 		}
 	}
 	slices.Sort(out)
+	return out
+}
+
+// latest returns up to n of the records of objectType written within
+// recentWindow, the latest first.
+func (r *recentWrites) latest(objectType string, n int) []string {
+	ids := r.ids(objectType)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	slices.SortStableFunc(ids, func(a, b string) int { return r.byID[b].at.Compare(r.byID[a].at) })
+	return ids[:min(len(ids), n)]
+}
+
+// maxRecentRead bounds how many records written lately a duplicate search
+// reads by ID.
+const maxRecentRead = 25
+
+// recentLike reads by ID the records of objectType this process wrote
+// lately and keeps those keep accepts: a duplicate search's answer for
+// what the lists, which lag behind writes, do not show yet.
+func (o *Org) recentLike(ctx context.Context, objectType string, keep func(lfclient.Record) bool) ([]lfclient.Record, error) {
+	ids := o.recent.latest(objectType, maxRecentRead)
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	recs, err := o.resolve.retrieveAll(ctx, objectType, ids)
+	return slices.DeleteFunc(recs, func(r lfclient.Record) bool { return !keep(r) }), err
+}
+
+// union joins record lists, each record once (the first copy wins).
+func unionRecords(lists ...[]lfclient.Record) []lfclient.Record {
+	var out []lfclient.Record
+	for _, list := range lists {
+		for _, rec := range list {
+			if !slices.ContainsFunc(out, func(r lfclient.Record) bool { return r.ID == rec.ID }) {
+				out = append(out, rec)
+			}
+		}
+	}
 	return out
 }

@@ -61,10 +61,12 @@ func (o *Org) resolveReferences(ctx context.Context, ask Asker, call *Call, mayA
 		tasks = append(tasks, func() { members, membersErr = o.resolve.members.all(ctx, o.client) })
 	}
 	for i, ref := range call.refs {
-		switch ref.objectType {
-		case "account":
+		switch {
+		case ref.removal:
+			// Looked for among the people linked, once the deal is read.
+		case ref.objectType == "account":
 			tasks = append(tasks, func() { found[i].l, found[i].err = o.resolve.findAccount(ctx, ref.input) })
-		case "contact":
+		case ref.objectType == "contact":
 			tasks = append(tasks, func() { found[i].pool, found[i].err = o.resolve.contactsFor(ctx, ref.input) })
 		}
 	}
@@ -84,6 +86,7 @@ func (o *Org) resolveReferences(ctx context.Context, ask Asker, call *Call, mayA
 	}
 	o.chooseContacts(ctx, call, found, account, scopes)
 	o.chooseMembers(ctx, call, found, members, membersErr)
+	o.chooseLinked(ctx, call, found, members, membersErr)
 
 	var resolved []schema.Resolution
 	var ps Problems
@@ -95,10 +98,12 @@ func (o *Org) resolveReferences(ctx context.Context, ask Asker, call *Call, mayA
 			continue
 		}
 		var chosen *Candidate
-		switch len(l.matches) {
-		case 1:
+		switch n := len(l.matches); {
+		case n == 1:
 			chosen = &l.matches[0]
-		case 0:
+		case n == 0 && ref.removal:
+			ps.add(ref.path, "%s", notLinkedText(ref, found[i].pool))
+		case n == 0:
 			ps.add(ref.path, "%s", noMatchText(ref, l, account != nil))
 			if ref.objectType == "account" && len(l.near) == 0 {
 				ps[len(ps)-1].Missing = ref.input
@@ -204,7 +209,7 @@ func dealAccount(call *Call, found []search, echoes []echo) *Candidate {
 func (o *Org) chooseContacts(ctx context.Context, call *Call, found []search, account *Candidate, scopes []scope) {
 	choose := func() (missing []string) {
 		for i, ref := range call.refs {
-			if ref.objectType != "contact" || found[i].err != nil {
+			if ref.objectType != "contact" || found[i].err != nil || ref.removal {
 				continue
 			}
 			s := &found[i]
@@ -337,7 +342,7 @@ func contactWhere(c Candidate, scopes []scope, accounts map[string]Candidate) st
 func (o *Org) chooseMembers(ctx context.Context, call *Call, found []search, members []lfclient.Record, err error) {
 	reloaded := false
 	for i, ref := range call.refs {
-		if ref.objectType != "member" {
+		if ref.objectType != "member" || ref.removal {
 			continue
 		}
 		for {
@@ -522,4 +527,59 @@ func pick(answer *Answer, ref reference, matches []Candidate) (*Candidate, strin
 		}
 	}
 	return nil, fmt.Sprintf("the answer %s is none of the %ss offered. %s", Quote(choice), ref.objectType, severalText(ref, matches))
+}
+
+// chooseLinked picks each person to take off a deal among those the deal
+// links in that relationship (read by ID, all at once; members from the
+// member list): a name can only mean someone linked.
+func (o *Org) chooseLinked(ctx context.Context, call *Call, found []search, members []lfclient.Record, membersErr error) {
+	var deal *lfclient.Record
+	if call.target != nil {
+		deal = call.target()
+	}
+	var contactIDs []string
+	for _, ref := range call.refs {
+		if ref.removal && ref.objectType == "contact" && deal != nil {
+			for _, id := range deal.Relationships[ref.key].Values {
+				if !slices.Contains(contactIDs, id) {
+					contactIDs = append(contactIDs, id)
+				}
+			}
+		}
+	}
+	var contacts []lfclient.Record
+	var contactsErr error
+	if len(contactIDs) > 0 {
+		contacts, contactsErr = o.resolve.retrieveAll(ctx, "contact", contactIDs[:min(len(contactIDs), maxAccountContacts)])
+	}
+	for i, ref := range call.refs {
+		if !ref.removal || deal == nil {
+			continue
+		}
+		recs, err := contacts, contactsErr
+		if ref.objectType == "member" {
+			recs, err = members, membersErr
+		}
+		if err != nil {
+			found[i].err = err
+			continue
+		}
+		linked := deal.Relationships[ref.key].Values
+		for _, rec := range recs {
+			if slices.Contains(linked, rec.ID) {
+				found[i].pool = append(found[i].pool, personCandidate(rec))
+			}
+		}
+		l := &found[i].l
+		l.matches, l.how = choosePeople(ref.input, found[i].pool, ref.objectType == "member", []scope{{}})
+	}
+}
+
+// notLinkedText says that nobody linked matches a person to take off,
+// and who is linked.
+func notLinkedText(ref reference, linked []Candidate) string {
+	if len(linked) == 0 {
+		return fmt.Sprintf("nobody is linked to the deal in %s, so there is nobody to take off; leave %s out.", ref.key, Quote(ref.input))
+	}
+	return fmt.Sprintf("nobody linked to the deal in %s matches %s. Linked now: %s. Send one of them (name, email or ID), or leave it out.", ref.key, Quote(ref.input), describeAll(linked))
 }

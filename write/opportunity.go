@@ -1,6 +1,7 @@
 package write
 
 import (
+	"errors"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -58,6 +59,9 @@ type opportunityOptions struct {
 	// account that tells same-named deals apart; dealAccount and
 	// dealOwner are the deal's as read, for what is written beside it.
 	target, targetAccount, dealAccount, dealOwner string
+	// elsewhere are deals of the target's name on other accounts than the
+	// one the update gave.
+	elsewhere []lfclient.Record
 }
 
 // AssigneeKey names the follow-up's assignee among a call's resolutions.
@@ -257,29 +261,62 @@ func judgeOpportunity(o *Org, out *Outcome) {
 // maxDuplicatePages bounds the search for an existing opportunity.
 const maxDuplicatePages = 4
 
-// opportunitiesNamed returns the opportunities with the given name
-// (case-insensitive) on any account: the duplicate look-up needs only the
-// name, so it runs beside the account's resolution, and duplicateOn then
-// filters by account. Lists lag behind writes by seconds; the
-// Idempotency-Key covers that window.
+// opportunitiesNamed returns the opportunities whose name has the same
+// words as name (case, accents, dashes, punctuation and spacing aside), on
+// any account: the duplicate look-up needs only the name, so it runs
+// beside the account's resolution, and duplicateOn then filters by
+// account. Lightfield's lists compare whole names, so two searches go out
+// at once: the name as given, and names starting with its first word
+// ("Acme Rockets - Telemetry" for "Acme Rockets – Telemetry"); the deals
+// this process wrote lately, which lists may not show yet, are read by ID
+// beside them.
 func (o *Org) opportunitiesNamed(ctx context.Context, name string) ([]lfclient.Record, error) {
-	var same []lfclient.Record
-	filter := []lfclient.Filter{{Key: "$name", Operator: "equal", Value: name}}
+	same := func(r lfclient.Record) bool { return sameName(r.Name(), name) }
+	var found [3][]lfclient.Record
+	var errs [3]error
+	tasks := []func(){
+		func() { found[0], errs[0] = o.recentLike(ctx, "opportunity", same) },
+		func() {
+			found[1], errs[1] = o.listWhere(ctx, "opportunity", lfclient.Filter{Key: "$name", Operator: "equal", Value: name}, same)
+		},
+	}
+	if word := firstWord(name); word != "" && !strings.EqualFold(word, strings.TrimSpace(name)) {
+		tasks = append(tasks, func() {
+			found[2], errs[2] = o.listWhere(ctx, "opportunity", lfclient.Filter{Key: "$name", Operator: "startsWith", Value: word}, same)
+		})
+	}
+	Parallel(tasks)
+	if err := errors.Join(errs[:]...); err != nil {
+		return nil, err
+	}
+	return unionRecords(found[:]...), nil
+}
+
+// sameName reports whether two names have the same words, whatever stands
+// between them.
+func sameName(a, b string) bool {
+	return slices.Equal(nameWords(a), nameWords(b))
+}
+
+// listWhere lists the records of objectType that filter selects (up to
+// maxDuplicatePages pages) and keeps those keep accepts.
+func (o *Org) listWhere(ctx context.Context, objectType string, filter lfclient.Filter, keep func(lfclient.Record) bool) ([]lfclient.Record, error) {
+	var out []lfclient.Record
 	for page := 0; page < maxDuplicatePages; page++ {
-		p, err := o.client.List(ctx, "opportunity", filter, lfclient.MaxPageSize, page*lfclient.MaxPageSize)
+		p, err := o.client.List(ctx, objectType, []lfclient.Filter{filter}, lfclient.MaxPageSize, page*lfclient.MaxPageSize)
 		if err != nil {
 			return nil, err
 		}
 		for _, rec := range p.Data {
-			if foldLabel(rec.Name()) == foldLabel(name) {
-				same = append(same, rec)
+			if keep(rec) {
+				out = append(out, rec)
 			}
 		}
 		if len(p.Data) < lfclient.MaxPageSize {
 			break
 		}
 	}
-	return same, nil
+	return out, nil
 }
 
 // duplicateOn returns the first of same that is on account, or nil.

@@ -216,7 +216,7 @@ func (k *Kind) checkRemovals(value any, defs *lfclient.Definitions, call *Call, 
 		for i, v := range values {
 			p := fmt.Sprintf("%s[%d]", path, i)
 			isRef, ok := checkReference(p, v, &def, ps)
-			ref := reference{key: key, index: i, path: p, input: v, objectType: def.ObjectType, set: func(id string) { call.Remove[key][i] = id }}
+			ref := reference{key: key, index: i, path: p, input: v, objectType: def.ObjectType, removal: true, set: func(id string) { call.Remove[key][i] = id }}
 			switch {
 			case isRef:
 				call.refs = append(call.refs, ref)

@@ -3,6 +3,7 @@ package write
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -64,36 +65,28 @@ func findDeal(ctx context.Context, o *Org, call *Call) ([]lfclient.Record, error
 		}
 		return []lfclient.Record{*rec}, nil
 	}
-	var named, recent []lfclient.Record
+	var deals []lfclient.Record
 	var account lookup
-	var errs [3]error
-	tasks := []func(){
-		func() { named, errs[0] = o.opportunitiesNamed(ctx, opts.target) },
-		func() { recent, errs[1] = o.resolve.retrieveAll(ctx, "opportunity", o.recent.ids("opportunity")) },
-	}
+	var errs [2]error
+	tasks := []func(){func() { deals, errs[0] = o.opportunitiesNamed(ctx, opts.target) }}
 	if opts.targetAccount != "" {
-		tasks = append(tasks, func() { account, errs[2] = o.resolve.findAccount(ctx, opts.targetAccount) })
+		tasks = append(tasks, func() { account, errs[1] = o.resolve.findAccount(ctx, opts.targetAccount) })
 	}
 	Parallel(tasks)
-	if errs[0] != nil {
-		return nil, errs[0]
+	if err := errors.Join(errs[:]...); err != nil {
+		return nil, err
 	}
-	if errs[2] != nil {
-		return nil, errs[2]
+	if opts.targetAccount == "" {
+		return deals, nil
 	}
-	// A deal read by ID is fresher than the list's copy of it.
-	deals := recent
-	for _, rec := range named {
-		if !slices.ContainsFunc(deals, func(r lfclient.Record) bool { return r.ID == rec.ID }) {
-			deals = append(deals, rec)
-		}
+	on := slices.DeleteFunc(slices.Clone(deals), func(r lfclient.Record) bool {
+		ids := r.Relationships["$account"].Values
+		return !slices.Contains(ids, opts.targetAccount) && !slices.ContainsFunc(account.matches, func(c Candidate) bool { return slices.Contains(ids, c.ID) })
+	})
+	if len(on) == 0 {
+		opts.elsewhere = deals // said in the refusal: the deal is on another account
 	}
-	return slices.DeleteFunc(deals, func(r lfclient.Record) bool {
-		onAccount := opts.targetAccount == "" || r.Relationships["$account"].Values != nil &&
-			slices.ContainsFunc(account.matches, func(c Candidate) bool { return slices.Contains(r.Relationships["$account"].Values, c.ID) }) ||
-			slices.Contains(r.Relationships["$account"].Values, opts.targetAccount)
-		return foldLabel(r.Name()) != foldLabel(opts.target) || !onAccount
-	}), nil
+	return on, nil
 }
 
 // Update changes one existing record of kind k (an Updates kind) from a
@@ -187,7 +180,14 @@ func noDealText(opts *opportunityOptions) string {
 	if schema.ObjectTypeOfID(opts.target) == "opportunity" {
 		return fmt.Sprintf("no deal has the ID %s. Look the deal up with find_opportunities and send its ID.", Quote(opts.target))
 	}
-	return fmt.Sprintf("no deal is named exactly %s%s. Look it up with find_opportunities (part of the name is enough) and send its ID; to create a new deal, use create_opportunity.", Quote(opts.target), where)
+	if len(opts.elsewhere) > 0 {
+		shown := make([]string, len(opts.elsewhere))
+		for i, rec := range opts.elsewhere {
+			shown[i] = fmt.Sprintf("%s (%s, account %s)", Quote(rec.Name()), Token(rec.ID), Token(firstValue(rec, "$account")))
+		}
+		return fmt.Sprintf("no deal named %s is on the account %s, but %s: if that is the deal, send its ID.", Quote(opts.target), Quote(opts.targetAccount), strings.Join(shown, "; "))
+	}
+	return fmt.Sprintf("no deal is named %s%s (case, accents, dashes and spacing aside). Look it up with find_opportunities (part of the name is enough) and send its ID; if the person means a deal not yet in the CRM, that is create_opportunity.", Quote(opts.target), where)
 }
 
 // firstValue is a record's first ID in a relationship, "" for none.

@@ -37,7 +37,7 @@ test('the TypeScript SDK lists the tool and creates an opportunity', async () =>
   const { client, stderr } = await connect();
   try {
     const tools = await refinedTools(client);
-    assert.deepEqual(tools.map((t) => t.name).sort(), ['create_account', 'create_contact', 'create_opportunity', 'find_accounts', 'find_opportunities', 'find_people']);
+    assert.deepEqual(tools.map((t) => t.name).sort(), ['create_account', 'create_contact', 'create_opportunity', 'find_accounts', 'find_opportunities', 'find_people', 'update_opportunity']);
     const tool = tools.find((t) => t.name === 'create_opportunity');
     assert.deepEqual(tool.annotations, {
       title: 'Create opportunity', readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true,

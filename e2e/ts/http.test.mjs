@@ -16,7 +16,7 @@ test('the TypeScript SDK creates an opportunity over Streamable HTTP with its ow
   await client.connect(transport);
   try {
     const { tools } = await client.listTools();
-    assert.deepEqual(tools.map((t) => t.name).sort(), ['create_account', 'create_contact', 'create_opportunity', 'find_accounts', 'find_opportunities', 'find_people']);
+    assert.deepEqual(tools.map((t) => t.name).sort(), ['create_account', 'create_contact', 'create_opportunity', 'find_accounts', 'find_opportunities', 'find_people', 'update_opportunity']);
     assert.match(JSON.stringify(tools), /Proposal Sent/, 'the caller sees its organisation\'s stages');
     const created = await client.callTool({
       name: 'create_opportunity',
