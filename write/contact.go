@@ -214,7 +214,6 @@ func (o *Org) contactsLike(ctx context.Context, call *Call) ([]lfclient.Record, 
 	return same, nil
 }
 
-
 // hasEmail reports whether a contact has one of emails, case ignored.
 func hasEmail(rec lfclient.Record, emails []string) bool {
 	return slices.ContainsFunc(rec.Strings("$email"), func(have string) bool {

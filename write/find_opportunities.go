@@ -622,4 +622,3 @@ func (c *dealCriteria) describe(d rankedDeal, names map[string]string) schema.Fo
 	}
 	return f
 }
-
