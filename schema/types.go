@@ -71,18 +71,18 @@ type UpdateRelationships struct {
 
 // UpdateOpportunityResult is the structuredContent of update_opportunity.
 type UpdateOpportunityResult struct {
-	Opportunity    json.RawMessage        `json:"opportunity,omitempty" jsonschema:"description=The deal as Lightfield returned it after the change (as read\\, when nothing changed or on a dry run)."`
-	Changes        []Change               `json:"changes" jsonschema:"description=What changed (or on a dry run would change)\\, before → after."`
-	Unchanged      []string               `json:"unchanged,omitempty" jsonschema:"description=What was asked but already so (a person already linked\\, a value already set\\, a person to remove who was not linked)."`
-	DryRun         bool                   `json:"dryRun,omitempty" jsonschema:"description=true when nothing was sent."`
-	Request        *lfclient.UpdateParams `json:"request,omitempty" jsonschema:"description=On a dry run: the exact JSON body that would be sent to POST /v1/opportunities/{id} (absent when nothing would change)."`
-	Note           json.RawMessage        `json:"note,omitempty" jsonschema:"description=The note as Lightfield returned it\\, when one was asked for and created."`
-	FollowUp       json.RawMessage        `json:"followUp,omitempty" jsonschema:"description=The follow-up task as Lightfield returned it\\, when one was asked for and created."`
-	Incomplete     []string               `json:"incomplete,omitempty" jsonschema:"description=Parts asked for that could not be created (note\\, followUp); repeating the same call creates each once."`
-	IdempotencyKey string                 `json:"idempotencyKey,omitempty" jsonschema:"description=The Idempotency-Key used (or that would be used)."`
-	Resolved       []Resolution           `json:"resolved,omitempty" jsonschema:"description=Each value given by name or email and the record it was resolved to."`
-	FieldKeys      []FieldKey             `json:"fieldKeys,omitempty" jsonschema:"description=Each field or relationship given by its label and the key it was read as."`
-	Warnings       []string               `json:"warnings,omitempty" jsonschema:"description=Values Lightfield did not store as sent; check them."`
+	Opportunity    json.RawMessage         `json:"opportunity,omitempty" jsonschema:"description=The deal as Lightfield returned it after the change (as read\\, when nothing changed or on a dry run)."`
+	Changes        []Change                `json:"changes" jsonschema:"description=What changed (or on a dry run would change)\\, before → after."`
+	Unchanged      []string                `json:"unchanged,omitempty" jsonschema:"description=What was asked but already so (a person already linked\\, a value already set\\, a person to remove who was not linked)."`
+	DryRun         bool                    `json:"dryRun,omitempty" jsonschema:"description=true when nothing was sent."`
+	Requests       []lfclient.UpdateParams `json:"requests,omitempty" jsonschema:"description=On a dry run: the exact JSON bodies that would be sent to POST /v1/opportunities/{id}\\, in order: two when people are both taken off and added to one relationship (absent when nothing would change)."`
+	Note           json.RawMessage         `json:"note,omitempty" jsonschema:"description=The note as Lightfield returned it\\, when one was asked for and created."`
+	FollowUp       json.RawMessage         `json:"followUp,omitempty" jsonschema:"description=The follow-up task as Lightfield returned it\\, when one was asked for and created."`
+	Incomplete     []string                `json:"incomplete,omitempty" jsonschema:"description=Parts asked for that could not be created (note\\, followUp); repeating the same call creates each once."`
+	IdempotencyKey string                  `json:"idempotencyKey,omitempty" jsonschema:"description=The Idempotency-Key used (or that would be used)."`
+	Resolved       []Resolution            `json:"resolved,omitempty" jsonschema:"description=Each value given by name or email and the record it was resolved to."`
+	FieldKeys      []FieldKey              `json:"fieldKeys,omitempty" jsonschema:"description=Each field or relationship given by its label and the key it was read as."`
+	Warnings       []string                `json:"warnings,omitempty" jsonschema:"description=Values Lightfield did not store as sent; check them."`
 }
 
 // Change is one field or relationship an update changed.

@@ -309,6 +309,8 @@ func interpretationText(resolved []schema.Resolution, fieldKeys []schema.FieldKe
 				fmt.Fprintf(&b, " (%s)", token(detail))
 			}
 			b.WriteString(".")
+		case write.CreatedAsDescribed:
+			fmt.Fprintf(&b, "\n%s → %s, created in this call as described.", path, named(res))
 		case write.CreatedInThisCall:
 			fmt.Fprintf(&b, "\n%s %s → the new account %s, created in this call as the person agreed.", path, quote(res.Input), named(res))
 		default:

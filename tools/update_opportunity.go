@@ -72,14 +72,23 @@ func (s *Server) updateResult(ctx context.Context, out *write.Outcome) *mcp.Call
 		if len(out.Changes) == 0 {
 			b.WriteString(" already is as asked: no change would be sent.")
 		} else {
-			result.Request = out.Update
-			raw, _ := json.Marshal(out.Update)
-			fmt.Fprintf(&b, ": update_opportunity would POST this body to /v1/opportunities/%s with Idempotency-Key %s:\n%s\n%s", out.Record.ID, out.Key, raw, changesText(out.Changes))
+			result.Requests = out.Updates
+			fmt.Fprintf(&b, ": update_opportunity would POST to /v1/opportunities/%s (Idempotency-Key %s):", out.Record.ID, out.Key)
+			for _, body := range out.Updates {
+				raw, _ := json.Marshal(body)
+				fmt.Fprintf(&b, "\n%s", raw)
+			}
+			b.WriteString("\n" + changesText(out.Changes))
 		}
 		b.WriteString(alreadyText(out.Already))
-		b.WriteString(updatePartsDryRun(out.Call, out.Record.ID))
+		parts := updatePartsDryRun(out)
+		b.WriteString(parts)
 		b.WriteString(interpretationText(result.Resolved, result.FieldKeys))
-		b.WriteString("\nCall again without dryRun to make the change.")
+		if len(out.Changes) > 0 || strings.Contains(parts, "would POST") {
+			b.WriteString("\nCall again without dryRun to make the change.")
+		} else {
+			b.WriteString("\nNothing would be written: there is no need to call again.")
+		}
 		return mcp.NewToolResultStructured(result, b.String()+staleNote(out.Kind, out.Defs, out.DefsErr))
 	case write.Unchanged:
 		fmt.Fprintf(&b, "Nothing changed: deal %s already is as asked, so nothing was written.", deal)
@@ -110,14 +119,15 @@ func (s *Server) updateResult(ctx context.Context, out *write.Outcome) *mcp.Call
 func changesText(changes []schema.Change) string {
 	lines := make([]string, len(changes))
 	for i, c := range changes {
-		before, after := c.Before, c.After
-		if before == "" {
+		// Values and names come from Lightfield: quoted, one line, capped.
+		before, after := quote(c.Before), quote(c.After)
+		if c.Before == "" {
 			before = "(none)"
 		}
-		if after == "" {
+		if c.After == "" {
 			after = "(none)"
 		}
-		lines[i] = fmt.Sprintf("- %s (%s): %s → %s", c.Label, c.Key, before, after)
+		lines[i] = fmt.Sprintf("- %s (%s): %s → %s", quote(c.Label), token(c.Key), before, after)
 	}
 	return strings.Join(lines, "\n")
 }
@@ -131,18 +141,20 @@ func alreadyText(already []string) string {
 }
 
 // updatePartsDryRun shows the note's and task's bodies an update would
-// send.
-func updatePartsDryRun(call *write.Call, dealID string) string {
-	note, task := write.PartBodies(call, dealID)
+// send, or that an earlier call added them.
+func updatePartsDryRun(out *write.Outcome) string {
 	var b strings.Builder
-	for _, part := range []struct {
-		path string
-		body *lfclient.CreateParams
-	}{{"/v1/notes", note}, {"/v1/tasks", task}} {
-		if part.body != nil {
-			raw, _ := json.Marshal(part.body)
-			fmt.Fprintf(&b, "\nIt would POST this body to %s:\n%s", part.path, raw)
+	for _, p := range out.Parts {
+		what := "note"
+		if p.Kind == write.Task {
+			what = "follow-up task"
 		}
+		if p.Record != nil {
+			fmt.Fprintf(&b, "\nThe %s was already added by an earlier identical call (%s): it would not be added again.", what, token(p.Record.ID))
+			continue
+		}
+		raw, _ := json.Marshal(p.Body)
+		fmt.Fprintf(&b, "\nIt would POST this body to /v1/%s:\n%s", p.Kind.Plural, raw)
 	}
 	return b.String()
 }

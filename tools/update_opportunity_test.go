@@ -73,7 +73,7 @@ func TestUpdateMovesTheStageAndAddsANote(t *testing.T) {
 	if len(ups) != 1 || string(ups[0].Body) != `{"fields":{"$stage":"opt_st_nego"}}` {
 		t.Fatalf("update requests: %d, first body %s", len(ups), bodyOf(ups))
 	}
-	if !strings.Contains(text(res), "Discovery → Negotiation") || !strings.Contains(text(res), "Legal approved") {
+	if !strings.Contains(text(res), `"Discovery" → "Negotiation"`) || !strings.Contains(text(res), "Legal approved") {
 		t.Fatalf("the answer does not say before → after and the note:\n%s", text(res))
 	}
 	if n := len(h.fake.CreatedOf("note")); n != 1 {
@@ -123,7 +123,7 @@ func TestUpdateAddsPeopleAndRemovesOnlyThoseNamed(t *testing.T) {
 	if got := relationshipValues(h.stored(t, id), "stakeholders"); strings.Join(got, ",") != "con_01samo" {
 		t.Fatalf("stakeholders now %v, want Sam alone", got)
 	}
-	if !strings.Contains(text(res), "Dana Scully (mem_01dana) → Fox Mulder (mem_01fox)") {
+	if !strings.Contains(text(res), `"Dana Scully (mem_01dana)" → "Fox Mulder (mem_01fox)"`) {
 		t.Fatalf("the owner's change is not said by name:\n%s", text(res))
 	}
 }
@@ -201,8 +201,8 @@ func TestUpdateDryRunShowsTheChangeAndSendsNothing(t *testing.T) {
 		t.Fatalf("dry run wrote: %s", text(res))
 	}
 	sc := res.StructuredContent.(map[string]any)
-	shown, _ := json.Marshal(sc["request"])
-	for _, want := range []string{"Discovery → Proposal Sent", `"$assignedTo":"mem_01dana"`, string(shown)} {
+	shown, _ := json.Marshal(sc["requests"].([]any)[0])
+	for _, want := range []string{`"Discovery" → "Proposal Sent"`, `"$assignedTo":"mem_01dana"`, string(shown)} {
 		if !strings.Contains(text(res), want) {
 			t.Errorf("the dry run does not show %s:\n%s", want, text(res))
 		}
@@ -225,7 +225,7 @@ func TestUpdateFaults(t *testing.T) {
 	}
 	args := `{"opportunity": "Acme pilot", "fields": {"$stage": "Negotiation"}, "note": {"title": "Legal approved"}}`
 	res := h.update(t, args)
-	if !res.IsError || !strings.Contains(text(res), "Discovery → Negotiation") || !strings.Contains(text(res), "was not created") {
+	if !res.IsError || !strings.Contains(text(res), `"Discovery" → "Negotiation"`) || !strings.Contains(text(res), "was not created") {
 		t.Fatalf("a note failing after the update must say the deal changed and the note did not:\n%s", text(res))
 	}
 	keys := map[string]bool{}

@@ -83,7 +83,11 @@ func (o *Org) accountsLike(ctx context.Context, call *Call) ([]lfclient.Record, 
 	errs := make([]error, 2+len(sites))
 	tasks := []func(){func() { found[0], errs[0] = o.resolve.accountsCalled(ctx, name) }, func() {
 		// Accounts written lately, which the lists may not show yet.
-		found[1+len(sites)], errs[1+len(sites)] = o.recentLike(ctx, "account", func(r lfclient.Record) bool {
+		keys := []string{"name:" + strings.Join(nameWords(name), " ")}
+		for _, site := range sites {
+			keys = append(keys, "site:"+site)
+		}
+		found[1+len(sites)], errs[1+len(sites)] = o.recentLike(ctx, "account", keys, func(r lfclient.Record) bool {
 			return foldLabel(r.Name()) == foldLabel(name) || slices.ContainsFunc(r.Strings("$website"), func(w string) bool { return slices.Contains(sites, siteOf(w)) })
 		})
 	}}

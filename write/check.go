@@ -124,6 +124,9 @@ func Check(k *Kind, raw json.RawMessage, defs *lfclient.Definitions) (Call, Prob
 	if k.CheckOptions != nil {
 		k.CheckOptions(args, &call, &ps)
 	}
+	if opts := options(&call); k.Updates && len(ps) == 0 && len(call.Params.Fields)+len(call.Params.Relationships)+len(call.Remove) == 0 && opts.note == nil && opts.followUp == nil {
+		ps.add("arguments", "ask for no change: send fields, relationships, remove, new, note or followUp with what is to change.")
+	}
 	return call, ps
 }
 

@@ -195,7 +195,14 @@ func (o *Org) contactsLike(ctx context.Context, call *Call) ([]lfclient.Record, 
 	}
 	// Contacts written lately, which the lists may not show yet.
 	tasks = append(tasks, func() {
-		found[0], errs[0] = o.recentLike(ctx, "contact", func(r lfclient.Record) bool {
+		var keys []string
+		for _, email := range contactEmails(call) {
+			keys = append(keys, "email:"+strings.ToLower(strings.TrimSpace(email)))
+		}
+		if name := fullName(call); name != "" {
+			keys = append(keys, "name:"+strings.Join(nameWords(name), " "))
+		}
+		found[0], errs[0] = o.recentLike(ctx, "contact", keys, func(r lfclient.Record) bool {
 			return slices.ContainsFunc(queries, func(q query) bool { return q.keep(r) })
 		})
 	})

@@ -100,10 +100,11 @@ type Outcome struct {
 	// Via is the outcome of a write this one needed first (a new
 	// customer's account) when that one did not succeed.
 	Via *Outcome
-	// Update is what an update sends (only what changes), Changes each
-	// change before → after by label and name, and Already what the call
-	// asked that was already so.
-	Update  *lfclient.UpdateParams
+	// Updates are what an update sends, in order (only what changes; a
+	// second request adds people to a relationship the first took people
+	// off), Changes each change before → after by label and name, and
+	// Already what the call asked that was already so.
+	Updates []lfclient.UpdateParams
 	Changes []schema.Change
 	Already []string
 	changes []change

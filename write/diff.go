@@ -24,18 +24,21 @@ type change struct {
 // diff compares what the call asks with the deal as read: it sets
 // out.Update to only what changes, out.Changes to each change before →
 // after by label and name, and out.Already to what was asked but already so.
-// People added to a to-many relationship join those it has; a
-// relationship with people both added and removed is replaced by the
-// resulting list, since Lightfield takes one operation per relationship.
+// People added to a to-many relationship are sent as an add and people
+// taken off as a remove, never as a replacement built from the copy read,
+// which would drop anyone linked meanwhile. Lightfield takes one operation
+// per relationship in a request, so a relationship with both goes out in
+// two: the removal with the rest, then the addition.
 func (o *Org) diff(ctx context.Context, out *Outcome, deal lfclient.Record) {
 	call, defs := out.Call, out.Defs
 	u := &lfclient.UpdateParams{Fields: map[string]any{}, Relationships: map[string]lfclient.RelationshipChange{}}
+	then := &lfclient.UpdateParams{Relationships: map[string]lfclient.RelationshipChange{}}
 	var changes []change
 	for _, key := range sortedKeys(call.Params.Fields) {
 		v, cur := call.Params.Fields[key], deal.Fields[key].Value
 		label := fieldLabel(defs, key)
 		if v == nil && isNull(cur) || v != nil && !isNull(cur) && sameValue(v, cur, optionsOf(defs, key)) {
-			out.Already = append(out.Already, fmt.Sprintf("%s is already %s", label, showValue(defs, key, cur)))
+			out.Already = append(out.Already, fmt.Sprintf("%s is already %s", Quote(label), Quote(showValue(defs, key, cur))))
 			continue
 		}
 		u.Fields[key] = v
@@ -62,7 +65,7 @@ func (o *Org) diff(ctx context.Context, out *Outcome, deal lfclient.Record) {
 		case []string:
 			for _, id := range v {
 				if slices.Contains(cur, id) {
-					out.Already = append(out.Already, fmt.Sprintf("%s is already linked as %s", nameOf(out, id), relationshipLabel(defs, key)))
+					out.Already = append(out.Already, fmt.Sprintf("%s is already linked as %s", nameOf(out, id), Quote(relationshipLabel(defs, key))))
 				} else if !slices.Contains(after, id) {
 					after = append(after, id)
 				}
@@ -70,26 +73,40 @@ func (o *Org) diff(ctx context.Context, out *Outcome, deal lfclient.Record) {
 		}
 		for _, id := range call.Remove[key] {
 			if !slices.Contains(after, id) {
-				out.Already = append(out.Already, fmt.Sprintf("%s is not linked as %s, so there was nothing to remove", nameOf(out, id), relationshipLabel(defs, key)))
+				out.Already = append(out.Already, fmt.Sprintf("%s is not linked as %s, so there was nothing to remove", nameOf(out, id), Quote(relationshipLabel(defs, key))))
 			}
 			after = slices.DeleteFunc(after, func(x string) bool { return x == id })
 		}
 		if slices.Equal(cur, after) {
 			if len(cur) == 0 && call.Params.Relationships[key] == nil && len(call.Remove[key]) == 0 {
-				out.Already = append(out.Already, relationshipLabel(defs, key)+" is already empty")
+				out.Already = append(out.Already, Quote(relationshipLabel(defs, key))+" is already empty")
 			}
 			continue
 		}
-		u.Relationships[key] = relationshipChange(cur, after)
+		if defs != nil && defs.RelationshipDefinitions[key].Cardinality == "HAS_MANY" {
+			added, removed := addedAndRemoved(cur, after)
+			switch {
+			case len(removed) == 0:
+				u.Relationships[key] = lfclient.RelationshipChange{Add: added}
+			case len(added) == 0:
+				u.Relationships[key] = lfclient.RelationshipChange{Remove: removed}
+			default:
+				u.Relationships[key] = lfclient.RelationshipChange{Remove: removed}
+				then.Relationships[key] = lfclient.RelationshipChange{Add: added}
+			}
+		} else {
+			u.Relationships[key] = lfclient.RelationshipChange{Replace: &after}
+		}
 		changes = append(changes, change{key: key, label: relationshipLabel(defs, key), objectType: defs.RelationshipDefinitions[key].ObjectType, before: cur, after: after})
 	}
-	out.Update, out.changes = u, changes
+	out.Updates, out.changes = []lfclient.UpdateParams{*u}, changes
+	if len(then.Relationships) > 0 {
+		out.Updates = append(out.Updates, *then)
+	}
 }
 
-// relationshipChange is the one operation that turns cur into after:
-// add, remove, or replace when both happen (or the value is one record).
-func relationshipChange(cur, after []string) lfclient.RelationshipChange {
-	var added, removed []string
+// addedAndRemoved are the IDs after has that cur has not, and the reverse.
+func addedAndRemoved(cur, after []string) (added, removed []string) {
 	for _, id := range after {
 		if !slices.Contains(cur, id) {
 			added = append(added, id)
@@ -100,13 +117,7 @@ func relationshipChange(cur, after []string) lfclient.RelationshipChange {
 			removed = append(removed, id)
 		}
 	}
-	switch {
-	case len(removed) == 0 && len(cur) > 0:
-		return lfclient.RelationshipChange{Add: added}
-	case len(added) == 0 && len(after) > 0:
-		return lfclient.RelationshipChange{Remove: removed}
-	}
-	return lfclient.RelationshipChange{Replace: &after}
+	return added, removed
 }
 
 // nameChanges words out.changes by label and name: relationship IDs
@@ -167,10 +178,10 @@ func (o *Org) nameChanges(ctx context.Context, out *Outcome) {
 func nameOf(out *Outcome, id string) string {
 	for _, r := range out.Resolved {
 		if r.ID == id && r.Name != "" {
-			return r.Name + " (" + id + ")"
+			return Quote(r.Name) + " (" + id + ")"
 		}
 	}
-	return id
+	return Token(id)
 }
 
 func fieldLabel(defs *lfclient.Definitions, key string) string {

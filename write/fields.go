@@ -53,6 +53,10 @@ func (k *Kind) checkFields(fields map[string]any, defs *lfclient.Definitions, ca
 			ps.add(path, "%s is read-only (set by Lightfield); leave it out.", Quote(def.Label))
 			continue
 		}
+		if _, twice := out[key]; twice {
+			ps.add(path, "names %s a second time (by another spelling of its key or label); send it once.", key)
+			continue
+		}
 		if value == nil {
 			k.clearField(path, key, out, ps)
 			continue

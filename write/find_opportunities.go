@@ -388,7 +388,12 @@ func (o *Org) searchAccount(ctx context.Context, input string) (*lfclient.Record
 // ID, the deals this process wrote lately, which lists show seconds late
 // (the version read by ID wins).
 func (o *Org) readDeals(ctx context.Context, c *dealCriteria, s *DealSearch) ([]lfclient.Record, error) {
-	recent := o.recent.latest("opportunity", maxRecentDeals)
+	// Only the deals whose name can match the query are read.
+	recent := o.recent.latest("opportunity", maxRecentDeals, func(keys []string) bool {
+		name, _ := strings.CutPrefix(keys[0], "name:")
+		rank, _ := matchDealName(c.words, name)
+		return len(c.words) == 0 || rank != noMatch
+	})
 	s.Recent = len(recent)
 	if c.account != nil {
 		if rel, ok := c.account.Relationships["$opportunity"]; ok {

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -45,6 +46,10 @@ type keyOutcome struct {
 
 const idempotencyWindow = 24 * time.Hour
 
+// maxKeys bounds the keys one organisation's memory holds (about 250 bytes
+// each).
+const maxKeys = 20000
+
 // attempted records that a create with key is about to be sent.
 func (c *createdKeys) attempted(key string) {
 	c.set(key, keyOutcome{at: time.Now()})
@@ -74,7 +79,25 @@ func (c *createdKeys) set(key string, o keyOutcome) {
 	if prev, ok := c.byKey[key]; ok && o.id == "" && prev.id != "" {
 		return // a known outcome stays known
 	}
+	if len(c.byKey) >= maxKeys {
+		// A flood of writes: the oldest memory goes first (Lightfield's own
+		// key still guards a repeat of it).
+		oldest := ""
+		for k, v := range c.byKey {
+			if oldest == "" || v.at.Before(c.byKey[oldest].at) {
+				oldest = k
+			}
+		}
+		delete(c.byKey, oldest)
+	}
 	c.byKey[key] = o
+}
+
+// forget drops a key Lightfield refused: nothing was written under it.
+func (c *createdKeys) forget(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.byKey, key)
 }
 
 // created returns the ID of the record key is known to have created, ""
@@ -106,8 +129,10 @@ func (c *createdKeys) replays(key string, dup *lfclient.Record) bool {
 }
 
 // recentWrites remembers the records this process wrote or changed lately,
-// by object type, so that a search right after a write finds them although
-// Lightfield's lists lag behind writes: they are retrieved by ID.
+// by object type, with what a search matches them by (their name's words,
+// emails, website's site), so that a search right after a write finds them
+// although Lightfield's lists lag behind writes: the ones that can match
+// are retrieved by ID.
 type recentWrites struct {
 	mu   sync.Mutex
 	byID map[string]recentWrite
@@ -116,6 +141,7 @@ type recentWrites struct {
 type recentWrite struct {
 	objectType string
 	at         time.Time
+	keys       []string
 }
 
 // Bounds on recentWrites: how long a write counts as recent (well beyond
@@ -125,15 +151,30 @@ const (
 	maxRecent    = 200
 )
 
-// note records a write of the record id.
-func (r *recentWrites) note(objectType, id string) {
+// matchKeys are what a search may match a record by: "name:" its name's
+// words, "email:" each email, "site:" each website's site.
+func matchKeys(rec lfclient.Record) []string {
+	keys := []string{"name:" + strings.Join(nameWords(rec.Name()), " ")}
+	for _, email := range rec.Strings("$email") {
+		keys = append(keys, "email:"+strings.ToLower(strings.TrimSpace(email)))
+	}
+	for _, w := range rec.Strings("$website") {
+		if site := siteOf(w); site != "" {
+			keys = append(keys, "site:"+site)
+		}
+	}
+	return keys
+}
+
+// note records a write of rec.
+func (r *recentWrites) note(objectType string, rec lfclient.Record) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.byID == nil {
 		r.byID = map[string]recentWrite{}
 	}
 	now := time.Now()
-	r.byID[id] = recentWrite{objectType, now}
+	r.byID[rec.ID] = recentWrite{objectType, now, matchKeys(rec)}
 	if len(r.byID) <= maxRecent {
 		return
 	}
@@ -150,39 +191,34 @@ func (r *recentWrites) note(objectType, id string) {
 	}
 }
 
-// ids returns the records of objectType written within recentWindow.
-func (r *recentWrites) ids(objectType string) []string {
+// latest returns up to n of the records of objectType written within
+// recentWindow whose match keys match accepts (nil: all), the latest
+// first.
+func (r *recentWrites) latest(objectType string, n int, match func(keys []string) bool) []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var out []string
+	var ids []string
 	for id, w := range r.byID {
-		if w.objectType == objectType && time.Since(w.at) <= recentWindow {
-			out = append(out, id)
+		if w.objectType == objectType && time.Since(w.at) <= recentWindow && (match == nil || match(w.keys)) {
+			ids = append(ids, id)
 		}
 	}
-	slices.Sort(out)
-	return out
-}
-
-// latest returns up to n of the records of objectType written within
-// recentWindow, the latest first.
-func (r *recentWrites) latest(objectType string, n int) []string {
-	ids := r.ids(objectType)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	slices.SortStableFunc(ids, func(a, b string) int { return r.byID[b].at.Compare(r.byID[a].at) })
+	slices.SortFunc(ids, func(a, b string) int { return r.byID[b].at.Compare(r.byID[a].at) })
 	return ids[:min(len(ids), n)]
 }
 
-// maxRecentRead bounds how many records written lately a duplicate search
-// reads by ID.
+// maxRecentRead bounds how many records written lately a search reads by
+// ID.
 const maxRecentRead = 25
 
 // recentLike reads by ID the records of objectType this process wrote
-// lately and keeps those keep accepts: a duplicate search's answer for
-// what the lists, which lag behind writes, do not show yet.
-func (o *Org) recentLike(ctx context.Context, objectType string, keep func(lfclient.Record) bool) ([]lfclient.Record, error) {
-	ids := o.recent.latest(objectType, maxRecentRead)
+// lately that have one of keys (see matchKeys), and keeps those keep
+// accepts: a duplicate search's answer for what the lists, which lag
+// behind writes, do not show yet.
+func (o *Org) recentLike(ctx context.Context, objectType string, keys []string, keep func(lfclient.Record) bool) ([]lfclient.Record, error) {
+	ids := o.recent.latest(objectType, maxRecentRead, func(have []string) bool {
+		return slices.ContainsFunc(have, func(k string) bool { return slices.Contains(keys, k) })
+	})
 	if len(ids) == 0 {
 		return nil, nil
 	}
@@ -201,4 +237,13 @@ func unionRecords(lists ...[]lfclient.Record) []lfclient.Record {
 		}
 	}
 	return out
+}
+
+// wrote reports whether this process wrote the record id lately (so a
+// search read it by ID, not from a list).
+func (r *recentWrites) wrote(id string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	w, ok := r.byID[id]
+	return ok && time.Since(w.at) <= recentWindow
 }

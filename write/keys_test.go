@@ -1,6 +1,7 @@
 package write
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -25,5 +26,25 @@ func TestReplaysOnlyOwnWrites(t *testing.T) {
 	c.attempted("k")
 	if !c.replays("k", recent) || c.replays("k", &lfclient.Record{ID: "opp_other", CreatedAt: recent.CreatedAt}) {
 		t.Error("a known outcome must replay exactly its own record")
+	}
+}
+
+// The memory of keys forgets what Lightfield refused and stays bounded
+// under a flood of writes.
+func TestCreatedKeysStayBounded(t *testing.T) {
+	var c createdKeys
+	c.attempted("refused")
+	c.forget("refused")
+	if _, ok := c.byKey["refused"]; ok {
+		t.Fatal("a refused key is kept")
+	}
+	for i := range maxKeys + 100 {
+		c.remember(fmt.Sprint("k", i), "id")
+	}
+	if n := len(c.byKey); n > maxKeys {
+		t.Fatalf("%d keys held, want at most %d", n, maxKeys)
+	}
+	if c.created(fmt.Sprint("k", maxKeys+99)) != "id" {
+		t.Fatal("the latest key was dropped")
 	}
 }

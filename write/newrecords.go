@@ -26,13 +26,30 @@ type newRecord struct {
 // contactKeys are what a new contact may be described with.
 var contactKeys = []string{"firstName", "lastName", "email"}
 
+// maxNewRecords bounds the records one call may describe: each costs a
+// search and a write before the deal's.
+const maxNewRecords = 5
+
+// CreatedAsDescribed is how a record described in new and created by the
+// call is said to have matched.
+const CreatedAsDescribed = "created in this call, as described"
+
 // readNewRecord reads a relationship value given as an object: an account
 // as its fields ({"$name": …, "$website": …}), a contact as {"firstName",
 // "lastName", "email"}. It returns the placeholder the body carries
 // until the record exists, "" when the object is refused.
 func readNewRecord(ref reference, obj map[string]any, def *lfclient.RelationshipDefinition, call *Call, ps *Problems) string {
 	n := newRecord{ref: ref}
+	for key, v := range obj {
+		if _, ok := v.(string); !ok {
+			ps.add(ref.path+"."+key, "must be a string, got %s.", jsonKind(v))
+			return ""
+		}
+	}
 	switch {
+	case len(call.news) >= maxNewRecords:
+		ps.add(ref.path, "is one new record too many: one call describes at most %d; create the others with create_contact or create_account.", maxNewRecords)
+		return ""
 	case def == nil:
 		ps.add(ref.path, "describes a new record, which can be done only once the field definitions load; send the record's ID for now.")
 		return ""
@@ -59,8 +76,11 @@ func readNewRecord(ref reference, obj map[string]any, def *lfclient.Relationship
 			return ""
 		}
 		fields := map[string]any{"$name": map[string]any{"firstName": strings.TrimSpace(first), "lastName": strings.TrimSpace(last)}}
-		if strings.TrimSpace(email) != "" {
-			fields["$email"] = []any{strings.TrimSpace(email)}
+		if email = strings.TrimSpace(email); email != "" && !plausibleEmail(email) {
+			ps.add(ref.path+".email", "%s is not an email address; send it like samir@stark.example, or leave it out.", Quote(email))
+			return ""
+		} else if email != "" {
+			fields["$email"] = []any{email}
 		}
 		n.kind, n.args = Contact, map[string]any{"fields": fields}
 		n.placeholder = "(the new contact " + strings.TrimSpace(first+" "+last) + ")"
@@ -123,8 +143,15 @@ func (o *Org) writeNew(ctx context.Context, out *Outcome) {
 			return
 		}
 		id, r := n.placeholder, newResolution(n, res)
-		if res.Record != nil {
+		switch {
+		case res.Record != nil:
 			id = res.Record.ID
+		case res.RepeatOf != "":
+			id = res.RepeatOf
+		}
+		out.Warnings = append(out.Warnings, res.Warnings...)
+		if w := otherName(n, res); w != "" {
+			out.Warnings = append(out.Warnings, w)
 		}
 		setReference(call, n.ref, id)
 		out.Resolved = append(out.Resolved, r)
@@ -142,11 +169,11 @@ func (o *Org) dealAccountID(call *Call) string {
 
 // newResolution says what became of a record described as new.
 func newResolution(n newRecord, res *Outcome) schema.Resolution {
-	r := schema.Resolution{Relationship: n.ref.key, Input: n.placeholder}
+	r := schema.Resolution{Relationship: n.ref.key, Input: n.placeholder, Name: n.name()}
 	if res.Record == nil {
-		r.ID, r.MatchedBy = n.placeholder, "to be created (dry run)"
+		r.ID, r.MatchedBy = n.placeholder, "no match: it would be created (dry run)"
 		if res.RepeatOf != "" {
-			r.ID, r.MatchedBy = res.RepeatOf, "created earlier by the same call"
+			r.ID, r.MatchedBy = res.RepeatOf, "created earlier by the same description"
 		}
 		return r
 	}
@@ -158,7 +185,7 @@ func newResolution(n newRecord, res *Outcome) schema.Resolution {
 	} else {
 		r.Email = c.Detail
 	}
-	r.ID, r.Name, r.MatchedBy = c.ID, c.Name, CreatedInThisCall
+	r.ID, r.Name, r.MatchedBy = c.ID, c.Name, CreatedAsDescribed
 	if res.Replayed {
 		r.MatchedBy = "created by an earlier identical call"
 	}
@@ -235,9 +262,12 @@ func (k *Kind) checkNew(value any, defs *lfclient.Definitions, call *Call, ps *P
 		}
 		have := call.Params.Relationships[key]
 		items, many := described[input].([]any)
+		if def.Cardinality != "HAS_MANY" && have != nil && call.dropSameName(key, have, described[input]) {
+			have = nil // the same record named twice: described wins
+		}
 		switch {
 		case def.Cardinality != "HAS_MANY" && have != nil:
-			ps.add(path, "describes the %s, which relationships.%s also gives; send it once.", Quote(def.Label), key)
+			ps.add(path, "describes the %s, and relationships.%s names %s. Send one: the description here when the person said it is new (then relationships.%s may give the same name or be left out), else only relationships.%s.", Quote(def.Label), key, Quote(fmt.Sprint(have)), key, key)
 			continue
 		case def.Cardinality != "HAS_MANY" && many:
 			ps.add(path, "takes one %s, as an object.", def.ObjectType)
@@ -271,4 +301,50 @@ func (k *Kind) checkNew(value any, defs *lfclient.Definitions, call *Call, ps *P
 			}
 		}
 	}
+}
+
+// dropSameName forgets relationships' value for key when it is a name to
+// resolve that names the record described (a schema that requires the
+// relationship makes models send both): the description stands for it.
+func (call *Call) dropSameName(key string, have, described any) bool {
+	input, _ := have.(string)
+	obj, _ := described.(map[string]any)
+	name, _ := obj["$name"].(string)
+	if first, ok := obj["firstName"].(string); ok {
+		last, _ := obj["lastName"].(string)
+		name = first + " " + last
+	}
+	i := slices.IndexFunc(call.refs, func(r reference) bool { return r.key == key && r.input == input })
+	if i < 0 || !sameName(input, name) {
+		return false
+	}
+	call.refs = slices.Delete(call.refs, i, i+1)
+	delete(call.Params.Relationships, key)
+	return true
+}
+
+// otherName warns when an existing record used for a description bears
+// another name (an email matched someone else's name): it was linked, and
+// the person should check it is the one meant.
+func otherName(n newRecord, res *Outcome) string {
+	if res.Status != Existing || res.Record == nil {
+		return ""
+	}
+	found := recordOf(res.Record).Name()
+	if sameName(n.name(), found) {
+		return ""
+	}
+	return fmt.Sprintf("%s: the existing %s %s (%s), which has the same %s, was linked although it is named differently; check it is the one meant.", n.ref.path, n.kind.Type, Quote(found), res.Record.ID, res.MatchedBy)
+}
+
+// name is the name the record is described with.
+func (n newRecord) name() string {
+	fields, _ := n.args["fields"].(map[string]any)
+	name, _ := fields["$name"].(string)
+	if parts, ok := fields["$name"].(map[string]any); ok {
+		first, _ := parts["firstName"].(string)
+		last, _ := parts["lastName"].(string)
+		name = strings.TrimSpace(first + " " + last)
+	}
+	return name
 }

@@ -205,18 +205,10 @@ func PartBodies(call *Call, oppID string) (note, task *lfclient.CreateParams) {
 // repeating the call replays a part already written and writes a missing
 // one once.
 func writeParts(ctx context.Context, o *Org, out *Outcome) {
-	note, task := PartBodies(out.Call, out.Record.ID)
-	if note != nil {
-		out.Parts = append(out.Parts, &Part{Name: "note", Kind: Note, Body: *note})
-	}
-	if task != nil {
-		out.Parts = append(out.Parts, &Part{Name: "followUp", Kind: Task, Body: *task})
-	}
+	o.planParts(out, out.Record.ID)
 	var tasks []func()
 	for _, p := range out.Parts {
 		tasks = append(tasks, func() {
-			raw, _ := json.Marshal(p.Body)
-			p.Key = defaultIdempotencyKey(o.client.KeyFingerprint(), raw, false)
 			w, err := o.send(ctx, p.Kind, p.Body, nil, p.Key, nil)
 			if err != nil {
 				p.Err = err
@@ -231,6 +223,28 @@ func writeParts(ctx context.Context, o *Org, out *Outcome) {
 		// to show them linked (and what Lightfield filled in meanwhile).
 		if rec, err := o.client.Retrieve(ctx, "opportunity", out.Record.ID); err == nil {
 			out.Record = objectOf(*rec)
+		}
+	}
+}
+
+// planParts puts in out.Parts the note and task to write beside the deal
+// dealID, each with the key derived from its body. A part this process
+// knows an earlier call wrote under that key carries it as Record (with
+// its ID only): a dry run says it would not be added again.
+func (o *Org) planParts(out *Outcome, dealID string) {
+	note, task := PartBodies(out.Call, dealID)
+	out.Parts = nil
+	if note != nil {
+		out.Parts = append(out.Parts, &Part{Name: "note", Kind: Note, Body: *note})
+	}
+	if task != nil {
+		out.Parts = append(out.Parts, &Part{Name: "followUp", Kind: Task, Body: *task})
+	}
+	for _, p := range out.Parts {
+		raw, _ := json.Marshal(p.Body)
+		p.Key = defaultIdempotencyKey(o.client.KeyFingerprint(), raw, false)
+		if id := o.created.created(p.Key); id != "" && out.Call.DryRun {
+			p.Record = &lfclient.Object{ID: id}
 		}
 	}
 }
@@ -275,7 +289,9 @@ func (o *Org) opportunitiesNamed(ctx context.Context, name string) ([]lfclient.R
 	var found [3][]lfclient.Record
 	var errs [3]error
 	tasks := []func(){
-		func() { found[0], errs[0] = o.recentLike(ctx, "opportunity", same) },
+		func() {
+			found[0], errs[0] = o.recentLike(ctx, "opportunity", []string{"name:" + strings.Join(nameWords(name), " ")}, same)
+		},
 		func() {
 			found[1], errs[1] = o.listWhere(ctx, "opportunity", lfclient.Filter{Key: "$name", Operator: "equal", Value: name}, same)
 		},

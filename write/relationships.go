@@ -63,10 +63,17 @@ func (k *Kind) checkRelationships(rels map[string]any, defs *lfclient.Definition
 			ps.add(path, "%s", k.readOnlyRelationshipText())
 			continue
 		}
+		if _, twice := out[key]; twice {
+			ps.add(path, "names %s a second time (by another spelling of its key or label); send it once.", key)
+			continue
+		}
 		if value == nil {
-			if slices.Contains(k.Kept, key) {
+			switch {
+			case slices.Contains(k.Kept, key):
 				ps.add(path, "cannot be cleared: every %s has one. Send the new one instead.", k.Type)
-			} else {
+			case def != nil && def.Cardinality == "HAS_MANY":
+				ps.add(path, "is null, which would take everyone off it. Name the people to take off in remove instead; people given here are added.")
+			default:
 				out[key] = nil
 			}
 			continue
@@ -191,6 +198,7 @@ func (k *Kind) checkRemovals(value any, defs *lfclient.Definitions, call *Call, 
 		return
 	}
 	call.Remove = map[string][]string{}
+	total := 0
 	for _, input := range sortedKeys(remove) {
 		path := "remove." + input
 		key, found := input, true
@@ -210,6 +218,14 @@ func (k *Kind) checkRemovals(value any, defs *lfclient.Definitions, call *Call, 
 		}
 		values, ok := relationshipValues(path, remove[input], &def, ps)
 		if !ok {
+			continue
+		}
+		if _, twice := call.Remove[key]; twice {
+			ps.add(path, "names %s a second time (by another spelling of its key or label); send it once.", key)
+			continue
+		}
+		if total += len(values); total > maxRelationshipIDs {
+			ps.add(path, "takes the total of people to take off past %d; take off at most %d in one call.", maxRelationshipIDs, maxRelationshipIDs)
 			continue
 		}
 		call.Remove[key] = make([]string, len(values))

@@ -3,6 +3,7 @@ package write
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -26,11 +27,15 @@ func (o *Org) send(ctx context.Context, k *Kind, params lfclient.CreateParams, d
 	o.created.attempted(key)
 	sent := time.Now()
 	obj, err := o.client.Create(ctx, k.Type, params, key)
+	var apiErr *lfclient.Error
+	if errors.As(err, &apiErr) && apiErr.StatusCode >= 400 && apiErr.StatusCode < 500 && apiErr.StatusCode != 409 && apiErr.StatusCode != 429 {
+		o.created.forget(key) // refused: nothing was written under it
+	}
 	if err != nil {
 		return nil, err
 	}
 	o.created.remember(key, obj.ID)
-	o.recent.note(k.Type, obj.ID)
+	o.recent.note(k.Type, recordOf(obj))
 	w := &written{obj: obj, replayed: replayed(obj, earlier, listed, sent)}
 	w.warnings = verify(obj, params, defs)
 	return w, nil
@@ -60,6 +65,11 @@ func definitionsSuspect(apiErr *lfclient.Error) bool {
 		return strings.HasPrefix(apiErr.Param, "fields.")
 	}
 	return false
+}
+
+// recordOf is a written record as a list shows it.
+func recordOf(obj *lfclient.Object) lfclient.Record {
+	return lfclient.Record{ID: obj.ID, CreatedAt: obj.CreatedAt, UpdatedAt: obj.UpdatedAt, HTTPLink: obj.HTTPLink, Fields: obj.Fields, Relationships: obj.Relationships}
 }
 
 // objectOf is a listed record as a create would have returned it.

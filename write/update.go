@@ -76,17 +76,26 @@ func findDeal(ctx context.Context, o *Org, call *Call) ([]lfclient.Record, error
 	if err := errors.Join(errs[:]...); err != nil {
 		return nil, err
 	}
-	if opts.targetAccount == "" {
-		return deals, nil
+	on := deals
+	if opts.targetAccount != "" {
+		on = slices.DeleteFunc(slices.Clone(deals), func(r lfclient.Record) bool {
+			ids := r.Relationships["$account"].Values
+			return !slices.Contains(ids, opts.targetAccount) && !slices.ContainsFunc(account.matches, func(c Candidate) bool { return slices.Contains(ids, c.ID) })
+		})
+		if len(on) == 0 {
+			opts.elsewhere = deals // said in the refusal: the deal is on another account
+		}
 	}
-	on := slices.DeleteFunc(slices.Clone(deals), func(r lfclient.Record) bool {
-		ids := r.Relationships["$account"].Values
-		return !slices.Contains(ids, opts.targetAccount) && !slices.ContainsFunc(account.matches, func(c Candidate) bool { return slices.Contains(ids, c.ID) })
-	})
-	if len(on) == 0 {
-		opts.elsewhere = deals // said in the refusal: the deal is on another account
+	if len(on) != 1 || o.recent.wrote(on[0].ID) {
+		return on, nil
 	}
-	return on, nil
+	// A list's copy may be seconds old: the change is worked out from the
+	// deal as it is now.
+	rec, err := o.client.Retrieve(ctx, "opportunity", on[0].ID)
+	if err != nil {
+		return nil, err
+	}
+	return []lfclient.Record{*rec}, nil
 }
 
 // Update changes one existing record of kind k (an Updates kind) from a
@@ -133,19 +142,13 @@ func Update(ctx context.Context, o *Org, k *Kind, args json.RawMessage, ask Aske
 		}
 	}
 	o.diff(ctx, out, deal)
-	body, _ := json.Marshal(out.Update)
-	out.Key = out.Call.IdempotencyKey
-	if out.Key == "" {
-		version := deal.CreatedAt
-		if deal.UpdatedAt != nil {
-			version = *deal.UpdatedAt
-		}
-		out.Key = defaultIdempotencyKey(o.client.KeyFingerprint(), append([]byte("update "+deal.ID+" "+version+"\n"), body...), false)
-	}
+	keys := updateKeys(o.client.KeyFingerprint(), out.Call.IdempotencyKey, deal, out.Updates)
+	out.Key = keys[0]
 	out.Record = objectOf(deal)
 	switch {
 	case out.Call.DryRun:
 		o.nameChanges(ctx, out)
+		o.planParts(out, deal.ID)
 		out.Status = DryRun
 		return out
 	case len(out.changes) == 0 && opts.note == nil && opts.followUp == nil:
@@ -156,15 +159,21 @@ func Update(ctx context.Context, o *Org, k *Kind, args json.RawMessage, ask Aske
 		// The changes are named while the update is under way.
 		var naming sync.WaitGroup
 		naming.Go(func() { o.nameChanges(ctx, out) })
-		obj, err := o.client.Update(ctx, k.Type, deal.ID, *out.Update, out.Key)
+		var obj *lfclient.Object
+		var err error
+		for i, body := range out.Updates {
+			if obj, err = o.client.Update(ctx, k.Type, deal.ID, body, keys[i]); err != nil {
+				break
+			}
+		}
 		naming.Wait()
 		if err != nil {
 			out.Status, out.Err = Failed, err
 			out.Problems, out.Rechecked = o.recheck(ctx, k, err, args)
 			return out
 		}
-		o.recent.note(k.Type, obj.ID)
-		out.Record, out.Warnings = obj, verify(obj, expected(deal, out.Update), out.Defs)
+		o.recent.note(k.Type, recordOf(obj))
+		out.Record, out.Warnings = obj, verify(obj, expected(out.Updates), out.Defs)
 	}
 	k.After(ctx, o, out)
 	out.Status = Written
@@ -198,21 +207,46 @@ func firstValue(rec lfclient.Record, key string) string {
 	return ""
 }
 
-// expected is what the deal should hold after the update, as a create
-// body, for verify.
-func expected(deal lfclient.Record, u *lfclient.UpdateParams) lfclient.CreateParams {
-	want := lfclient.CreateParams{Fields: map[string]any{}, Relationships: map[string]any{}}
-	for key, v := range u.Fields {
-		if v != nil {
-			want.Fields[key] = v
+// updateKeys derives each update request's Idempotency-Key from the deal's
+// version and the request, so that the same change of the same version is
+// sent once, and the same change asked again after the deal changed is
+// sent again; a key the caller gave stands for the first request.
+func updateKeys(fingerprint, given string, deal lfclient.Record, bodies []lfclient.UpdateParams) []string {
+	version := deal.CreatedAt
+	if deal.UpdatedAt != nil {
+		version = *deal.UpdatedAt
+	}
+	keys := make([]string, len(bodies))
+	for i, body := range bodies {
+		raw, _ := json.Marshal(body)
+		keys[i] = defaultIdempotencyKey(fingerprint, append(fmt.Appendf(nil, "update %s %s %d\n", deal.ID, version, i), raw...), false)
+		if given != "" {
+			keys[i] = given
+			if i > 0 {
+				keys[i] = fmt.Sprintf("%.250s-%d", given, i+1)
+			}
 		}
 	}
-	for key, c := range u.Relationships {
-		switch {
-		case c.Replace != nil && len(*c.Replace) > 0:
-			want.Relationships[key] = *c.Replace
-		case len(c.Add) > 0:
-			want.Relationships[key] = c.Add
+	return keys
+}
+
+// expected is what the deal should hold after the updates, as a create
+// body, for verify.
+func expected(bodies []lfclient.UpdateParams) lfclient.CreateParams {
+	want := lfclient.CreateParams{Fields: map[string]any{}, Relationships: map[string]any{}}
+	for _, u := range bodies {
+		for key, v := range u.Fields {
+			if v != nil {
+				want.Fields[key] = v
+			}
+		}
+		for key, c := range u.Relationships {
+			switch {
+			case c.Replace != nil && len(*c.Replace) > 0:
+				want.Relationships[key] = *c.Replace
+			case len(c.Add) > 0:
+				want.Relationships[key] = c.Add
+			}
 		}
 	}
 	return want

@@ -170,7 +170,7 @@ func (d *deals) scenario() {
 	if n := len(fake.CreatedOf("note")); n != 1 || moved.Note == nil {
 		t.Fatalf("%d notes stored, note in the answer %s; want one:\n%s", n, moved.Note, text)
 	}
-	if !strings.Contains(text, "Discovery → Negotiation") || len(moved.Changes) != 1 ||
+	if !strings.Contains(text, `"Discovery" → "Negotiation"`) || len(moved.Changes) != 1 ||
 		moved.Changes[0].Key != "$stage" || moved.Changes[0].Before != "Discovery" || moved.Changes[0].After != "Negotiation" {
 		t.Fatalf("the answer does not say Discovery → Negotiation: changes %+v\n%s", moved.Changes, text)
 	}

@@ -81,7 +81,7 @@ test(`a rep's day with deals, over ${LFMCP_TRANSPORT}`, async () => {
     // 3. "Move it to Negotiation and note that legal approved": one call.
     const move = { opportunity: telemetry, fields: { $stage: 'Negotiation' }, note: { title: 'Legal approved' } };
     const moved = await call(client, 'update_opportunity', move);
-    assert.match(text(moved), /Discovery → Negotiation/);
+    assert.match(text(moved), /"Discovery" → "Negotiation"/);
     assert.deepEqual(moved.structuredContent.changes, [{ key: '$stage', label: 'Stage', before: 'Discovery', after: 'Negotiation' }]);
     assert.equal(moved.structuredContent.opportunity.id, id);
     assert.match(moved.structuredContent.note.id, /./, 'the note is in the answer');
