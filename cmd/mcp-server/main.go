@@ -60,8 +60,8 @@ const startupDefinitionsTimeout = 10 * time.Second
 
 const usage = `Usage: lightfield-mcp [flags]
 
-Serves the Lightfield MCP tools (create_opportunity, create_account, create_contact, find_accounts,
-find_people, find_opportunities) over stdio, or over Streamable HTTP with --http, where each
+Serves the Lightfield MCP tools (create_opportunity, update_opportunity, create_account,
+create_contact, find_accounts, find_people, find_opportunities) over stdio, or over Streamable HTTP with --http, where each
 request's Authorization: Bearer token is the caller's Lightfield key (LIGHTFIELD_API_KEY, when set,
 serves requests without one).
 
@@ -69,7 +69,8 @@ Environment:
   LIGHTFIELD_API_KEY          Lightfield API key (required unless sandboxed). Scopes: opportunities:create,
                               opportunities:read, accounts:read, contacts:read, members:read; for
                               new customers accounts:create; for new people contacts:create; for notes
-                              and follow-ups notes:create and tasks:create.
+                              and follow-ups notes:create and tasks:create; for update_opportunity
+                              opportunities:update.
   LIGHTFIELD_SANDBOX          1 runs against a simulated Lightfield inside the process, like --sandbox.
   LIGHTFIELD_ALLOWED_ORIGINS  With --http: comma-separated browser origins allowed besides those of the
                               server's own host names (requests with any other Origin are refused).
