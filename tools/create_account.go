@@ -66,7 +66,7 @@ func (s *Server) accountResult(ctx context.Context, out *write.Outcome) *mcp.Cal
 		result.DryRun, result.Request = true, &call.Params
 		next, why := "\nCall again without dryRun to create it.", "No account has this name or website domain, so "
 		if out.RepeatOf != "" {
-			next, why = repeatOfText(out), ""
+			next, why = "", ""
 		}
 		text := dryRunText(CreateAccountName, out, why)
 		text += interpretationText(result.Resolved, result.FieldKeys) + next + staleNote(out.Kind, out.Defs, out.DefsErr)

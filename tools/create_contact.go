@@ -64,10 +64,11 @@ func (s *Server) contactResult(ctx context.Context, out *write.Outcome) *mcp.Cal
 	case write.DryRun:
 		result.DryRun, result.Request = true, &call.Params
 		next, why := "\nCall again without dryRun to create it.", "No contact has this email, or this full name at the account, so "
+		namesakes := namesakesText(out)
 		if out.RepeatOf != "" {
-			next, why = repeatOfText(out), ""
+			next, why, namesakes = "", "", "" // the namesake is the contact it created
 		}
-		text := dryRunText(CreateContactName, out, why) + namesakesText(out)
+		text := dryRunText(CreateContactName, out, why) + namesakes
 		text += interpretationText(result.Resolved, result.FieldKeys) + next + staleNote(out.Kind, out.Defs, out.DefsErr)
 		return mcp.NewToolResultStructured(result, text)
 	}

@@ -70,11 +70,11 @@ func (s *Server) opportunityResult(ctx context.Context, out *write.Outcome) *mcp
 			result.Warnings = append(result.Warnings, duplicateText(out.Duplicate, out.Defs)+" Creating this would be refused unless allowDuplicate is true.")
 		}
 		result.DryRun, result.Request = true, &call.Params
-		text := dryRunText(CreateOpportunityName, out, "") + dryRunPartsText(call, &result)
+		text := dryRunText(CreateOpportunityName, out, "") + dryRunPartsText(out, &result)
 		next := "\nCall again without dryRun to create it."
 		switch {
 		case out.RepeatOf != "":
-			next = repeatOfText(out)
+			next = ""
 		case out.Record != nil:
 			next = fmt.Sprintf("\nThe deal already exists exactly as described (%s): calling without dryRun writes no second deal, only adds the note or follow-up to it.", token(out.Record.ID))
 		case len(result.Warnings) > 0:
@@ -130,19 +130,22 @@ func createdText(out *write.Outcome, r *schema.CreateOpportunityResult, added []
 	return b.String()
 }
 
-// dryRunPartsText shows the note's and task's bodies a dry run would send.
-func dryRunPartsText(call *write.Call, result *schema.CreateOpportunityResult) string {
-	note, task := write.PartBodies(call, "(the new opportunity's ID)")
-	result.NoteRequest, result.FollowUpRequest = note, task
+// dryRunPartsText shows the note's and task's bodies a dry run would
+// send, or that an earlier call already added them.
+func dryRunPartsText(out *write.Outcome, result *schema.CreateOpportunityResult) string {
 	var b strings.Builder
-	for _, part := range []struct {
-		path string
-		body *lfclient.CreateParams
-	}{{"/v1/notes", note}, {"/v1/tasks", task}} {
-		if part.body != nil {
-			raw, _ := json.Marshal(part.body)
-			fmt.Fprintf(&b, "\nThen it would POST this body to %s:\n%s", part.path, raw)
+	for _, p := range out.Parts {
+		what, request := "note", &result.NoteRequest
+		if p.Kind == write.Task {
+			what, request = "follow-up task", &result.FollowUpRequest
 		}
+		if p.Record != nil {
+			fmt.Fprintf(&b, "\nThe %s was already added by an earlier identical call (%s): it would not be added again.", what, token(p.Record.ID))
+			continue
+		}
+		*request = &p.Body
+		raw, _ := json.Marshal(p.Body)
+		fmt.Fprintf(&b, "\nThen it would POST this body to /v1/%s:\n%s", p.Kind.Plural, raw)
 	}
 	return b.String()
 }

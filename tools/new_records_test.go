@@ -107,3 +107,22 @@ func TestUpdateAddsANewContact(t *testing.T) {
 		t.Fatalf("stakeholders %v, want Wile and the new contact", got)
 	}
 }
+
+// A dry run of a call already made says so first, and names the parts it
+// would not add again, new records included.
+func TestDryRunOfARepeatSaysSo(t *testing.T) {
+	h := newHarness(t, true)
+	withNote := strings.Replace(starkPilot, `"new":`, `"note": {"title": "Kick-off"}, "new":`, 1)
+	if res := h.call(t, withNote); res.IsError {
+		t.Fatal(text(res))
+	}
+	dry := h.call(t, strings.Replace(withNote, `"new":`, `"dryRun": true, "new":`, 1))
+	for _, want := range []string{"Dry run: nothing was sent. This exact call already created opportunity", "The note was already added"} {
+		if !strings.Contains(text(dry), want) {
+			t.Errorf("the dry run of a repeat does not say %q:\n%s", want, text(dry))
+		}
+	}
+	if strings.Contains(text(dry), "Call again without dryRun") {
+		t.Errorf("the dry run of a repeat invites a call that writes nothing:\n%s", text(dry))
+	}
+}

@@ -251,14 +251,13 @@ func (s *Server) writeFailureText(ctx context.Context, k *write.Kind, err error,
 // request that would be.
 func dryRunText(tool string, out *write.Outcome, why string) string {
 	raw, _ := json.Marshal(out.Call.Params)
+	if out.RepeatOf != "" {
+		// Said first: the rest would not write anything new.
+		return fmt.Sprintf("Dry run: nothing was sent. This exact call already created %s %s earlier: calling it again without dryRun returns that %s and writes nothing new. (Its body, Idempotency-Key %s:\n%s)", out.Kind.Type, token(out.RepeatOf), out.Kind.Type, out.Key, raw)
+	}
 	return fmt.Sprintf("Dry run: nothing was sent. %s%s would POST this body to /v1/%s with Idempotency-Key %s:\n%s", why, tool, out.Kind.Plural, out.Key, raw)
 }
 
-// repeatOfText is what a dry run of a call already made says instead of
-// "call again to create it".
-func repeatOfText(out *write.Outcome) string {
-	return fmt.Sprintf("\nThis exact call already created %s %s earlier: calling it again without dryRun returns that %s and writes nothing new.", out.Kind.Type, token(out.RepeatOf), out.Kind.Type)
-}
 
 // writtenText says that a record was created, or that an earlier call
 // created it (what names what else this call wrote beside it).

@@ -161,6 +161,18 @@ func Create(ctx context.Context, o *Org, k *Kind, args json.RawMessage, ask Aske
 		if out.RepeatOf == "" {
 			out.RepeatOf = o.created.created(out.Key)
 		}
+		if k.After != nil {
+			// The parts it would write beside the record, and which of
+			// them an earlier call already wrote.
+			dealID := "(the new opportunity's ID)"
+			switch {
+			case out.RepeatOf != "":
+				dealID = out.RepeatOf
+			case out.Record != nil:
+				dealID = out.Record.ID
+			}
+			o.planParts(out, dealID)
+		}
 		return out
 	}
 	if out.Record == nil {
