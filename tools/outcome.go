@@ -258,7 +258,6 @@ func dryRunText(tool string, out *write.Outcome, why string) string {
 	return fmt.Sprintf("Dry run: nothing was sent. %s%s would POST this body to /v1/%s with Idempotency-Key %s:\n%s", why, tool, out.Kind.Plural, out.Key, raw)
 }
 
-
 // writtenText says that a record was created, or that an earlier call
 // created it (what names what else this call wrote beside it).
 func writtenText(out *write.Outcome, what string) string {
