@@ -58,7 +58,7 @@ func (s *Server) updateResult(ctx context.Context, out *write.Outcome) *mcp.Call
 	if out.Status == write.Ambiguous {
 		cs := make([]string, len(out.Existing))
 		for i, rec := range out.Existing {
-			cs[i] = dealText(rec, out.Defs)
+			cs[i] = dealText(rec, out.Defs, out.Named)
 		}
 		return mcp.NewToolResultError(fmt.Sprintf("%d deals match %s: %s. Nothing was changed. Send the one meant by its ID as opportunity, or add account to tell them apart.", len(cs), quote(out.Existing[0].Name()), strings.Join(cs, "; ")))
 	}
@@ -159,15 +159,19 @@ func updatePartsDryRun(out *write.Outcome) string {
 	return b.String()
 }
 
-// dealText shows a deal among candidates: name, ID, stage, account and
-// when it was created.
-func dealText(rec lfclient.Record, defs *lfclient.Definitions) string {
+// dealText shows a deal among candidates: name, ID, stage, account (as
+// named describes it) and when it was created.
+func dealText(rec lfclient.Record, defs *lfclient.Definitions, named map[string]string) string {
 	text := fmt.Sprintf("%s (%s", quote(rec.Name()), token(rec.ID))
 	if stage := stageLabelOf(rec.Fields, defs); stage != "" {
 		text += ", stage " + quote(stage)
 	}
 	if account := rec.Relationships["$account"].Values; len(account) > 0 {
-		text += ", account " + token(account[0])
+		shown := token(account[0])
+		if named[account[0]] != "" {
+			shown = named[account[0]]
+		}
+		text += ", account " + shown
 	}
 	return text + ", created " + token(rec.CreatedAt) + ")"
 }

@@ -152,11 +152,15 @@ func TestUpdateRefusals(t *testing.T) {
 	h := newHarness(t, true)
 	acme := h.createDeal(t, acmePilot)
 	h.createDeal(t, strings.Replace(strings.Replace(acmePilot, `"Acme Corp"`, `"Initech"`, 1), `["Wile"]`, `["Peter"]`, 1))
+	for _, account := range []string{"acc_01globex", "acc_02globex"} {
+		h.createDeal(t, `{"fields": {"$name": "Renewal", "$stage": "Discovery"}, "relationships": {"$account": "`+account+`", "$owner": "Dana"}}`)
+	}
 	for _, tc := range []struct {
 		name, args string
 		want       []string
 	}{
-		{"same name on two accounts", `{"opportunity": "Acme pilot", "fields": {"$stage": "Qualified"}}`, []string{"2 deals match", acme, "add account"}},
+		{"same name on two accounts", `{"opportunity": "Acme pilot", "fields": {"$stage": "Qualified"}}`, []string{"2 deals match", acme, `account "Acme Corp"`, `account "Initech"`, "add account"}},
+		{"an account of two", `{"opportunity": "Renewal", "account": "Globex", "fields": {"$stage": "Qualified"}}`, []string{`account: "Globex" matches 2 accounts`, "acc_01globex", "acc_02globex"}},
 		{"no such deal", `{"opportunity": "Initech renewal", "fields": {"$stage": "Qualified"}}`, []string{"find_opportunities", "create_opportunity"}},
 		{"no such ID", `{"opportunity": "opp_nothere", "fields": {"$stage": "Qualified"}}`, []string{"no deal has the ID"}},
 		{"every problem at once", `{"opportunity": "Acme pilot", "fields": {"$stage": "Won-ish", "$name": null}, "remove": {"$owner": ["Dana"]}, "colour": 1}`,

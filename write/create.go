@@ -108,6 +108,9 @@ type Outcome struct {
 	Changes []schema.Change
 	Already []string
 	changes []change
+	// Named describes, by ID, records the answer shows (the accounts of
+	// deals listed as candidates).
+	Named map[string]string
 }
 
 // Part is a record written beside another (a deal's note or task).

@@ -60,8 +60,9 @@ type opportunityOptions struct {
 	// dealOwner are the deal's as read, for what is written beside it.
 	target, targetAccount, dealAccount, dealOwner string
 	// elsewhere are deals of the target's name on other accounts than the
-	// one the update gave.
+	// one the update gave; accounts are the accounts that name matched.
 	elsewhere []lfclient.Record
+	accounts  []Candidate
 }
 
 // AssigneeKey names the follow-up's assignee among a call's resolutions.

@@ -85,6 +85,7 @@ func findDeal(ctx context.Context, o *Org, call *Call) ([]lfclient.Record, error
 		if len(on) == 0 {
 			opts.elsewhere = deals // said in the refusal: the deal is on another account
 		}
+		opts.accounts = account.matches
 	}
 	if len(on) != 1 || o.recent.wrote(on[0].ID) {
 		return on, nil
@@ -124,8 +125,13 @@ func Update(ctx context.Context, o *Org, k *Kind, args json.RawMessage, ask Aske
 		out.Status = Refused
 		out.Problems.add("opportunity", "%s", noDealText(options(out.Call)))
 		return out
+	case len(out.Existing) > 1 && len(options(out.Call).accounts) > 1:
+		out.Status = Refused
+		out.Problems.add("account", "%s matches %d accounts: %s. Send the account's ID.", Quote(options(out.Call).targetAccount), len(options(out.Call).accounts), describeAll(options(out.Call).accounts))
+		return out
 	case len(out.Existing) > 1:
 		out.Status = Ambiguous
+		out.Named = o.accountNames(ctx, out.Existing)
 		return out
 	}
 	deal := out.Existing[0]
@@ -250,4 +256,21 @@ func expected(bodies []lfclient.UpdateParams) lfclient.CreateParams {
 		}
 	}
 	return want
+}
+
+// accountNames names the accounts of deals listed to the person, read at
+// once by ID; an account that cannot be read is left unnamed.
+func (o *Org) accountNames(ctx context.Context, deals []lfclient.Record) map[string]string {
+	var ids []string
+	for _, d := range deals {
+		if id := firstValue(d, "$account"); id != "" && !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	recs, _ := o.resolve.retrieveAll(ctx, "account", ids[:min(len(ids), maxRecentRead)])
+	names := map[string]string{}
+	for _, rec := range recs {
+		names[rec.ID] = AccountCandidate(rec).Describe()
+	}
+	return names
 }
