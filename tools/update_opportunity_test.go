@@ -166,6 +166,7 @@ func TestUpdateRefusals(t *testing.T) {
 		{"every problem at once", `{"opportunity": "Acme pilot", "fields": {"$stage": "Won-ish", "$name": null}, "remove": {"$owner": ["Dana"]}, "colour": 1}`,
 			[]string{"colour", "fields.$stage", "fields.$name: cannot be cleared", "remove.$owner: holds one record"}},
 		{"no deal named", `{"fields": {"$stage": "Qualified"}}`, []string{"opportunity: is required"}},
+		{"a field at the top", `{"opportunity": "Acme pilot", "stage": "Qualified", "owner": "Fox"}`, []string{"send it inside fields, as fields.$stage", "send it inside relationships, as relationships.$owner"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := h.update(t, tc.args)

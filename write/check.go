@@ -1,6 +1,7 @@
 package write
 
 import (
+	"fmt"
 	"encoding/json"
 	"maps"
 	"slices"
@@ -91,7 +92,7 @@ func Check(k *Kind, raw json.RawMessage, defs *lfclient.Definitions) (Call, Prob
 	}
 	for _, key := range sortedKeys(args) {
 		if _, ok := known[key]; !ok {
-			ps.add(key, "unknown argument.%s The arguments are %s.", suggestion(key, known), strings.Join(slices.Sorted(maps.Keys(known)), ", "))
+			ps.add(key, "unknown argument.%s The arguments are %s.", k.misplaced(key, defs)+suggestion(key, known), strings.Join(slices.Sorted(maps.Keys(known)), ", "))
 		}
 	}
 
@@ -183,4 +184,21 @@ func suggestion(input string, candidates map[string][]string) string {
 		}
 	}
 	return " Did you mean " + strings.Join(named, " or ") + "?"
+}
+
+// misplaced says where an unknown top-level argument belongs when it names
+// a field or relationship (stage, "$owner", "Deal Source").
+func (k *Kind) misplaced(key string, defs *lfclient.Definitions) string {
+	if defs == nil {
+		return ""
+	}
+	for _, input := range []string{key, "$" + key} {
+		if field, ok := keyOrLabel(input, k.fieldNames(defs)); ok {
+			return fmt.Sprintf(" It is a field: send it inside fields, as fields.%s.", field)
+		}
+		if rel, ok := keyOrLabel(input, k.relationshipNames(defs)); ok {
+			return fmt.Sprintf(" It is a relationship: send it inside relationships, as relationships.%s.", rel)
+		}
+	}
+	return ""
 }
