@@ -1,8 +1,8 @@
 package write
 
 import (
-	"fmt"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
