@@ -126,3 +126,21 @@ func TestDryRunOfARepeatSaysSo(t *testing.T) {
 		t.Errorf("the dry run of a repeat invites a call that writes nothing:\n%s", text(dry))
 	}
 }
+
+// The answer after a note and a task shows the deal as it is now: both
+// linked, and $createdBy filled in by Lightfield, not the create's first
+// answer.
+func TestAnswerShowsTheDealWithItsParts(t *testing.T) {
+	h := newHarness(t, true)
+	res := h.call(t, `{"fields": {"$name": "Linked", "$stage": "Discovery"}, "relationships": {"$account": "Acme Corp", "$owner": "Dana"},
+		"note": {"title": "Kick-off"}, "followUp": {"title": "Send the proposal", "due": "2026-12-04"}}`)
+	if res.IsError {
+		t.Fatal(text(res))
+	}
+	rels := res.StructuredContent.(map[string]any)["opportunity"].(map[string]any)["relationships"].(map[string]any)
+	for _, key := range []string{"$note", "$task", "$createdBy"} {
+		if values := rels[key].(map[string]any)["values"].([]any); len(values) != 1 {
+			t.Errorf("%s in the answer: %v, want one", key, values)
+		}
+	}
+}
