@@ -133,20 +133,20 @@ func (ob Object) Input(defs *lfclient.Definitions) *jsonschema.Schema {
 	return s
 }
 
-// refineNew lists, for the new argument, the account and contact
-// relationships a new record can be described for.
+// refineNew lists, for the new argument, the relationships a new record
+// can be described for: the deal's account and its contact relationships
+// (what a rep names as new). Their labels are in relationships already.
 func (ob Object) refineNew(s *jsonschema.Schema, defs *lfclient.Definitions) {
 	s.Properties = orderedmap.New[string, *jsonschema.Schema]()
-	for _, key := range SortedKeys(defs.RelationshipDefinitions, ob.RequiredRelationships) {
+	for _, key := range SortedKeys(defs.RelationshipDefinitions, []string{"$account"}) {
 		def := defs.RelationshipDefinitions[key]
 		p := NewRecordSchema(def.ObjectType)
-		if p == nil || !ob.WritableRelationship(key) {
+		if p == nil || !ob.WritableRelationship(key) || def.ObjectType == "account" && key != "$account" {
 			continue
 		}
 		if def.Cardinality == "HAS_MANY" {
 			p = &jsonschema.Schema{Type: "array", Items: p}
 		}
-		p.Title = clip(def.Label, maxLabelLength)
 		s.Properties.Set(key, p)
 	}
 	s.AdditionalProperties = jsonschema.FalseSchema

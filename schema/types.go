@@ -21,7 +21,7 @@ type CreateOpportunityArgs struct {
 	AllowDuplicate bool          `json:"allowDuplicate,omitempty" jsonschema:"description=Optional. An opportunity with the same name on the same account is refused as a likely duplicate; true creates it anyway."`
 	Note           *NoteArgs     `json:"note,omitempty" jsonschema:"description=Optional. A note to keep with the deal (what was said\\, needs\\, budget)\\, created after the opportunity and linked to it and its account."`
 	FollowUp       *FollowUpArgs `json:"followUp,omitempty" jsonschema:"description=Optional. A follow-up task (status TODO)\\, created after the opportunity and linked to it and its account."`
-	New            NewRecords    `json:"new,omitempty" jsonschema:"description=Optional. Only for a customer or person the person said is new\\, or whose details they gave: by relationship key\\, an account {$name\\, $website} or a contact {firstName\\, lastName\\, email} to find or create (a contact at the deal's account) and link. An existing match is used instead and reported. Leave that key out of relationships."`
+	New            NewRecords    `json:"new,omitempty" jsonschema:"description=Optional. Only for a customer or person the rep says is new or gave details of: by relationship key\\, the record to find or create (a contact at the deal's account) and link; an existing match is used."`
 }
 
 // NewRecords describes, by relationship key, accounts and contacts to find
@@ -49,7 +49,7 @@ type UpdateOpportunityArgs struct {
 	Fields         UpdateFields        `json:"fields,omitempty" jsonschema:"description=Optional. Fields to set\\, by key or label\\, as create_opportunity takes them; each replaces the deal's value (null clears one). Leave out what does not change."`
 	Relationships  UpdateRelationships `json:"relationships,omitempty" jsonschema:"description=Optional. Related records\\, as create_opportunity takes them. A one-record relationship (owner\\, account) is replaced; people given for a many-record one (champions\\, evaluators) are added to those the deal has\\, none dropped."`
 	Remove         map[string][]string `json:"remove,omitempty" jsonschema:"description=Optional. People to take off a many-record relationship: key → names\\, emails or IDs. Only they are removed."`
-	New            NewRecords          `json:"new,omitempty" jsonschema:"description=Optional. As for create_opportunity: new accounts or contacts to find or create and link\\, by relationship key\\, only for records the person said are new or gave details of."`
+	New            NewRecords          `json:"new,omitempty" jsonschema:"description=Optional. As for create_opportunity: people the rep says are new\\, to find or create and link."`
 	Note           *NoteArgs           `json:"note,omitempty" jsonschema:"description=Optional. A note added to the deal (what was said)\\, linked to it and its account."`
 	FollowUp       *FollowUpArgs       `json:"followUp,omitempty" jsonschema:"description=Optional. A follow-up task (status TODO) added to the deal\\, assigned to its owner unless an assignee is given."`
 	IdempotencyKey string              `json:"idempotencyKey,omitempty" jsonschema:"maxLength=255,description=Optional. Replaces the default key\\, derived from the deal's current version and the change."`

@@ -16,11 +16,11 @@ import (
 // UpdateOpportunityName is the tool's name.
 const UpdateOpportunityName = "update_opportunity"
 
-const updateDescription = `Change one existing opportunity (deal) in Lightfield CRM: move its stage, set its amount or close date, change its owner, add champions or evaluators, and add a note or follow-up task from the same call.
+const updateDescription = `Change one existing opportunity (deal) in Lightfield CRM: stage, amount, dates, owner, people, and a note or follow-up task in the same call.
 
-Name the deal by ID (opp_…, from create_opportunity or find_opportunities) or by its exact name (add account when several deals share it; several matches are listed and nothing is changed). fields and relationships are given exactly as create_opportunity takes them (keys or labels, stage and option labels, names, emails, first names of the deal's account's contacts) and checked against the organisation's current definitions, every problem listed at once. A field or one-record relationship (owner) is replaced; null clears it. People given for a many-record relationship (champions, evaluators) are added to those the deal has, nobody is dropped; remove names the people to take off. note and followUp are added to the deal (the task goes to its owner unless an assignee is given).
+Name the deal by ID (opp_…, best) or exact name (with account when names repeat; several matches are listed, nothing changed). fields and relationships are given as create_opportunity takes them and checked the same way. A field or one-record relationship is replaced (null clears it). People given for a many-record relationship are added, nobody dropped; remove names people to take off. note and followUp are added to the deal.
 
-The deal is read first and only what changes is sent; the result says each change as before → after, and what was already so. A call that changes nothing writes nothing. Repeating a call is safe: the deal is already as asked, so nothing is changed twice (a note or follow-up already added is not added again). dryRun: true reads the deal and shows the changes and the exact request without writing.`
+Only what differs is sent; the result says each change before → after and what was already so. A call that changes nothing writes nothing, and a repeat changes nothing twice. dryRun: true shows the changes and the request without writing.`
 
 // updateOpportunity is the update_opportunity tool: an existing deal
 // changed by the write core.

@@ -298,8 +298,13 @@ func (o *Org) opportunitiesNamed(ctx context.Context, name string) ([]lfclient.R
 		},
 	}
 	if word := firstWord(name); word != "" && !strings.EqualFold(word, strings.TrimSpace(name)) {
+		// One page: a name spelled another way is a likely neighbour, and
+		// this search must not lengthen the call's round trips.
 		tasks = append(tasks, func() {
-			found[2], errs[2] = o.listWhere(ctx, "opportunity", lfclient.Filter{Key: "$name", Operator: "startsWith", Value: word}, same)
+			page, err := o.client.List(ctx, "opportunity", []lfclient.Filter{{Key: "$name", Operator: "startsWith", Value: word}}, lfclient.MaxPageSize, 0)
+			if errs[2] = err; err == nil {
+				found[2] = slices.DeleteFunc(page.Data, func(r lfclient.Record) bool { return !same(r) })
+			}
 		})
 	}
 	Parallel(tasks)
