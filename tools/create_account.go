@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/invopop/jsonschema"
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
@@ -29,8 +30,8 @@ func createAccount(s *Server) tool {
 			Name:            CreateAccountName,
 			Title:           "Create account",
 			Description:     createAccountDescription,
-			RawInputSchema:  schema.JSON(write.Account.Input(nil)),
-			RawOutputSchema: schema.JSON(schema.CreateAccountOutput()),
+			RawInputSchema:  baseSchema("write.Account.Input(nil)", func() *jsonschema.Schema { return write.Account.Input(nil) }),
+			RawOutputSchema: baseSchema("schema.CreateAccountOutput()", func() *jsonschema.Schema { return schema.CreateAccountOutput() }),
 			Annotations:     annotations("Create account", creates),
 		},
 		kind:         write.Account,

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/invopop/jsonschema"
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/lightfield-mcp/lightfield-mcp/schema"
@@ -29,8 +30,8 @@ func createContact(s *Server) tool {
 			Name:            CreateContactName,
 			Title:           "Create contact",
 			Description:     createContactDescription,
-			RawInputSchema:  schema.JSON(write.Contact.Input(nil)),
-			RawOutputSchema: schema.JSON(schema.CreateContactOutput()),
+			RawInputSchema:  baseSchema("write.Contact.Input(nil)", func() *jsonschema.Schema { return write.Contact.Input(nil) }),
+			RawOutputSchema: baseSchema("schema.CreateContactOutput()", func() *jsonschema.Schema { return schema.CreateContactOutput() }),
 			Annotations:     annotations("Create contact", creates),
 		},
 		kind:         write.Contact,

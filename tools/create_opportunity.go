@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/invopop/jsonschema"
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
@@ -32,8 +33,8 @@ func createOpportunity(s *Server) tool {
 			Name:            CreateOpportunityName,
 			Title:           "Create opportunity",
 			Description:     createDescription,
-			RawInputSchema:  schema.JSON(write.Opportunity.Input(nil)),
-			RawOutputSchema: schema.JSON(schema.Output()),
+			RawInputSchema:  baseSchema("write.Opportunity.Input(nil)", func() *jsonschema.Schema { return write.Opportunity.Input(nil) }),
+			RawOutputSchema: baseSchema("schema.Output()", func() *jsonschema.Schema { return schema.Output() }),
 			Annotations:     annotations("Create opportunity", creates),
 		},
 		kind: write.Opportunity,

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/invopop/jsonschema"
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/lightfield-mcp/lightfield-mcp/schema"
@@ -32,8 +33,8 @@ func findAccounts(s *Server) tool {
 			Name:            FindAccountsName,
 			Title:           "Find accounts",
 			Description:     findAccountsDescription,
-			RawInputSchema:  schema.JSON(schema.FindAccountsInput()),
-			RawOutputSchema: schema.JSON(schema.FindAccountsOutput()),
+			RawInputSchema:  baseSchema("schema.FindAccountsInput()", func() *jsonschema.Schema { return schema.FindAccountsInput() }),
+			RawOutputSchema: baseSchema("schema.FindAccountsOutput()", func() *jsonschema.Schema { return schema.FindAccountsOutput() }),
 			Annotations:     annotations("Find accounts", reads),
 		},
 		instructions: "find_accounts looks accounts up by name.",

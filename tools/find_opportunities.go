@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/invopop/jsonschema"
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
@@ -26,8 +27,8 @@ func findOpportunities(s *Server) tool {
 			Name:            FindOpportunitiesName,
 			Title:           "Find deals",
 			Description:     findOpportunitiesDescription,
-			RawInputSchema:  schema.JSON(schema.FindOpportunitiesInput()),
-			RawOutputSchema: schema.JSON(schema.FindOpportunitiesOutput()),
+			RawInputSchema:  baseSchema("schema.FindOpportunitiesInput()", func() *jsonschema.Schema { return schema.FindOpportunitiesInput() }),
+			RawOutputSchema: baseSchema("schema.FindOpportunitiesOutput()", func() *jsonschema.Schema { return schema.FindOpportunitiesOutput() }),
 			Annotations:     annotations("Find deals", reads),
 		},
 		instructions: "find_opportunities looks deals up by part of their name, account, stage, owner, close dates or creation date: use it to answer whether a deal was logged already.",

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/invopop/jsonschema"
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/lightfield-mcp/lightfield-mcp/schema"
@@ -25,8 +26,8 @@ func findPeople(s *Server) tool {
 			Name:            FindPeopleName,
 			Title:           "Find people",
 			Description:     findPeopleDescription,
-			RawInputSchema:  schema.JSON(schema.FindPeopleInput()),
-			RawOutputSchema: schema.JSON(schema.FindPeopleOutput()),
+			RawInputSchema:  baseSchema("schema.FindPeopleInput()", func() *jsonschema.Schema { return schema.FindPeopleInput() }),
+			RawOutputSchema: baseSchema("schema.FindPeopleOutput()", func() *jsonschema.Schema { return schema.FindPeopleOutput() }),
 			Annotations:     annotations("Find people", reads),
 		},
 		instructions: "find_people looks contacts and members up by any part of their name or email.",

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/invopop/jsonschema"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
@@ -374,6 +375,20 @@ type tool struct {
 	instructions string
 	kind         *write.Kind
 	handle       func(ctx context.Context, o *org, req mcp.CallToolRequest, args json.RawMessage) *mcp.CallToolResult
+}
+
+// baseSchemas are the tools' base schemas, reflected once: reflecting
+// them is most of what starting costs, and every list of the tools built
+// (the instructions', the server's) shares them.
+var baseSchemas sync.Map
+
+// baseSchema is the schema build reflects, as JSON, built once per key.
+func baseSchema(key string, build func() *jsonschema.Schema) json.RawMessage {
+	if raw, ok := baseSchemas.Load(key); ok {
+		return raw.(json.RawMessage)
+	}
+	raw, _ := baseSchemas.LoadOrStore(key, schema.JSON(build()))
+	return raw.(json.RawMessage)
 }
 
 // toolList is the one list of the server's tools, in the order they are

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/invopop/jsonschema"
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
@@ -30,8 +31,8 @@ func updateOpportunity(s *Server) tool {
 			Name:            UpdateOpportunityName,
 			Title:           "Update opportunity",
 			Description:     updateDescription,
-			RawInputSchema:  schema.JSON(write.OpportunityUpdate.Input(nil)),
-			RawOutputSchema: schema.JSON(schema.UpdateOpportunityOutput()),
+			RawInputSchema:  baseSchema("write.OpportunityUpdate.Input(nil)", func() *jsonschema.Schema { return write.OpportunityUpdate.Input(nil) }),
+			RawOutputSchema: baseSchema("schema.UpdateOpportunityOutput()", func() *jsonschema.Schema { return schema.UpdateOpportunityOutput() }),
 			Annotations:     annotations("Update opportunity", changes),
 		},
 		kind:         write.OpportunityUpdate,
