@@ -1,6 +1,7 @@
 // Command bench measures the server's own cost next to the API's and writes
 // BENCHMARKS.md: per-call overhead over stdio against a loopback fake
-// Lightfield, round trips per create (beside an earlier revision's), cold
+// Lightfield, round trips per create (beside an earlier revision's) and per
+// update, find_opportunities in an organisation of 5,000 deals, cold
 // start beside a bare mcp-go server, schema size and work, memory, and
 // rate-limit efficiency, one HTTP server under made-up keys and huge tokens
 // beside a real tenant, others under a flood of sessions and respelled
@@ -138,6 +139,9 @@ func run(cfg config) (string, error) {
 	if err := r.createRoundTrips(builds, cfg); err != nil {
 		return "", fmt.Errorf("round trips: %w", err)
 	}
+	if err := r.updateRoundTrips(binary, cfg); err != nil {
+		return "", fmt.Errorf("round trips per update: %w", err)
+	}
 	if err := r.findOpportunities(binary, cfg); err != nil {
 		return "", fmt.Errorf("find_opportunities: %w", err)
 	}
@@ -178,6 +182,7 @@ func run(cfg config) (string, error) {
 type report struct {
 	overheads  []overheadRow
 	roundTrips []roundTripRow
+	updates    []updateRow
 	finds      []findRow
 	// baseline is the revision asked for beside this one; baselineErr says
 	// why it was not measured.
@@ -207,6 +212,7 @@ func (r *report) markdown() string {
 	fmt.Fprintf(&b, "# Benchmarks\n\nMeasured by `go run ./bench` on %s (%s, %d cores, %s), %s. The fake Lightfield runs on loopback in the benchmark's process; the server is the real binary over stdio (over HTTP on loopback in the section on hostile callers). Unless a row says otherwise, the server is driven by a plain client that writes each JSON-RPC message as a line to the server's stdin and reads the answer from its stdout, so that a timing charges the server and the pipes, not a client library (the direct requests are timed the same way, with a plain HTTP client).\n", host, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), time.Now().UTC().Format("2006-01-02"))
 	r.overheadSection(&b)
 	r.roundTripSection(&b)
+	r.updateSection(&b)
 	r.findSection(&b)
 	r.coldStartSection(&b)
 	r.schemaSection(&b)

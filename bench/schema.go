@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -83,13 +84,12 @@ func (r *report) schemaSizes(binary string) error {
 	return nil
 }
 
-// toolSize is one tool's share of a tools/list answer.
 // toolSize is what one tool of a tools/list weighs: what the model reads
-// (its description and input schema) and its output schema, which hosts
-// keep out of the model's context.
+// (its description and input schema, model) and its output schema, which
+// hosts keep out of the model's context.
 type toolSize struct {
-	name          string
-	model, output int
+	name                              string
+	description, input, model, output int
 }
 
 // toolSizes weighs each tool of a tools/list answer.
@@ -107,7 +107,7 @@ func toolSizes(list []byte) ([]toolSize, error) {
 	}
 	var sizes []toolSize
 	for _, t := range res.Tools {
-		sizes = append(sizes, toolSize{t.Name, len(t.Description) + len(t.InputSchema), len(t.OutputSchema)})
+		sizes = append(sizes, toolSize{t.Name, len(t.Description), len(t.InputSchema), len(t.Description) + len(t.InputSchema), len(t.OutputSchema)})
 	}
 	return sizes, nil
 }
@@ -125,12 +125,12 @@ func modelAverage(sizes []toolSize) int {
 }
 
 func (r *report) schemaSection(b *strings.Builder) {
-	b.WriteString("\n## Schema\n\nWhat the model reads of each tool is its description and its input schema; hosts keep output schemas out of the model's context, so they are reported beside it but not counted.\n\n| tool (fixture organisation) | description + input schema, bytes | output schema, bytes |\n|---|---|---|\n")
+	fmt.Fprintf(b, "\n## Schema\n\nWhat the model reads of each tool is its description and its input schema; hosts keep output schemas out of the model's context, so they are reported beside it but not counted. Every tool the server lists is measured (%d for the fixture), as `tools/list` sends it (the description's bytes in UTF-8, the input schema as encoded).\n\n| tool (fixture organisation) | description, bytes | input schema, bytes | description + input schema, bytes | output schema, bytes |\n|---|---|---|---|---|\n", len(r.fixtureTools))
 	for _, t := range r.fixtureTools {
-		fmt.Fprintf(b, "| `%s` | %d | %d |\n", t.name, t.model, t.output)
+		fmt.Fprintf(b, "| `%s` | %d | %d | %d | %d |\n", t.name, t.description, t.input, t.model, t.output)
 	}
 	avg := modelAverage(r.fixtureTools)
-	fmt.Fprintf(b, "| average per tool | %d (≈ %d tokens) | — |\n\nTarget: what the model reads averages ≤ 4 KB per tool for the fixture organisation: %s.\n\n", avg, avg/4, verdict(avg <= targetToolModelBytes))
+	fmt.Fprintf(b, "| average per tool | — | — | %d (≈ %d tokens) | — |\n\nTarget: what the model reads averages ≤ 4 KB per tool for the fixture organisation: %s.\n\n", avg, avg/4, verdict(avg <= targetToolModelBytes))
 	b.WriteString("| organisation | whole `tools/list` answer, bytes | ≈ tokens (bytes/4) |\n|---|---|---|\n")
 	fmt.Fprintf(b, "| fixture (testdata/org.json) | %d | %d |\n", r.fixtureListBytes, r.fixtureListBytes/4)
 	fmt.Fprintf(b, "| large: 200 custom fields, selects of 100 options | %d | %d |\n", r.largeListBytes, r.largeListBytes/4)
@@ -142,10 +142,17 @@ func (r *report) schemaMissed() []string {
 	if avg <= targetToolModelBytes {
 		return nil
 	}
+	total := 0
 	var parts []string
 	for _, t := range r.fixtureTools {
+		total += t.model
 		parts = append(parts, fmt.Sprintf("`%s` %d", t.name, t.model))
 	}
-	return []string{fmt.Sprintf("**What the model reads per tool, for the fixture**: %d bytes on average against 4 KB (%d). By tool, description and input schema in bytes: %s. `create_opportunity` carries the organisation's fields and relationships, with their options, in its input schema.",
-		avg, targetToolModelBytes, strings.Join(parts, ", "))}
+	byModel := slices.Clone(r.fixtureTools)
+	slices.SortStableFunc(byModel, func(a, b toolSize) int { return b.model - a.model })
+	largest := byModel[0]
+	over := total - targetToolModelBytes*len(r.fixtureTools)
+	return []string{fmt.Sprintf("**What the model reads per tool, for the fixture**: %d bytes on average against 4 KB (%d), %d bytes over per tool, %d bytes over for the %d tools together. By tool, description and input schema in bytes: %s. The largest is `%s`, %d bytes (description %d, input schema %d), then `%s`, %d (description %d, input schema %d): their input schemas carry the organisation's fields and relationships, with their options.",
+		avg, targetToolModelBytes, avg-targetToolModelBytes, over, len(r.fixtureTools), strings.Join(parts, ", "),
+		largest.name, largest.model, largest.description, largest.input, byModel[1].name, byModel[1].model, byModel[1].description, byModel[1].input)}
 }
