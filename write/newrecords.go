@@ -123,10 +123,10 @@ func (o *Org) writeNew(ctx context.Context, out *Outcome) {
 		case Existing, Written, DryRun:
 		case Refused:
 			for _, p := range res.Problems {
-				out.Problems.add(n.ref.path, "(the new %s's %s) %s", n.kind.Type, strings.TrimPrefix(p.Path, "fields."), p.Message)
+				out.Problems.add(n.ref.path, "(the new %s's %s) %s%s", n.kind.Type, strings.TrimPrefix(p.Path, "fields."), p.Message, writtenBefore(out))
 			}
 			out.Status = Refused
-			continue
+			return // nothing more is written
 		case Ambiguous:
 			names := make([]string, len(res.Existing))
 			for i, rec := range res.Existing {
@@ -135,9 +135,9 @@ func (o *Org) writeNew(ctx context.Context, out *Outcome) {
 					names[i] = ContactCandidate(rec).Describe()
 				}
 			}
-			out.Problems.add(n.ref.path, "%d existing %s match this description: %s. Send the one meant by its ID.", len(names), n.kind.Plural, strings.Join(names, "; "))
+			out.Problems.add(n.ref.path, "%d existing %s match this description: %s. Send the one meant by its ID.%s", len(names), n.kind.Plural, strings.Join(names, "; "), writtenBefore(out))
 			out.Status = Refused
-			continue
+			return // nothing more is written
 		default:
 			out.Status, out.Via = Failed, res
 			return
@@ -347,4 +347,20 @@ func (n newRecord) name() string {
 		name = strings.TrimSpace(first + " " + last)
 	}
 	return name
+}
+
+// writtenBefore says which records described in the call were created
+// before one of them was refused: they exist, and a corrected call finds
+// them instead of writing them again.
+func writtenBefore(out *Outcome) string {
+	var created []string
+	for _, r := range out.Resolved {
+		if r.MatchedBy == CreatedAsDescribed {
+			created = append(created, fmt.Sprintf("%s (%s)", Quote(r.Name), r.ID))
+		}
+	}
+	if len(created) == 0 {
+		return ""
+	}
+	return " Already created by this call, and found again by a corrected one: " + strings.Join(created, ", ") + "."
 }
