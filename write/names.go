@@ -458,6 +458,9 @@ func elsewhereText(ref reference, l lookup) string {
 		deal += " " + Token(l.deal.ID)
 	}
 	create := fmt.Sprintf("if it is someone else, create the contact %s with create_contact, then send the new contact's ID; if unsure, ask the person.", at)
+	if ref.describesNew {
+		create = fmt.Sprintf("if it is someone else, new to the CRM, describe them in new: {\"%s\": {\"firstName\": …, \"lastName\": …, \"email\": …}} to create them %s in this call (or use create_contact); if unsure, ask the person.", ref.key, at)
+	}
 	if len(l.elsewhere) == 1 {
 		c := l.elsewhere[0]
 		who := fmt.Sprintf("%s %s", Quote(c.Name), Token(c.ID))
