@@ -117,6 +117,12 @@ func TestNoteAndFollowUpAreCheckedFirst(t *testing.T) {
 	if len(h.fake.Created())+len(h.fake.CreatedOf("note"))+len(h.fake.CreatedOf("task")) != 0 {
 		t.Fatal("something was written")
 	}
+	// "Remind me" on a deal without an owner: the refusal lists the
+	// members, so that the model can ask who "me" is.
+	res := h.call(t, `{`+deal+`},"followUp":{"title":"Call back"}}`)
+	if !strings.Contains(text(res), `The members are: "Dana Scully" mem_01dana (dana@ourco.example)`) {
+		t.Errorf("the refusal does not list the members: %s", text(res))
+	}
 }
 
 // TestFollowUpAssigneeByName: the assignee is given as people say it and

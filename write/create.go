@@ -226,6 +226,7 @@ func (o *Org) prepare(ctx context.Context, k *Kind, args json.RawMessage, ask As
 			_, more, _ := o.resolveReferences(ctx, ask, &call, false)
 			ps = append(ps, more...)
 		}
+		o.membersHint(ctx, ps)
 		out.Status, out.Problems, out.CheckFailed = Refused, ps, true
 		return out
 	}

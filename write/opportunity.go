@@ -118,13 +118,43 @@ func checkParts(args map[string]any, call *Call, opts *opportunityOptions, ps *P
 	checkAssignee(followUp.Assignee, call, opts, ps)
 }
 
+// assigneeRequired refuses a follow-up nobody would be assigned; the
+// refusal then lists the members (see membersHint).
+const assigneeRequired = "is required when the deal has no owner: a task must be assigned to a member. Give the member by email or name, or set relationships.$owner."
+
+// membersHint adds the organisation's members to a refusal that needs a
+// member the call did not name ("remind me": the model does not know who
+// "me" is), from the member list the definitions bring.
+func (o *Org) membersHint(ctx context.Context, ps Problems) {
+	for i, p := range ps {
+		if p.Path != AssigneeKey || p.Message != assigneeRequired {
+			continue
+		}
+		members, err := o.resolve.members.all(ctx, o.client)
+		if err != nil || len(members) == 0 {
+			return
+		}
+		shown := make([]string, 0, min(len(members), maxMembersShown))
+		for _, m := range members[:min(len(members), maxMembersShown)] {
+			shown = append(shown, personCandidate(m).Describe())
+		}
+		ps[i].Message += fmt.Sprintf(" The members are: %s. If the person said \"me\", ask which one they are.", strings.Join(shown, "; "))
+		if len(members) > maxMembersShown {
+			ps[i].Message += " (first " + fmt.Sprint(maxMembersShown) + " of " + fmt.Sprint(len(members)) + "; find_people finds the others.)"
+		}
+	}
+}
+
+// maxMembersShown bounds the members a refusal lists.
+const maxMembersShown = 10
+
 // checkAssignee reads the follow-up's assignee: a member by ID, or by a
 // name or email to resolve; the deal's owner when left out.
 func checkAssignee(assignee string, call *Call, opts *opportunityOptions, ps *Problems) {
 	if assignee == "" {
 		// An update learns whether the deal has an owner once it is read.
 		if _, ok := call.Params.Relationships["$owner"]; !ok && !has(*ps, AssigneeKey) && opts.target == "" {
-			ps.add(AssigneeKey, "is required when the deal has no owner: a task must be assigned to a member. Give the member by email or name, or set relationships.$owner.")
+			ps.add(AssigneeKey, "%s", assigneeRequired)
 		}
 		return
 	}

@@ -139,7 +139,8 @@ func Update(ctx context.Context, o *Org, k *Kind, args json.RawMessage, ask Aske
 	opts.dealAccount, opts.dealOwner = firstValue(deal, "$account"), firstValue(deal, "$owner")
 	if opts.followUp != nil && opts.assignee == "" && opts.dealOwner == "" && out.Call.Params.Relationships["$owner"] == nil {
 		out.Status = Refused
-		out.Problems.add(AssigneeKey, "is required: the deal has no owner, and a task must be assigned to a member. Give the member by email or name.")
+		out.Problems.add(AssigneeKey, "%s", assigneeRequired)
+		o.membersHint(ctx, out.Problems)
 		return out
 	}
 	if len(out.Call.news) > 0 {
