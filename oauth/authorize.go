@@ -386,7 +386,7 @@ small { color: #555; }
 <input type="hidden" name="request" value="{{.Request}}">
 <label for="api_key">Your Lightfield API key</label>
 <input type="password" id="api_key" name="api_key" autocomplete="off" placeholder="sk_lf_…">
-<small>Create one in Lightfield's settings with the scopes <code>opportunities:create</code> and <code>opportunities:read</code> (and, to use names and create accounts, notes and tasks: <code>accounts:read</code>, <code>contacts:read</code>, <code>members:read</code>, <code>accounts:create</code>, <code>notes:create</code>, <code>tasks:create</code>). The key is checked with Lightfield and kept only inside the app's encrypted token, never stored on this server.</small>
+<small>Create one in Lightfield's settings with the scopes <code>opportunities:create</code> and <code>opportunities:read</code> (and, to use names, create accounts, contacts, notes and tasks, and change deals: <code>accounts:read</code>, <code>contacts:read</code>, <code>members:read</code>, <code>accounts:create</code>, <code>contacts:create</code>, <code>notes:create</code>, <code>tasks:create</code>, <code>opportunities:update</code>). The key is checked with Lightfield and kept only inside the app's encrypted token, never stored on this server.</small>
 <button type="submit" id="check">Check the key</button>
 <button type="submit" name="action" value="cancel" id="cancel-early">Cancel</button>
 </form>

@@ -329,9 +329,9 @@ func isLoopbackHost(host string) bool {
 // essentialScopes are the scopes without which nothing can be created.
 var essentialScopes = []string{"opportunities:read", "opportunities:create"}
 
-// usefulScopes are the scopes that let the tools use names and create
-// accounts, notes and tasks.
-var usefulScopes = []string{"accounts:read", "contacts:read", "members:read", "accounts:create", "notes:create", "tasks:create"}
+// usefulScopes are the scopes that let the tools use names, create
+// accounts, contacts, notes and tasks, and change deals.
+var usefulScopes = []string{"accounts:read", "contacts:read", "members:read", "accounts:create", "contacts:create", "opportunities:update", "notes:create", "tasks:create"}
 
 // missingScopes lists the scopes of want a key lacks.
 func missingScopes(info *lfclient.KeyInfo, want []string) []string {

@@ -9,7 +9,6 @@ import (
 	"github.com/invopop/jsonschema"
 	"github.com/mark3labs/mcp-go/mcp"
 
-	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
 	"github.com/lightfield-mcp/lightfield-mcp/schema"
 	"github.com/lightfield-mcp/lightfield-mcp/write"
 )
@@ -58,7 +57,7 @@ func (s *Server) accountResult(ctx context.Context, out *write.Outcome) *mcp.Cal
 		}
 		return mcp.NewToolResultError(fmt.Sprintf("%d accounts already have this name or website domain: %s. Nothing was written. Ask the person which one is meant and use its ID; if the company is really another one, give it a name that tells them apart.", len(cs), strings.Join(cs, "; ")))
 	case write.Existing:
-		c := write.AccountCandidate(recordOf(out.Record))
+		c := write.AccountCandidate(write.RecordOf(out.Record))
 		result.Account = out.Record.Raw
 		result.Existing, result.MatchedBy = true, out.MatchedBy
 		text := fmt.Sprintf("Account %s already exists (same %s): nothing was written. Use its ID %s.", named(schema.Resolution{Name: c.Name, ID: c.ID, Website: c.Detail}), out.MatchedBy, token(c.ID))
@@ -75,7 +74,7 @@ func (s *Server) accountResult(ctx context.Context, out *write.Outcome) *mcp.Cal
 	}
 	result.Account, result.Replayed = out.Record.Raw, out.Replayed
 	result.Warnings = out.Warnings
-	c := write.AccountCandidate(recordOf(out.Record))
+	c := write.AccountCandidate(write.RecordOf(out.Record))
 	var b strings.Builder
 	b.WriteString(writtenText(out, "nothing new was written"))
 	fmt.Fprintf(&b, " %s. Use its ID %s for the deal's $account.", named(schema.Resolution{Name: c.Name, ID: c.ID, Website: c.Detail}), token(c.ID))
@@ -83,9 +82,4 @@ func (s *Server) accountResult(ctx context.Context, out *write.Outcome) *mcp.Cal
 	b.WriteString(repeatText(out))
 	text := b.String() + interpretationText(result.Resolved, result.FieldKeys) + warningsText(result.Warnings) + existingSearchNote(out, "Existing accounts could not be searched")
 	return mcp.NewToolResultStructured(result, text+staleNote(out.Kind, out.Defs, out.DefsErr))
-}
-
-// recordOf is a written record as a list shows it.
-func recordOf(obj *lfclient.Object) lfclient.Record {
-	return lfclient.Record{ID: obj.ID, CreatedAt: obj.CreatedAt, HTTPLink: obj.HTTPLink, Fields: obj.Fields, Relationships: obj.Relationships}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
@@ -163,5 +164,17 @@ func TestNewCustomerInOneCallWhenThePersonAgrees(t *testing.T) {
 	res = declined.call(t, deal)
 	if !res.IsError || !strings.Contains(text(res), "nothing was written") || len(declined.fake.CreatedOf("account")) != 0 || len(declined.posts()) != 0 {
 		t.Fatalf("declined: %s", text(res))
+	}
+}
+
+// An account described another way moments after it was created is found,
+// although the lists do not show it yet.
+func TestAccountWrittenMomentsAgoIsFound(t *testing.T) {
+	h := newHarness(t, true)
+	h.fake.SetListLag(time.Hour)
+	first := h.callTool(t, CreateAccountName, `{"fields": {"$name": "Hooli", "$website": "hooli.example"}}`)
+	second := h.callTool(t, CreateAccountName, `{"fields": {"$name": "hooli", "$website": "https://www.hooli.example/about"}}`)
+	if first.IsError || second.IsError || len(h.fake.CreatedOf("account")) != 1 || !strings.Contains(text(second), "already exists") {
+		t.Fatalf("%d accounts stored:\n%s\n%s", len(h.fake.CreatedOf("account")), text(first), text(second))
 	}
 }

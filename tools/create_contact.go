@@ -59,7 +59,7 @@ func (s *Server) contactResult(ctx context.Context, out *write.Outcome) *mcp.Cal
 	case write.Existing:
 		result.Contact = out.Record.Raw
 		result.Existing, result.MatchedBy, result.Warnings = true, out.MatchedBy, out.Warnings
-		c := write.ContactCandidate(recordOf(out.Record))
+		c := write.ContactCandidate(write.RecordOf(out.Record))
 		text := fmt.Sprintf("Contact %s already exists (same %s): nothing was written. Use its ID %s.", contactNamed(c), out.MatchedBy, token(c.ID))
 		return mcp.NewToolResultStructured(result, text+link(out.Record.HTTPLink)+interpretationText(result.Resolved, result.FieldKeys)+warningsText(result.Warnings))
 	case write.DryRun:
@@ -74,7 +74,7 @@ func (s *Server) contactResult(ctx context.Context, out *write.Outcome) *mcp.Cal
 		return mcp.NewToolResultStructured(result, text)
 	}
 	result.Contact, result.Replayed, result.Warnings = out.Record.Raw, out.Replayed, out.Warnings
-	c := write.ContactCandidate(recordOf(out.Record))
+	c := write.ContactCandidate(write.RecordOf(out.Record))
 	var b strings.Builder
 	b.WriteString(writtenText(out, "nothing new was written"))
 	fmt.Fprintf(&b, " %s. Use its ID %s in a deal's relationships (such as $champion).", contactNamed(c), token(c.ID))

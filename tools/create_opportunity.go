@@ -130,19 +130,32 @@ func createdText(out *write.Outcome, r *schema.CreateOpportunityResult, added []
 }
 
 // dryRunPartsText shows the note's and task's bodies a dry run would
-// send, or that an earlier call already added them.
+// send, or that an earlier call already added them; the bodies to send go
+// in result too.
 func dryRunPartsText(out *write.Outcome, result *schema.CreateOpportunityResult) string {
+	for _, p := range out.Parts {
+		if p.Record == nil && p.Kind == write.Task {
+			result.FollowUpRequest = &p.Body
+		} else if p.Record == nil {
+			result.NoteRequest = &p.Body
+		}
+	}
+	return partsPlanText(out)
+}
+
+// partsPlanText says, for a dry run, what it would POST beside the deal:
+// each part's body, or that an earlier identical call added it.
+func partsPlanText(out *write.Outcome) string {
 	var b strings.Builder
 	for _, p := range out.Parts {
-		what, request := "note", &result.NoteRequest
+		what := "note"
 		if p.Kind == write.Task {
-			what, request = "follow-up task", &result.FollowUpRequest
+			what = "follow-up task"
 		}
 		if p.Record != nil {
 			fmt.Fprintf(&b, "\nThe %s was already added by an earlier identical call (%s): it would not be added again.", what, token(p.Record.ID))
 			continue
 		}
-		*request = &p.Body
 		raw, _ := json.Marshal(p.Body)
 		fmt.Fprintf(&b, "\nThen it would POST this body to /v1/%s:\n%s", p.Kind.Plural, raw)
 	}

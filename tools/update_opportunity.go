@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/invopop/jsonschema"
@@ -64,7 +65,7 @@ func (s *Server) updateResult(ctx context.Context, out *write.Outcome) *mcp.Call
 		return mcp.NewToolResultError(fmt.Sprintf("%d deals match %s: %s. Nothing was changed. Send the one meant by its ID as opportunity, or add account to tell them apart.", len(cs), quote(out.Existing[0].Name()), strings.Join(cs, "; ")))
 	}
 	result.Opportunity = out.Record.Raw
-	deal := fmt.Sprintf("%s (%s)", quote(recordOf(out.Record).Name()), token(out.Record.ID))
+	deal := fmt.Sprintf("%s (%s)", quote(write.RecordOf(out.Record).Name()), token(out.Record.ID))
 	var b strings.Builder
 	switch out.Status {
 	case write.DryRun:
@@ -82,10 +83,9 @@ func (s *Server) updateResult(ctx context.Context, out *write.Outcome) *mcp.Call
 			b.WriteString("\n" + changesText(out.Changes))
 		}
 		b.WriteString(alreadyText(out.Already))
-		parts := updatePartsDryRun(out)
-		b.WriteString(parts)
+		b.WriteString(partsPlanText(out))
 		b.WriteString(interpretationText(result.Resolved, result.FieldKeys))
-		if len(out.Changes) > 0 || strings.Contains(parts, "would POST") {
+		if len(out.Changes) > 0 || slices.ContainsFunc(out.Parts, func(p *write.Part) bool { return p.Record == nil }) {
 			b.WriteString("\nCall again without dryRun to make the change.")
 		} else {
 			b.WriteString("\nNothing would be written: there is no need to call again.")
@@ -139,25 +139,6 @@ func alreadyText(already []string) string {
 		return ""
 	}
 	return "\nAlready so (not sent): " + strings.Join(already, "; ") + "."
-}
-
-// updatePartsDryRun shows the note's and task's bodies an update would
-// send, or that an earlier call added them.
-func updatePartsDryRun(out *write.Outcome) string {
-	var b strings.Builder
-	for _, p := range out.Parts {
-		what := "note"
-		if p.Kind == write.Task {
-			what = "follow-up task"
-		}
-		if p.Record != nil {
-			fmt.Fprintf(&b, "\nThe %s was already added by an earlier identical call (%s): it would not be added again.", what, token(p.Record.ID))
-			continue
-		}
-		raw, _ := json.Marshal(p.Body)
-		fmt.Fprintf(&b, "\nIt would POST this body to /v1/%s:\n%s", p.Kind.Plural, raw)
-	}
-	return b.String()
 }
 
 // dealText shows a deal among candidates: name, ID, stage, account (as

@@ -42,7 +42,7 @@ func judgeAccount(o *Org, out *Outcome) {
 // accountResolution names the account an outcome found or wrote, for a
 // deal's $account.
 func accountResolution(out *Outcome) schema.Resolution {
-	c := AccountCandidate(lfclient.Record{ID: out.Record.ID, Fields: out.Record.Fields, Relationships: out.Record.Relationships})
+	c := AccountCandidate(RecordOf(out.Record))
 	how := "created"
 	if out.Status == Existing {
 		how = out.MatchedBy + " (an existing account)"
@@ -56,7 +56,7 @@ func matchedBy(call *Call, rec lfclient.Record) string {
 	name, _ := call.Params.Fields["$name"].(string)
 	byName := foldLabel(rec.Name()) == foldLabel(name)
 	byDomain := false
-	for _, w := range websites(call.Params.Fields["$website"]) {
+	for _, w := range valuesOf(call.Params.Fields["$website"]) {
 		byDomain = byDomain || slices.ContainsFunc(rec.Strings("$website"), func(s string) bool { return sameSite(s, w) })
 	}
 	switch {
@@ -74,7 +74,7 @@ func matchedBy(call *Call, rec lfclient.Record) string {
 func (o *Org) accountsLike(ctx context.Context, call *Call) ([]lfclient.Record, error) {
 	name, _ := call.Params.Fields["$name"].(string)
 	var sites []string
-	for _, w := range websites(call.Params.Fields["$website"]) {
+	for _, w := range valuesOf(call.Params.Fields["$website"]) {
 		if d := siteOf(w); d != "" && !slices.Contains(sites, d) {
 			sites = append(sites, d)
 		}
@@ -117,25 +117,6 @@ func (o *Org) accountsLike(ctx context.Context, call *Call) ([]lfclient.Record, 
 		}
 	}
 	return same, nil
-}
-
-// websites reads a $website value: one string or a list.
-func websites(v any) []string {
-	switch w := v.(type) {
-	case string:
-		return []string{w}
-	case []string:
-		return w
-	case []any:
-		var out []string
-		for _, item := range w {
-			if s, ok := item.(string); ok {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	return nil
 }
 
 // sharedHosts are sites where many companies have a page: on them, the

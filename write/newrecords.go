@@ -177,7 +177,7 @@ func newResolution(n newRecord, res *Outcome) schema.Resolution {
 		}
 		return r
 	}
-	rec := lfclient.Record{ID: res.Record.ID, Fields: res.Record.Fields, Relationships: res.Record.Relationships}
+	rec := RecordOf(res.Record)
 	c := ContactCandidate(rec)
 	if n.kind == Account {
 		c = AccountCandidate(rec)
@@ -330,7 +330,7 @@ func otherName(n newRecord, res *Outcome) string {
 	if res.Status != Existing || res.Record == nil {
 		return ""
 	}
-	found := recordOf(res.Record).Name()
+	found := RecordOf(res.Record).Name()
 	if sameName(n.name(), found) {
 		return ""
 	}

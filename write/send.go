@@ -35,7 +35,7 @@ func (o *Org) send(ctx context.Context, k *Kind, params lfclient.CreateParams, d
 		return nil, err
 	}
 	o.created.remember(key, obj.ID)
-	o.recent.note(k.Type, recordOf(obj))
+	o.recent.note(k.Type, RecordOf(obj))
 	w := &written{obj: obj, replayed: replayed(obj, earlier, listed, sent)}
 	w.warnings = verify(obj, params, defs)
 	return w, nil
@@ -67,8 +67,8 @@ func definitionsSuspect(apiErr *lfclient.Error) bool {
 	return false
 }
 
-// recordOf is a written record as a list shows it.
-func recordOf(obj *lfclient.Object) lfclient.Record {
+// RecordOf is a written record as a list shows it.
+func RecordOf(obj *lfclient.Object) lfclient.Record {
 	return lfclient.Record{ID: obj.ID, CreatedAt: obj.CreatedAt, UpdatedAt: obj.UpdatedAt, HTTPLink: obj.HTTPLink, Fields: obj.Fields, Relationships: obj.Relationships}
 }
 

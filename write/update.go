@@ -179,7 +179,7 @@ func Update(ctx context.Context, o *Org, k *Kind, args json.RawMessage, ask Aske
 			out.Problems, out.Rechecked = o.recheck(ctx, k, err, args)
 			return out
 		}
-		o.recent.note(k.Type, recordOf(obj))
+		o.recent.note(k.Type, RecordOf(obj))
 		out.Record, out.Warnings = obj, verify(obj, expected(out.Updates), out.Defs)
 	}
 	k.After(ctx, o, out)
