@@ -166,8 +166,10 @@ func TestHostHeaders(t *testing.T) {
 		}
 	}
 	// Health checks answer whatever name a load balancer uses.
-	if resp := do(t, http.DefaultClient, "GET", base+"/healthz", map[string]string{"Host": "lb-probe.internal"}, ""); resp.StatusCode != 200 {
-		t.Errorf("/healthz under another name: %d", resp.StatusCode)
+	for _, probe := range []string{"/healthz", "/livez"} {
+		if resp := do(t, http.DefaultClient, "GET", base+probe, map[string]string{"Host": "lb-probe.internal"}, ""); resp.StatusCode != 200 {
+			t.Errorf("%s under another name: %d", probe, resp.StatusCode)
+		}
 	}
 	if !strings.Contains(logs.String(), "mcp.example.com,mcp.internal.example") {
 		t.Errorf("the log does not say which host names are served:\n%s", logs.String())

@@ -103,11 +103,11 @@ func (h *hosts) allowsOrigin(origin string) bool {
 }
 
 // guardHost refuses, before anything else runs, a request whose Host is
-// not one of the deployment's names. /healthz answers any Host: it says
-// nothing, and load balancers probe it by whatever name they use.
+// not one of the deployment's names. /healthz and /livez answer any Host:
+// they say nothing, and load balancers probe them by whatever name they use.
 func (h *hosts) guardHost(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/healthz" && !h.allowsHost(r.Host) {
+		if r.URL.Path != "/healthz" && r.URL.Path != "/livez" && !h.allowsHost(r.Host) {
 			httpError(w, http.StatusForbidden, "unknown_host", fmt.Sprintf("This server does not answer to the host name %q. Its operator names the host names clients use in LIGHTFIELD_PUBLIC_URL or LIGHTFIELD_ALLOWED_HOSTS.", hostname(r.Host)))
 			return
 		}

@@ -183,6 +183,13 @@ func httpHandler(mcpServer *server.MCPServer, cfg httpConfig, logger *slog.Logge
 	sessions := newSessionBounds(cfg.hooks, endSession(streamable))
 	go sessions.sweep(context.Background())
 	mux := http.NewServeMux()
+	// Alive means the process serves HTTP, whatever Lightfield does: an
+	// orchestrator restarts on this one, and a restart cannot bring
+	// Lightfield back.
+	mux.HandleFunc("GET /livez", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"status":"alive"}`))
+	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		// Ready means ready: a host's first tools/list would otherwise
 		// race the operator's definitions. Any failure stays in the log

@@ -25,6 +25,11 @@ func TestReadyMeansReady(t *testing.T) {
 	if code != 503 || !strings.Contains(body, "not_ready") {
 		t.Fatalf("/healthz while the definitions load: %d %s", code, body)
 	}
+	// Alive all the same: a liveness probe must not restart a server
+	// that waits for Lightfield.
+	if resp, err := http.Get(base + "/livez"); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("/livez while the definitions load: %v %v", resp, err)
+	}
 	if err := exec.Command(binary, "--healthcheck", base+"/healthz").Run(); err == nil {
 		t.Error("--healthcheck passed while the definitions load")
 	}
