@@ -57,6 +57,7 @@ const (
 
 type config struct {
 	calls, coldStarts, soakCalls, rateCalls, roundTripCalls int
+	replicas, replicaCalls, replicaConcurrent               int
 	// findCalls is how many times each find_opportunities search is timed.
 	findCalls int
 	// Hostile callers over HTTP: attack A's requests and the workers that
@@ -83,6 +84,9 @@ func main() {
 	flag.IntVar(&cfg.coldStarts, "cold-starts", 20, "process starts to time")
 	flag.IntVar(&cfg.soakCalls, "soak-calls", 10000, "calls before the second memory reading")
 	flag.IntVar(&cfg.rateCalls, "rate-calls", 500, "creates offered at once against the rate limit")
+	flag.IntVar(&cfg.replicas, "replicas", 3, "server processes sharing one organisation's rate limit")
+	flag.IntVar(&cfg.replicaCalls, "replica-calls", 300, "creates offered to the replicas in turn")
+	flag.IntVar(&cfg.replicaConcurrent, "replica-concurrent", 30, "creates in flight at once across the replicas")
 	flag.IntVar(&cfg.roundTripCalls, "round-trip-calls", 10, "creates timed against a distant API, per build")
 	flag.IntVar(&cfg.findCalls, "find-calls", 5, "calls timed per find_opportunities search in an organisation of 5,000 deals")
 	flag.StringVar(&cfg.baseline, "baseline", "95372a0", "revision whose server is measured beside this one in the round-trip section (the last before two round trips per create); empty for none")
@@ -157,6 +161,9 @@ func run(cfg config) (string, error) {
 	if err := r.rateLimit(binary, cfg); err != nil {
 		return "", fmt.Errorf("rate limit: %w", err)
 	}
+	if err := r.replicas(binary, cfg); err != nil {
+		return "", fmt.Errorf("replicas: %w", err)
+	}
 	if err := r.hostileCallers(binary, cfg); err != nil {
 		return "", fmt.Errorf("hostile callers: %w", err)
 	}
@@ -198,6 +205,7 @@ type report struct {
 	soakCalls                             int
 	rateWall                              time.Duration
 	rateCalls, rate429, rateStored        int
+	replicaRuns                           []*replicaRun
 	hostile                               *hostileRun
 	floods                                []floodRun
 	respell                               *respellRun
@@ -218,6 +226,7 @@ func (r *report) markdown() string {
 	r.schemaSection(&b)
 	r.memorySection(&b)
 	r.rateSection(&b)
+	r.replicaSection(&b)
 	r.hostileSection(&b)
 	r.missed(&b)
 	if r.micro != "" {

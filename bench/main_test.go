@@ -12,12 +12,12 @@ import (
 // revision, so that the benchmark command keeps working; it asserts no
 // timings.
 func TestBenchRuns(t *testing.T) {
-	report, err := run(config{calls: 3, coldStarts: 1, soakCalls: 20, rateCalls: 5, roundTripCalls: 1, findCalls: 1,
+	report, err := run(config{calls: 3, coldStarts: 1, soakCalls: 20, rateCalls: 5, replicas: 2, replicaCalls: 6, replicaConcurrent: 3, roundTripCalls: 1, findCalls: 1,
 		junkRequests: 200, hugeRequests: 4, attackWorkers: 4, attackFor: 2 * time.Second, tenantCalls: 3, floodRequests: 50, root: ".."})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, section := range []string{"## Per-call overhead", "## Round trips per create", "## Round trips per update", "## find_opportunities in an organisation", "## Cold start", "## Schema", "## Memory", "## Rate-limit efficiency", "## Hostile callers over HTTP", "| session flood", "| respelled code", "| respelled grant"} {
+	for _, section := range []string{"## Per-call overhead", "## Round trips per create", "## Round trips per update", "## find_opportunities in an organisation", "## Cold start", "## Schema", "## Memory", "## Rate-limit efficiency", "## Several replicas, one organisation", "## Hostile callers over HTTP", "| session flood", "| respelled code", "| respelled grant"} {
 		if !strings.Contains(report, section) {
 			t.Errorf("the report lacks %s:\n%s", section, report)
 		}

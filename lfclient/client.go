@@ -1,6 +1,7 @@
 // Package lfclient is a small client for the Lightfield REST API: typed
 // requests and responses, one error type, retries that keep the same
-// Idempotency-Key, and a client-side rate limit per category.
+// Idempotency-Key, and a pace per rate-limit category that follows what
+// Lightfield reports of the organisation's budget (pace.go).
 package lfclient
 
 import (
@@ -60,7 +61,9 @@ type Config struct {
 	Logger *slog.Logger
 	// MaxAttempts bounds tries per request (default 4).
 	MaxAttempts int
-	// MaxElapsed bounds the time spent retrying one request (default 30s).
+	// MaxElapsed bounds the time spent retrying one request (default 30s);
+	// a request without a deadline of its own gets this one, waits for the
+	// rate limit included.
 	MaxElapsed time.Duration
 	// AttemptTimeout bounds one HTTP attempt (default 15s).
 	AttemptTimeout time.Duration
@@ -68,7 +71,8 @@ type Config struct {
 	// per attempt up to MaxBackoff (default 5s), with full jitter.
 	MinBackoff, MaxBackoff time.Duration
 	// RequestsPerSecond is the sustained client-side rate per category
-	// (default 24, under Lightfield's 25).
+	// (default 24, under Lightfield's 25): the most the client paces at,
+	// slower while Lightfield says the organisation's budget is spent.
 	RequestsPerSecond float64
 	// ReadBurst is how many reads or searches may start at once (default
 	// 6), so that one call's look-ups go out together; writes, one per
@@ -89,7 +93,7 @@ type Config struct {
 type Client struct {
 	cfg         Config
 	base        *url.URL
-	limiters    [numCategories]*rate.Limiter
+	pacers      [numCategories]*pacer
 	fingerprint string
 	// verified is set by the first answer that is not a 401; rejected by
 	// a 401 (until an answer says otherwise).
@@ -137,7 +141,7 @@ func New(cfg Config) (*Client, error) {
 	setDefault(&cfg.RequestsPerSecond, 24)
 	setDefault(&cfg.ReadBurst, 6)
 	c := &Client{cfg: cfg, base: base, fingerprint: KeyFingerprint(cfg.APIKey)}
-	for i := range c.limiters {
+	for i := range c.pacers {
 		burst := cfg.ReadBurst
 		if Category(i) == Write {
 			burst = 1
@@ -145,8 +149,8 @@ func New(cfg Config) (*Client, error) {
 		// A token bucket: sustained at the rate, and after a pause up to
 		// burst at once. A burst can put a second over Lightfield's limit
 		// only when a category was idle and then saturated; the 429 is
-		// retried after Retry-After.
-		c.limiters[i] = rate.NewLimiter(rate.Limit(cfg.RequestsPerSecond), burst)
+		// retried once the budget is back.
+		c.pacers[i] = newPacer(cfg.RequestsPerSecond, burst)
 	}
 	return c, nil
 }
@@ -324,13 +328,22 @@ type request struct {
 	decode func([]byte) error
 }
 
-// do sends one request with retries until decode accepts an answer.
+// do sends one request with retries until decode accepts an answer. A 429
+// is waited out as often as it comes, within the call's deadline (or
+// MaxElapsed without one): it says the organisation's budget is spent for
+// now, not that the request failed. Other failures are retried up to
+// MaxAttempts.
 func (c *Client) do(ctx context.Context, req request) error {
 	start := time.Now()
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, start.Add(c.cfg.MaxElapsed))
+		defer cancel()
+	}
+	pacer := c.pacers[req.cat]
+	failures := 0
 	for attempt := 1; ; attempt++ {
-		// Wait gives the reservation back when ctx ends first, so a call
-		// that gave up does not slow the others.
-		if err := c.limiters[req.cat].Wait(ctx); err != nil {
+		if err := pacer.wait(ctx); err != nil {
 			return err
 		}
 		if c.cfg.Unverified != nil && !c.verified.Load() {
@@ -345,21 +358,47 @@ func (c *Client) do(ctx context.Context, req request) error {
 			}
 			err = fmt.Errorf("unreadable answer: %w", err)
 		}
-		if ctx.Err() != nil || !retryable(err) || attempt >= c.cfg.MaxAttempts {
+		if ctx.Err() != nil || !retryable(err) {
 			return c.redact(err)
 		}
-		delay := c.backoff(attempt, err)
+		delay, ok := c.retryDelay(ctx, start, err, &failures)
+		if !ok || !sleep(ctx, delay) {
+			return c.redact(err)
+		}
+	}
+}
+
+// retryDelay is how long to wait before sending a failed request again;
+// false when it is not to be sent again. A 429 is waited out as long as
+// Lightfield says, as often as it comes; other failures count against
+// MaxAttempts and MaxElapsed. Either way the wait must end before ctx's
+// deadline.
+func (c *Client) retryDelay(ctx context.Context, start time.Time, err error, failures *int) (time.Duration, bool) {
+	var delay time.Duration
+	if apiErr := (*Error)(nil); errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusTooManyRequests {
+		delay = rateLimitWait(apiErr)
+	} else {
+		if *failures++; *failures >= c.cfg.MaxAttempts {
+			return 0, false
+		}
+		delay = c.backoff(*failures, err)
 		if time.Since(start)+delay > c.cfg.MaxElapsed {
-			return c.redact(err)
+			return 0, false
 		}
-		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < delay {
-			return c.redact(err)
-		}
-		select {
-		case <-ctx.Done():
-			return c.redact(err)
-		case <-time.After(delay):
-		}
+	}
+	deadline, _ := ctx.Deadline() // do gives every request one
+	return delay, time.Until(deadline) >= delay
+}
+
+// sleep waits for d, false if ctx ends first.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
 	}
 }
 
@@ -415,8 +454,13 @@ func (c *Client) attempt(ctx context.Context, r request, attempt int) ([]byte, e
 	if resp.StatusCode != http.StatusUnauthorized && resp.StatusCode < 500 && resp.StatusCode != http.StatusTooManyRequests {
 		c.verified.Store(true)
 	}
+	var apiErr *Error
 	if resp.StatusCode != http.StatusOK {
-		return nil, parseError(resp, raw, c.cfg.APIKey)
+		apiErr = parseError(resp, raw, c.cfg.APIKey)
+	}
+	c.pacers[r.cat].observe(resp.Header, apiErr, time.Now())
+	if apiErr != nil {
+		return nil, apiErr
 	}
 	return raw, nil
 }

@@ -20,7 +20,8 @@ type Error struct {
 	Code       string
 	Param      string
 	Message    string
-	// RetryAfter is the server's Retry-After, zero when absent.
+	// RetryAfter is the server's Retry-After, zero when absent; a 429
+	// without one waits until X-RateLimit-Reset, or a second.
 	RetryAfter time.Duration
 	// Candidates is kept as sent for codes that list choices
 	// (ambiguous_stage_label).
@@ -72,7 +73,14 @@ func parseError(resp *http.Response, body []byte, apiKey string) *Error {
 	if apiKey != "" {
 		body = bytes.ReplaceAll(body, []byte(apiKey), []byte(redacted))
 	}
-	e := &Error{StatusCode: resp.StatusCode, RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())}
+	now := time.Now()
+	e := &Error{StatusCode: resp.StatusCode, RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), now)}
+	if resp.StatusCode == http.StatusTooManyRequests && resp.Header.Get("Retry-After") == "" {
+		e.RetryAfter = time.Second // the limit's own window
+		if reset, ok := resetAt(resp.Header, now); ok {
+			e.RetryAfter = reset.Sub(now)
+		}
+	}
 	var wrapped struct {
 		Error *errorBody `json:"error"`
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"net/http"
 	"path"
@@ -100,6 +101,7 @@ type Server struct {
 	rateLimit      int
 	rateLimited    int
 	recent         map[string][]time.Time // request times per rate category
+	spent          map[string]int         // requests let through per rate category
 }
 
 type idempotentEntry struct {
@@ -110,7 +112,7 @@ type idempotentEntry struct {
 
 // New returns a fake serving org, accepting only apiKey.
 func New(org Org, apiKey string) (*Server, error) {
-	s := &Server{apiKey: apiKey, byID: map[string]*stored{}, ofType: map[string][]*stored{}, idempotent: map[string]*idempotentEntry{}, dropOnWrite: map[string]bool{}, now: time.Now, linkBase: "https://app.lightfield.app", idTag: "fake", recordRequests: true, recent: map[string][]time.Time{}, rawDefs: map[string]json.RawMessage{}, defs: map[string]definitions{}}
+	s := &Server{apiKey: apiKey, byID: map[string]*stored{}, ofType: map[string][]*stored{}, idempotent: map[string]*idempotentEntry{}, dropOnWrite: map[string]bool{}, now: time.Now, linkBase: "https://app.lightfield.app", idTag: "fake", recordRequests: true, recent: map[string][]time.Time{}, spent: map[string]int{}, rawDefs: map[string]json.RawMessage{}, defs: map[string]definitions{}}
 	if err := s.SetDefinitions(org.Definitions); err != nil {
 		return nil, err
 	}
@@ -462,6 +464,15 @@ func (s *Server) RateLimited() int {
 	return s.rateLimited
 }
 
+// Spent counts, per rate category ("write", "read", "search"), the
+// requests the rate limit let through: at the limit's rate, the fewest
+// seconds they could have taken is the largest count over the limit.
+func (s *Server) Spent() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.spent)
+}
+
 func rateCategory(r *http.Request) string {
 	switch {
 	case r.Method == http.MethodPost:
@@ -487,19 +498,26 @@ func (s *Server) withinRateLimit(w http.ResponseWriter, r *http.Request) bool {
 			recent = append(recent, t)
 		}
 	}
+	limited := len(recent) >= s.rateLimit
+	if !limited {
+		recent = append(recent, now)
+		s.spent[cat]++
+	}
+	s.recent[cat] = recent
+	// The window slides: a request is counted for one second after it
+	// came, so the budget grows again when the oldest counted one leaves.
+	// Reset is that moment in whole seconds, rounded up, so that a client
+	// waiting until it is never early.
+	reset := recent[0].Add(time.Second)
 	w.Header().Set("X-RateLimit-Limit", strconv.Itoa(s.rateLimit))
-	if len(recent) >= s.rateLimit {
-		s.recent[cat] = recent
+	w.Header().Set("X-RateLimit-Remaining", strconv.Itoa(s.rateLimit-len(recent)))
+	w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(int64(math.Ceil(float64(reset.UnixNano())/1e9)), 10))
+	if limited {
 		s.rateLimited++
-		reset := recent[0].Add(time.Second)
-		w.Header().Set("X-RateLimit-Remaining", "0")
-		w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(reset.Unix(), 10))
 		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(reset.Sub(now).Seconds())))))
 		writeError(w, http.StatusTooManyRequests, "too_many_requests", "", "", "Rate limit exceeded; retry after the time in Retry-After.")
 		return false
 	}
-	s.recent[cat] = append(recent, now)
-	w.Header().Set("X-RateLimit-Remaining", strconv.Itoa(s.rateLimit-len(s.recent[cat])))
 	return true
 }
 

@@ -423,11 +423,9 @@ func TestAPIErrorsAreToolErrors(t *testing.T) {
 				h.fake.Inject(lfsim.Fault{Method: "POST", Status: 503})
 			}
 		}, valid, []string{"503", "most likely not created", "Repeating this exact call is safe", "lfmcp-v1-"}, 4},
-		{"rate limited", func(h *harness) {
-			for range 4 {
-				h.fake.Inject(lfsim.Fault{Method: "POST", Status: 429, RetryAfter: "0"})
-			}
-		}, valid, []string{"429", "Wait a few seconds"}, 4},
+		{"rate limited beyond the call's time", func(h *harness) {
+			h.fake.Inject(lfsim.Fault{Method: "POST", Status: 429, RetryAfter: "90"})
+		}, valid, []string{"429", "rate limit is spent", "Wait 90 seconds", "Nothing was created"}, 1},
 		{"proxy page", func(h *harness) {
 			h.fake.Inject(lfsim.Fault{Method: "POST", Status: 400, Body: "<html>Bad request</html>"})
 		}, valid, []string{"400", "<html>Bad request</html>"}, 1},

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -214,7 +215,11 @@ func (s *Server) writeFailureText(ctx context.Context, k *write.Kind, err error,
 		}
 		return fmt.Sprintf("The API key is not allowed to %s %s (403 forbidden): it needs the scope %s:%s. %s A person must grant the scope or use another key; retrying will not help.%s", verb, k.Plural, k.Plural, scope, nothing, said)
 	case apiErr.StatusCode == 429:
-		return fmt.Sprintf("Lightfield's rate limit was still exceeded after retries (429). %s Wait a few seconds, then repeat the call. %s%s", nothing, safeRepeat, said)
+		wait := "a few seconds"
+		if apiErr.RetryAfter > 0 {
+			wait = fmt.Sprintf("%.0f seconds", math.Ceil(apiErr.RetryAfter.Seconds()))
+		}
+		return fmt.Sprintf("The organisation's Lightfield rate limit is spent (429), and it did not come back within this call's time. %s Wait %s, then repeat the call. %s%s", nothing, wait, safeRepeat, said)
 	case apiErr.StatusCode >= 500 || apiErr.StatusCode == 409:
 		return fmt.Sprintf("Lightfield failed to answer (%d%s) after retries. The %s was most likely not %s. %s%s", apiErr.StatusCode, code, k.Type, done(k), safeRepeat, said)
 	}
