@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test of the project: formatting, vet and staticcheck; a snapshot
+# Runs every test of the project: formatting, vet and staticcheck; helm lint
+# and helm template of the Helm chart (deploy/helm); a snapshot
 # release (GoReleaser builds every binary, archive, MCP Bundle, checksum and
 # container image, published nowhere); unit tests, fuzz seeds, the end-to-end
 # tests that drive the real binary over stdio and HTTP with the Go SDK and the
@@ -27,6 +28,15 @@ go vet ./...
 go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 $goreleaser check
 
+echo "== helm lint, helm template (deploy/helm)"
+# The chart with its default values and with the production-like ones;
+# deploy/helm/chart_test.go then reads the rendered manifests.
+helm="go run helm.sh/helm/v3/cmd/helm@v3.22.0"
+$helm lint --strict deploy/helm/lightfield-mcp
+$helm lint --strict deploy/helm/lightfield-mcp -f deploy/helm/values-production.yaml
+$helm template lightfield-mcp deploy/helm/lightfield-mcp >/dev/null
+$helm template lightfield-mcp deploy/helm/lightfield-mcp -f deploy/helm/values-production.yaml >/dev/null
+
 echo "== snapshot release: binaries, archives, bundles, checksums, images (dist/)"
 # GoReleaser's open-source edition builds images with the docker command.
 # Where no Docker engine answers, podman builds them in its place, in the
@@ -44,7 +54,7 @@ $goreleaser release --snapshot --clean
 go run ./release serverjson -dist dist
 
 echo "== go test -race (unit, fuzz seeds, end-to-end, release)"
-LFMCP_REQUIRE_NODE=1 LFMCP_REQUIRE_BROWSER=1 LFMCP_REQUIRE_RELEASE=1 go test -race -count=1 ./...
+LFMCP_REQUIRE_NODE=1 LFMCP_REQUIRE_BROWSER=1 LFMCP_REQUIRE_RELEASE=1 LFMCP_REQUIRE_HELM=1 go test -race -count=1 ./...
 
 echo "== soak: 10,000 mixed calls, memory and goroutines must stay flat"
 LFMCP_SOAK=1 go test -run '^TestSoak$' -count=1 -v ./tools | grep -E '^(---|ok|FAIL|\s+soak_test)'
