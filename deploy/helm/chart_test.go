@@ -64,8 +64,14 @@ func helmCommand(t *testing.T) []string {
 			helmErr = "helm is not on PATH"
 			return
 		}
-		if out, err := exec.Command(helmArgs[0], append(helmArgs[1:], "version", "--short")...).CombinedOutput(); err != nil {
+		out, err := exec.Command(helmArgs[0], append(helmArgs[1:], "version", "--short")...).CombinedOutput()
+		switch {
+		case err != nil:
 			helmErr = strings.Join(helmArgs, " ") + " version: " + err.Error() + ": " + strings.TrimSpace(string(out))
+		case !strings.HasPrefix(strings.TrimSpace(string(out)), "v3."):
+			// The chart is held to the pinned helm 3; another major
+			// version may render it otherwise.
+			helmErr = "the helm on PATH is " + strings.TrimSpace(string(out)) + ", not helm 3 as pinned"
 		}
 	})
 	if helmErr != "" {
