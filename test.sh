@@ -6,10 +6,12 @@
 # tests that drive the real binary over stdio and HTTP with the Go SDK and the
 # TypeScript SDK clients, the OAuth sign-in page in headless Chromium, and
 # the tests of the release's artifacts, all under the race detector; then
-# the soak test and short fuzzing runs.
-# Needs Go 1.26, Node 20+ with npm, Debian's chromium (/usr/bin/chromium),
-# and podman or a Docker engine; installs the pinned npm packages and Go
-# tools itself.
+# the soak test and short fuzzing runs. The GitHub workflows are checked with
+# actionlint and, where PyPI answers, zizmor.
+# Needs Go 1.26, Node 20+ with npm, Debian's chromium (/usr/bin/chromium, or
+# LFMCP_CHROMIUM), shellcheck, and podman or a Docker engine; installs the
+# pinned npm packages and Go tools itself. LFMCP_REQUIRE_ZIZMOR=1 makes a
+# zizmor that cannot be installed a failure.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -27,6 +29,29 @@ fi
 go vet ./...
 go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 $goreleaser check
+
+echo "== GitHub workflows: actionlint, zizmor (.github/workflows)"
+# actionlint checks the workflows and, through shellcheck, their run: scripts;
+# zizmor (from PyPI, pinned) audits their security with its offline rules.
+if ! command -v shellcheck >/dev/null; then
+  echo "actionlint checks run: scripts with shellcheck (Debian: apt-get install shellcheck)"; exit 1
+fi
+go run github.com/rhysd/actionlint/cmd/actionlint@v1.7.12 .github/workflows/ci.yml .github/workflows/release.yml
+zizmor=$(mktemp -d)
+pip_log="python3 -m venv failed"
+if python3 -m venv "$zizmor" >/dev/null 2>&1 &&
+  pip_log=$("$zizmor/bin/pip" install --disable-pip-version-check --retries 1 --timeout 20 zizmor==1.32.0 2>&1); then
+  status=0; "$zizmor/bin/zizmor" --offline .github/workflows || status=$?
+  rm -rf "$zizmor"; [ "$status" -eq 0 ] || exit "$status"
+else
+  rm -rf "$zizmor"
+  why=$(printf '%s\n' "$pip_log" | tail -n 1)
+  case $pip_log in *"Failed to establish a new connection"*) why="PyPI cannot be reached from here" ;; esac
+  if [ "${LFMCP_REQUIRE_ZIZMOR:-}" = 1 ]; then
+    echo "LFMCP_REQUIRE_ZIZMOR=1, but zizmor 1.32.0 could not be installed from PyPI: $why"; exit 1
+  fi
+  echo "zizmor did NOT run: zizmor 1.32.0 could not be installed from PyPI ($why); the GitHub CI workflow runs it"
+fi
 
 echo "== helm lint, helm template (deploy/helm)"
 # The chart with its default values and with the production-like ones;
@@ -50,7 +75,12 @@ if ! docker info >/dev/null 2>&1; then
   printf '#!/bin/sh\nexec podman "$@"\n' > "$shim/docker" && chmod +x "$shim/docker"
   export PATH="$shim:$PATH" BUILDAH_FORMAT=docker
 fi
-$goreleaser release --snapshot --clean
+# The release workflow signs checksums.txt and the images with cosign, keyless,
+# through its GitHub OIDC identity, which nothing here has; and it makes SBOMs
+# with syft (github.com/anchore/syft/cmd/syft@v1.57.1), whose first build
+# takes 8 to 9 minutes on 2 cores. The snapshot skips both, and publishes nothing.
+echo "snapshot: skipping signing (needs the release workflow's OIDC identity) and SBOMs (syft takes minutes to build); publishing nothing"
+$goreleaser release --snapshot --clean --skip=sign,sbom
 go run ./release serverjson -dist dist
 
 echo "== go test -race (unit, fuzz seeds, end-to-end, release)"

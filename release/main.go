@@ -8,7 +8,12 @@
 //	go run ./release serverjson -dist dist
 //
 // writes dist/server.json, the MCP registry entry of the release: server.json
-// with the release's version and each bundle's SHA-256.
+// with the release's version and each bundle's SHA-256, and
+//
+//	go run ./release checkversion -tag vX.Y.Z
+//
+// fails unless the tag names the version of server.json and of the bundle
+// manifest (the release workflow runs it before anything is published).
 package main
 
 import (
@@ -18,7 +23,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: go run ./release bundle|serverjson [flags]")
+		fmt.Fprintln(os.Stderr, "usage: go run ./release bundle|serverjson|checkversion [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -27,8 +32,10 @@ func main() {
 		err = bundleCommand(os.Args[2:])
 	case "serverjson":
 		err = serverJSONCommand(os.Args[2:])
+	case "checkversion":
+		err = checkVersionCommand(os.Args[2:])
 	default:
-		err = fmt.Errorf("unknown command %q: want bundle or serverjson", os.Args[1])
+		err = fmt.Errorf("unknown command %q: want bundle, serverjson or checkversion", os.Args[1])
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "release %s: %v\n", os.Args[1], err)

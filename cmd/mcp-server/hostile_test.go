@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,6 +23,9 @@ const initializeRequest = `{"jsonrpc":"2.0","id":1,"method":"initialize","params
 // residentBytes reads a process's resident memory (VmRSS) on Linux.
 func residentBytes(t *testing.T, pid int) int64 {
 	t.Helper()
+	if runtime.GOOS != "linux" {
+		t.Skip("resident memory is read from /proc/<pid>/status, which only Linux has")
+	}
 	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		t.Skipf("resident memory cannot be read here: %v", err)

@@ -310,6 +310,7 @@ func TestHTTPBindsLoopbackByDefault(t *testing.T) {
 
 // TestHTTPGracefulShutdown: on SIGTERM a call in flight finishes.
 func TestHTTPGracefulShutdown(t *testing.T) {
+	needsSIGTERM(t)
 	a, _, api := twoOrgs(t)
 	base, cmd, _ := startHTTP(t, "LIGHTFIELD_BASE_URL="+api)
 	a.Inject(lfsim.Fault{Method: "POST", Delay: 1500 * time.Millisecond})
@@ -521,6 +522,7 @@ func openStreamAs(t *testing.T, base, key, version, sessionID string) *http.Resp
 // SIGTERM closes the streams open, so the server exits 0 at once rather
 // than after the shutdown timeout.
 func TestEventStreams(t *testing.T) {
+	needsSIGTERM(t)
 	_, _, api := twoOrgs(t)
 	base, cmd, _ := startHTTP(t, "LIGHTFIELD_BASE_URL="+api)
 	if resp := openStream(t, base, "sk_lf_wrong_HTTPTEST"); resp.StatusCode != 401 {

@@ -15,19 +15,27 @@ import (
 	"time"
 )
 
-// chromium is Debian's browser, which the sign-in page test drives.
-const chromium = "/usr/bin/chromium"
+// chromiumPath is the browser the sign-in page test drives: Debian's
+// Chromium, or the Chromium or Chrome that LFMCP_CHROMIUM names (the GitHub
+// CI workflow sets it to the runner's Google Chrome).
+func chromiumPath() string {
+	if path := os.Getenv("LFMCP_CHROMIUM"); path != "" {
+		return path
+	}
+	return "/usr/bin/chromium"
+}
 
 // browserTests returns e2e/ts once Chromium and playwright-core are there;
 // LFMCP_REQUIRE_BROWSER=1 (test.sh sets it) turns a missing browser into a
 // failure, not a skip.
 func browserTests(t *testing.T) string {
 	t.Helper()
+	chromium := chromiumPath()
 	if _, err := os.Stat(chromium); err != nil {
 		if os.Getenv("LFMCP_REQUIRE_BROWSER") == "1" {
-			t.Fatalf("the sign-in page test needs Chromium at %s (Debian: apt-get install chromium)", chromium)
+			t.Fatalf("the sign-in page test needs Chromium at %s (Debian: apt-get install chromium; LFMCP_CHROMIUM names another)", chromium)
 		}
-		t.Skipf("Chromium is not at %s (Debian: apt-get install chromium); LFMCP_REQUIRE_BROWSER=1 makes this a failure", chromium)
+		t.Skipf("Chromium is not at %s (Debian: apt-get install chromium; LFMCP_CHROMIUM names another); LFMCP_REQUIRE_BROWSER=1 makes this a failure", chromium)
 	}
 	dir := nodeTests(t)
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", "playwright-core")); err != nil {
@@ -75,7 +83,7 @@ func TestSignInPageInBrowser(t *testing.T) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", "--test", "signin.browser.mjs")
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "LFMCP_CHROMIUM="+chromium, "LFMCP_AUTHORIZE_URL="+authorize, "LFMCP_REDIRECT_URI="+redirect,
+	cmd.Env = append(os.Environ(), "LFMCP_CHROMIUM="+chromiumPath(), "LFMCP_AUTHORIZE_URL="+authorize, "LFMCP_REDIRECT_URI="+redirect,
 		"LFMCP_STATE="+state, "LIGHTFIELD_API_KEY="+keyA, "LFMCP_LIMITED_KEY="+keyB)
 	cmd.WaitDelay = 5 * time.Second
 	out, err := cmd.CombinedOutput()

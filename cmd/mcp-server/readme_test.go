@@ -8,6 +8,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -30,7 +31,7 @@ func readmeBlocks(t *testing.T) []readmeBlock {
 	}
 	var blocks []readmeBlock
 	fence := regexp.MustCompile("(?ms)^```([a-z]*)\n(.*?)^```")
-	for _, m := range fence.FindAllStringSubmatch(string(raw), -1) {
+	for _, m := range fence.FindAllStringSubmatch(strings.ReplaceAll(string(raw), "\r\n", "\n"), -1) {
 		blocks = append(blocks, readmeBlock{m[1], m[2]})
 	}
 	return blocks
@@ -55,7 +56,10 @@ func shellCommands(block string) []string {
 
 // TestReadmeCommands runs every command and client configuration the README
 // shows, as a new user would, against the sandbox: a README that drifts
-// from the program fails here.
+// from the program fails here. Each runs as a subtest of its own, in the
+// README's order, so that one that cannot run here (the download recipe
+// without a snapshot release, a POSIX shell command on Windows) is skipped
+// alone.
 func TestReadmeCommands(t *testing.T) {
 	root, _ := filepath.Abs("../..")
 	tmp := t.TempDir()
@@ -65,11 +69,11 @@ func TestReadmeCommands(t *testing.T) {
 		switch block.lang {
 		case "sh":
 			for _, cmd := range shellCommands(block.text) {
-				runReadmeCommand(t, root, tmp, built, cmd)
+				t.Run(cmd, func(t *testing.T) { runReadmeCommand(t, root, tmp, built, cmd) })
 				covered++
 			}
 		case "json":
-			runClientConfig(t, block.text)
+			t.Run("configuration", func(t *testing.T) { runClientConfig(t, block.text) })
 			covered++
 		case "text":
 		default:
@@ -81,6 +85,15 @@ func TestReadmeCommands(t *testing.T) {
 	}
 }
 
+// posixShell skips a README command that runs through a POSIX shell, or
+// needs its tools (openssl, mv, tar, sha256sum) or file modes, on Windows.
+func posixShell(t *testing.T) {
+	t.Helper()
+	if runtime.GOOS == "windows" {
+		t.Skip("the README's sh commands are POSIX shell, which Windows does not run as written")
+	}
+}
+
 func runReadmeCommand(t *testing.T, root, tmp, built, cmd string) {
 	t.Helper()
 	local := strings.ReplaceAll(cmd, "bin/lightfield-mcp", built)
@@ -89,6 +102,7 @@ func runReadmeCommand(t *testing.T, root, tmp, built, cmd string) {
 	downloads := filepath.Join(tmp, "downloads")
 	switch {
 	case strings.HasPrefix(cmd, "go build "):
+		posixShell(t)
 		build := exec.Command("bash", "-c", local)
 		build.Dir = root
 		out, err := build.CombinedOutput()
@@ -102,6 +116,7 @@ func runReadmeCommand(t *testing.T, root, tmp, built, cmd string) {
 			t.Fatalf("%s: tools/list answered %d", cmd, resp.StatusCode)
 		}
 	case strings.HasPrefix(cmd, "LIGHTFIELD_TOKEN_SECRET="):
+		posixShell(t)
 		// OAuth as the README deploys it: the secret the command makes, the
 		// public URL it gives, on a free loopback port.
 		secret, err := exec.Command("bash", "-c", "openssl rand -base64 32").Output()
@@ -118,6 +133,7 @@ func runReadmeCommand(t *testing.T, root, tmp, built, cmd string) {
 			t.Fatalf("%s: %d %q, want 401 with %s", cmd, resp.StatusCode, resp.Header.Get("WWW-Authenticate"), want)
 		}
 	case cmd == "./test.sh":
+		posixShell(t)
 		if info, err := os.Stat(filepath.Join(root, "test.sh")); err != nil || info.Mode()&0o111 == 0 {
 			t.Errorf("%s: not an executable file", cmd)
 		}
@@ -133,12 +149,16 @@ func runReadmeCommand(t *testing.T, root, tmp, built, cmd string) {
 			t.Fatal(err)
 		}
 	case strings.HasPrefix(cmd, "sha256sum "), strings.HasPrefix(cmd, "tar "):
+		snapshot(t)
+		posixShell(t)
 		run := exec.Command("bash", "-c", cmd)
 		run.Dir = downloads
 		if out, err := run.CombinedOutput(); err != nil {
 			t.Fatalf("%s: %v\n%s", cmd, err, out)
 		}
 	case cmd == "./lightfield-mcp --version":
+		snapshot(t)
+		posixShell(t)
 		run := exec.Command("./lightfield-mcp", "--version")
 		run.Dir = downloads
 		if out, err := run.Output(); err != nil || !strings.HasPrefix(string(out), "lightfield-mcp ") {
@@ -146,6 +166,7 @@ func runReadmeCommand(t *testing.T, root, tmp, built, cmd string) {
 		}
 		listTools(t, cmd, exec.Command(filepath.Join(downloads, "lightfield-mcp"), "--sandbox"))
 	case strings.HasPrefix(cmd, "go install "):
+		posixShell(t) // the README's mv follows, and go install names the binary mcp-server.exe there
 		// The module is installed from this checkout: @latest would fetch the
 		// published one, which is not what is under test. GOPATH is a folder
 		// of the test's, so that the README's own mv runs as written.
@@ -162,6 +183,7 @@ func runReadmeCommand(t *testing.T, root, tmp, built, cmd string) {
 			t.Fatalf("%s: %v\n%s", cmd, err, out)
 		}
 	case strings.HasPrefix(cmd, "mv \"$(go env GOPATH)/bin/mcp-server\" "):
+		posixShell(t)
 		run := exec.Command("bash", "-c", cmd)
 		run.Env = goPathEnv(tmp)
 		if out, err := run.CombinedOutput(); err != nil {
@@ -179,6 +201,7 @@ func runReadmeCommand(t *testing.T, root, tmp, built, cmd string) {
 			t.Errorf("%s: not the image the release pushes, or not its port", cmd)
 		}
 	case strings.HasPrefix(cmd, "npx -y @modelcontextprotocol/inspector@"):
+		posixShell(t)
 		runInspector(t, cmd, local)
 	case strings.HasPrefix(cmd, "claude mcp add "):
 		// claude mcp add NAME [--env K=V]... -- COMMAND [ARGS]

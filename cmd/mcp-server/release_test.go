@@ -32,8 +32,9 @@ import (
 
 // The tests in this file check the release as ./test.sh builds it with
 // GoReleaser's snapshot: dist/ (binaries, archives, bundles, checksums and
-// the registry entry) and the container images in podman's store. Without a
-// dist/ they are skipped, unless LFMCP_REQUIRE_RELEASE=1 (./test.sh sets it).
+// the registry entry) and the container images in the store of the Docker
+// engine or, where none answers, podman's. Without a dist/ they are skipped,
+// unless LFMCP_REQUIRE_RELEASE=1 (./test.sh sets it).
 
 // releasePlatforms are the platforms every release serves, as they appear in
 // archive and bundle names (darwin ships one universal binary).
@@ -384,7 +385,8 @@ func TestBundleStartsTheServer(t *testing.T) {
 	}
 }
 
-// imageConfig is the part of `podman image inspect` the image test reads.
+// imageConfig is the part of `docker image inspect` or `podman image inspect`
+// the image test reads.
 type imageConfig struct {
 	Architecture string `json:"Architecture"`
 	Config       struct {
@@ -393,21 +395,43 @@ type imageConfig struct {
 		Cmd          []string            `json:"Cmd"`
 		ExposedPorts map[string]struct{} `json:"ExposedPorts"`
 		Labels       map[string]string   `json:"Labels"`
+		Healthcheck  struct {
+			Test []string `json:"Test"`
+		} `json:"Healthcheck"` // docker's
 	} `json:"Config"`
 	HealthCheck struct {
 		Test []string `json:"Test"`
-	} `json:"HealthCheck"`
+	} `json:"HealthCheck"` // podman's
 }
 
-func podman(t *testing.T, args ...string) []byte {
+// healthCheck is the image's health check, wherever the inspecting command
+// put it.
+func (c imageConfig) healthCheck() []string {
+	if len(c.HealthCheck.Test) > 0 {
+		return c.HealthCheck.Test
+	}
+	return c.Config.Healthcheck.Test
+}
+
+// containerCLI is the command whose store holds the snapshot's images:
+// docker where a Docker engine answers, else podman, as ./test.sh decides.
+func containerCLI() string {
+	if exec.Command("docker", "info").Run() == nil {
+		return "docker"
+	}
+	return "podman"
+}
+
+func container(t *testing.T, args ...string) []byte {
 	t.Helper()
-	out, err := exec.Command("podman", args...).Output()
+	cli := containerCLI()
+	out, err := exec.Command(cli, args...).Output()
 	if err != nil {
 		stderr := ""
 		if exit, ok := err.(*exec.ExitError); ok {
 			stderr = string(exit.Stderr)
 		}
-		t.Fatalf("podman %s: %v\n%s", strings.Join(args, " "), err, stderr)
+		t.Fatalf("%s %s: %v\n%s", cli, strings.Join(args, " "), err, stderr)
 	}
 	return out
 }
@@ -415,10 +439,10 @@ func podman(t *testing.T, args ...string) []byte {
 // exportImage returns the files of an image's filesystem, by name.
 func exportImage(t *testing.T, image string) map[string][]byte {
 	t.Helper()
-	id := strings.TrimSpace(string(podman(t, "create", image)))
-	defer exec.Command("podman", "rm", id).Run()
+	id := strings.TrimSpace(string(container(t, "create", image)))
+	defer exec.Command(containerCLI(), "rm", id).Run()
 	archive := filepath.Join(t.TempDir(), "image.tar")
-	podman(t, "export", "-o", archive, id)
+	container(t, "export", "-o", archive, id)
 	f, err := os.Open(archive)
 	if err != nil {
 		t.Fatal(err)
@@ -450,7 +474,7 @@ func TestReleaseImages(t *testing.T) {
 	for _, arch := range []string{"amd64", "arm64"} {
 		image := r.find(t, "Docker Image", "", "linux", arch).Name
 		var inspected []imageConfig
-		if err := json.Unmarshal(podman(t, "image", "inspect", image), &inspected); err != nil || len(inspected) != 1 {
+		if err := json.Unmarshal(container(t, "image", "inspect", image), &inspected); err != nil || len(inspected) != 1 {
 			t.Fatalf("inspect %s: %v", image, err)
 		}
 		c := inspected[0]
@@ -461,8 +485,8 @@ func TestReleaseImages(t *testing.T) {
 		if _, ok := c.Config.ExposedPorts["8080/tcp"]; !ok {
 			t.Errorf("%s exposes %v, want 8080/tcp", image, c.Config.ExposedPorts)
 		}
-		if !slices.Equal(c.HealthCheck.Test, []string{"CMD", "/lightfield-mcp", "--healthcheck", "http://127.0.0.1:8080/healthz"}) {
-			t.Errorf("%s health check %v", image, c.HealthCheck.Test)
+		if !slices.Equal(c.healthCheck(), []string{"CMD", "/lightfield-mcp", "--healthcheck", "http://127.0.0.1:8080/healthz"}) {
+			t.Errorf("%s health check %v", image, c.healthCheck())
 		}
 		if c.Config.Labels["org.opencontainers.image.version"] != r.version || c.Config.Labels["io.modelcontextprotocol.server.name"] == "" {
 			t.Errorf("%s labels %v", image, c.Config.Labels)
@@ -491,8 +515,8 @@ func TestReleaseImages(t *testing.T) {
 		}
 		fake, api := startFake(t)
 		base, _, stderr := startHTTPBinary(t, bin, "LIGHTFIELD_BASE_URL="+api)
-		health := strings.Replace(c.HealthCheck.Test[3], "127.0.0.1:8080", strings.TrimPrefix(base, "http://"), 1)
-		if out, err := exec.Command(bin, c.HealthCheck.Test[2], health).CombinedOutput(); err != nil {
+		health := strings.Replace(c.healthCheck()[3], "127.0.0.1:8080", strings.TrimPrefix(base, "http://"), 1)
+		if out, err := exec.Command(bin, c.healthCheck()[2], health).CombinedOutput(); err != nil {
 			t.Errorf("the image's health check failed: %v %s", err, out)
 		}
 		session := httpSession(t, base+"/mcp", testKey)
