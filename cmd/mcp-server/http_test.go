@@ -309,6 +309,33 @@ func TestHTTPBindsLoopbackByDefault(t *testing.T) {
 }
 
 // TestHTTPGracefulShutdown: on SIGTERM a call in flight finishes.
+// TestHTTPLongCallIsAnswered: with the default call timeout (45 s), a call
+// that waits 16 s for Lightfield's rate limit still gets its answer over
+// HTTP. The connection's write timeout was once 15 s when the timeout was
+// left unset, and such a call ended in EOF while its deal was created.
+func TestHTTPLongCallIsAnswered(t *testing.T) {
+	t.Parallel()
+	a, _, api := twoOrgs(t)
+	base, _, _ := startHTTP(t, "LIGHTFIELD_BASE_URL="+api)
+	a.Inject(lfsim.Fault{Method: "POST", Status: 429, RetryAfter: "16"})
+	call := `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"create_opportunity","arguments":{"fields":{"$name":"Patient deal","$stage":"Discovery"},"relationships":{"$account":"acc_01acme"}}}}`
+	req, _ := http.NewRequest("POST", base+"/mcp", strings.NewReader(call))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	req.Header.Set("Authorization", "Bearer "+keyA)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || !strings.Contains(string(body), "Created opportunity") {
+		t.Fatalf("the answer after a 16 s wait: %v %s", err, body)
+	}
+	if n := len(a.Created()); n != 1 {
+		t.Fatalf("%d deals stored, want 1", n)
+	}
+}
+
 func TestHTTPGracefulShutdown(t *testing.T) {
 	needsSIGTERM(t)
 	a, _, api := twoOrgs(t)

@@ -221,6 +221,11 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 			return 2
 		}
 	}
+	// Unset is the default, here once: the HTTP server's write timeout is
+	// derived from it too, and must outlast every call.
+	if callTimeout == 0 {
+		callTimeout = tools.DefaultCallTimeout
+	}
 	opts := tools.Options{DefinitionsTTL: ttl, CallTimeout: callTimeout, Sandbox: sandbox}
 	var auth *oauth.Server
 	// Over HTTP a request's own key always wins; the operator's serves only
