@@ -342,9 +342,10 @@ func (c *Client) do(ctx context.Context, req request) error {
 	}
 	pacer := c.pacers[req.cat]
 	failures := 0
+	var last error // the latest attempt's
 	for attempt := 1; ; attempt++ {
 		if err := pacer.wait(ctx); err != nil {
-			return err
+			return c.notSent(ctx, err, last)
 		}
 		if c.cfg.Unverified != nil && !c.verified.Load() {
 			if err := c.cfg.Unverified.Wait(ctx); err != nil {
@@ -361,11 +362,28 @@ func (c *Client) do(ctx context.Context, req request) error {
 		if ctx.Err() != nil || !retryable(err) {
 			return c.redact(err)
 		}
+		last = err
 		delay, ok := c.retryDelay(ctx, start, err, &failures)
 		if !ok || !sleep(ctx, delay) {
 			return c.redact(err)
 		}
 	}
+}
+
+// notSent is the error of a request whose next attempt the pace could not
+// start before ctx's deadline: the latest attempt's error when there was
+// one (what Lightfield last said); else, with time left, a 429 of the
+// client's own, since a pace slowed by Lightfield's answers is what held it
+// back, and nothing was sent.
+func (c *Client) notSent(ctx context.Context, err, last error) error {
+	switch {
+	case last != nil:
+		return c.redact(last)
+	case ctx.Err() != nil:
+		return err
+	}
+	return &Error{StatusCode: http.StatusTooManyRequests, Type: "too_many_requests",
+		Message: "Not sent: at the pace Lightfield's rate-limit answers allow, the request could not start before the call's deadline."}
 }
 
 // retryDelay is how long to wait before sending a failed request again;

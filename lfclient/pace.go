@@ -20,13 +20,19 @@ import (
 // says the budget is spent (X-RateLimit-Remaining 0, or a 429), the rate is
 // cut, at most once a second; every other answer raises it a little, back
 // to the client's own rate. N replicas thus settle near a share each of
-// the organisation's budget, without knowing N.
+// the organisation's budget, without knowing N. A budget this client spent
+// alone says nothing of the others, and cuts nothing.
 type pacer struct {
 	limiter *rate.Limiter
 	own     rate.Limit // the client's own rate, the most it paces at
+	// turn lets one waiter at a time take its place from the limiter, so
+	// that each is timed at the rate in force when its turn comes, not at
+	// the rate when it began to wait.
+	turn chan struct{}
 
-	mu  sync.Mutex
-	cut time.Time // when the rate was last cut
+	mu   sync.Mutex
+	cut  time.Time   // when the rate was last cut
+	sent []time.Time // this client's requests of the last second
 }
 
 // How the rate adapts.
@@ -43,14 +49,37 @@ const (
 )
 
 func newPacer(perSecond float64, burst int) *pacer {
-	return &pacer{limiter: rate.NewLimiter(rate.Limit(perSecond), burst), own: rate.Limit(perSecond)}
+	return &pacer{limiter: rate.NewLimiter(rate.Limit(perSecond), burst), own: rate.Limit(perSecond), turn: make(chan struct{}, 1)}
 }
 
 // wait returns once the client's rate lets a request of the category
 // start. Wait gives the reservation back when ctx ends first, so a call
 // that gave up does not slow the others.
 func (p *pacer) wait(ctx context.Context) error {
-	return p.limiter.Wait(ctx)
+	select {
+	case p.turn <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-p.turn }()
+	if err := p.limiter.Wait(ctx); err != nil {
+		return err
+	}
+	now := time.Now()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.sent = append(p.sent[p.sentBefore(now):], now)
+	return nil
+}
+
+// sentBefore is how many of the requests in sent are a second or more
+// older than now.
+func (p *pacer) sentBefore(now time.Time) int {
+	i := 0
+	for i < len(p.sent) && now.Sub(p.sent[i]) >= time.Second {
+		i++
+	}
+	return i
 }
 
 // observe adapts the rate to what an answer says of the organisation's
@@ -59,13 +88,20 @@ func (p *pacer) observe(h http.Header, apiErr *Error, now time.Time) {
 	spent := apiErr != nil && apiErr.StatusCode == http.StatusTooManyRequests || headerInt(h, "X-RateLimit-Remaining") == 0
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	limit := headerInt(h, "X-RateLimit-Limit")
+	if limit <= 0 {
+		limit = 25 // the contract's
+	}
+	if mine := len(p.sent) - p.sentBefore(now); spent && mine >= limit-1 {
+		spent = false // this client spent it alone
+	}
 	current := p.limiter.Limit()
 	switch {
 	case spent && now.Sub(p.cut) >= time.Second:
-		p.limiter.SetLimitAt(now, max(minRate, current*decrease))
+		p.limiter.SetLimit(max(minRate, current*decrease))
 		p.cut = now
 	case !spent && current < p.own:
-		p.limiter.SetLimitAt(now, min(p.own, current+increase/current))
+		p.limiter.SetLimit(min(p.own, current+increase/current))
 	}
 }
 

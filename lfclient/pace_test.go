@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -137,5 +138,49 @@ func TestReplicasShareTheOrganisationsLimit(t *testing.T) {
 	wg.Wait()
 	if n := len(fake.Created()); n != 60 {
 		t.Fatalf("%d deals stored, want 60", n)
+	}
+}
+
+// TestBudgetSpentAloneCutsNothing: a client that sent the whole budget of
+// the last second itself learns nothing of others from "none left", and
+// keeps its pace; one that sent little slows down.
+func TestBudgetSpentAloneCutsNothing(t *testing.T) {
+	now := time.Now()
+	spent := http.Header{"X-Ratelimit-Remaining": {"0"}, "X-Ratelimit-Limit": {"25"}}
+	alone := newPacer(24, 1)
+	for i := range 24 {
+		alone.sent = append(alone.sent, now.Add(-time.Duration(i)*30*time.Millisecond))
+	}
+	alone.observe(spent, nil, now)
+	if got := alone.limiter.Limit(); got != 24 {
+		t.Fatalf("after spending the budget alone: %v/s, want 24/s", got)
+	}
+	shared := newPacer(24, 1)
+	shared.sent = alone.sent[:5]
+	shared.observe(spent, nil, now)
+	if got := shared.limiter.Limit(); got >= 24 {
+		t.Fatalf("after 5 of 25 and none left: %v/s, want slower than 24/s", got)
+	}
+}
+
+// TestPacedPastTheDeadlineSaysNothingWasSent: a request the pace cannot
+// start before the call's deadline is refused as a 429 that says it was
+// not sent, not as an unreachable Lightfield.
+func TestPacedPastTheDeadlineSaysNothingWasSent(t *testing.T) {
+	ts, seen, _ := limitedThen(t, 0, "")
+	c := newClient(t, ts.URL, func(cfg *Config) { cfg.RequestsPerSecond = 0.5 })
+	if _, err := c.Create(context.Background(), "opportunity", params, "first"); err != nil {
+		t.Fatal(err)
+	}
+	// The next place is 2 s away; the call has 500 ms.
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	_, err := c.Create(ctx, "opportunity", params, "second")
+	var apiErr *Error
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusTooManyRequests || !strings.Contains(apiErr.Message, "Not sent") {
+		t.Fatalf("got %v, want a 429 saying it was not sent", err)
+	}
+	if n := seen.Load(); n != 1 {
+		t.Fatalf("%d requests reached Lightfield, want 1", n)
 	}
 }
