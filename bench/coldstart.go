@@ -94,7 +94,8 @@ func (r *report) coldStartSection(b *strings.Builder) {
 	ratio := r.coldRatio()
 	fmt.Fprintf(b, "| `initialize` answered, bare mcp-go server (one tool, `bench/bareserver`) | %s | %s | — |\n", ms(r.bareInitialize.percentile(0.5)), ms(r.bareInitialize.percentile(0.99)))
 	fmt.Fprintf(b, "| `initialize` answered, this server | %s | %s | ≤ 1.5× the bare server's p50: %.2f×, %s |\n", ms(r.initialize.percentile(0.5)), ms(r.initialize.percentile(0.99)), ratio, verdict(ratio <= targetColdRatio))
-	fmt.Fprintf(b, "| `tools/list` with live definitions, this server | %s | %s | ≤ 50 ms: %s |\n", ms(r.toolsList.percentile(0.5)), ms(r.toolsList.percentile(0.99)), verdict(r.toolsList.percentile(0.5) <= targetToolsList))
+	listRatio := float64(r.toolsList.percentile(0.5)) / float64(r.bareInitialize.percentile(0.5))
+	fmt.Fprintf(b, "| `tools/list` with live definitions, this server | %s | %s | ≤ 2× the bare server's `initialize` p50: %.2f×, %s |\n", ms(r.toolsList.percentile(0.5)), ms(r.toolsList.percentile(0.99)), listRatio, verdict(listRatio <= targetToolsListRatio))
 	fmt.Fprintf(b, "| exit of `mcp-server --version` (process start and package initialisation only) | %s | %s | — |\n", ms(r.exec.percentile(0.5)), ms(r.exec.percentile(0.99)))
 	fmt.Fprintf(b, "\nThe bare server and this one start in turn, %d times each, with the same client. Package initialisation (`GODEBUG=inittrace=1`, one run each) takes %.1f ms in this server and %.1f ms in the bare one; %.1f ms and %.1f ms of it are in `github.com/santhosh-tekuri/jsonschema/v6`, whose `init` compiles the meta-schemas of five JSON Schema drafts and which mcp-go's server package imports, so both pay for it.\n",
 		len(r.initialize), r.initTotal, r.bareInitTotal, r.initSchema, r.bareInitSchema)

@@ -30,7 +30,7 @@ const (
 	targetColdRatio      = 1.5
 	targetCriticalPath   = 2
 	targetWallRatio      = 2.3
-	targetToolsList      = 50 * time.Millisecond
+	targetToolsListRatio = 2 // a first tools/list with live definitions, over the bare server's initialize
 	targetIdleRSS        = 30 << 20
 	targetEfficiency     = 0.90
 	targetRateLimited    = 0.01
