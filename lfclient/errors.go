@@ -77,8 +77,8 @@ func parseError(resp *http.Response, body []byte, apiKey string) *Error {
 	e := &Error{StatusCode: resp.StatusCode, RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), now)}
 	if resp.StatusCode == http.StatusTooManyRequests && resp.Header.Get("Retry-After") == "" {
 		e.RetryAfter = time.Second // the limit's own window
-		if reset, ok := resetAt(resp.Header, now); ok {
-			e.RetryAfter = reset.Sub(now)
+		if wait, ok := resetWait(resp.Header, now); ok {
+			e.RetryAfter = wait
 		}
 	}
 	var wrapped struct {

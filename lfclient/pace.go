@@ -43,9 +43,10 @@ const (
 	increase = 2
 	// minRate is the least a pacer slows to; a 429 is retried anyway.
 	minRate = 1
-	// maxResetWait bounds a wait read from X-RateLimit-Reset: a reset
-	// further away (a clock far off, a bad header) is not believed.
-	maxResetWait = time.Minute
+	// maxResetWait bounds a wait read from X-RateLimit-Reset. The limit's
+	// window is a second, so a reset further away than this says that
+	// this machine's clock and Lightfield's differ, not how long to wait.
+	maxResetWait = 2 * time.Second
 )
 
 func newPacer(perSecond float64, burst int) *pacer {
@@ -112,18 +113,18 @@ func rateLimitWait(apiErr *Error) time.Duration {
 	return apiErr.RetryAfter + rand.N(apiErr.RetryAfter/4+time.Millisecond)
 }
 
-// resetAt is X-RateLimit-Reset (unix seconds) when it is in the next
-// minute.
-func resetAt(h http.Header, now time.Time) (time.Time, bool) {
+// resetWait is the time until X-RateLimit-Reset (unix seconds), at most
+// maxResetWait; false when the header is absent or the reset is past.
+func resetWait(h http.Header, now time.Time) (time.Duration, bool) {
 	secs := headerInt(h, "X-RateLimit-Reset")
 	if secs <= 0 {
-		return time.Time{}, false
+		return 0, false
 	}
-	reset := time.Unix(int64(secs), 0)
-	if !reset.After(now) || reset.Sub(now) > maxResetWait {
-		return time.Time{}, false
+	wait := time.Unix(int64(secs), 0).Sub(now)
+	if wait <= 0 {
+		return 0, false
 	}
-	return reset, true
+	return min(wait, maxResetWait), true
 }
 
 // headerInt is a header's non-negative integer value, -1 when it is absent

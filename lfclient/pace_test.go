@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -182,5 +183,25 @@ func TestPacedPastTheDeadlineSaysNothingWasSent(t *testing.T) {
 	}
 	if n := seen.Load(); n != 1 {
 		t.Fatalf("%d requests reached Lightfield, want 1", n)
+	}
+}
+
+// TestResetFarAwayIsAClockApart: without Retry-After, a 429 waits until
+// X-RateLimit-Reset, but a reset further than the limit's window away says
+// the clocks differ, and is waited for at most 2 s.
+func TestResetFarAwayIsAClockApart(t *testing.T) {
+	now := time.Now()
+	for _, tc := range []struct {
+		reset time.Time
+		want  time.Duration
+	}{
+		{now.Add(50 * time.Second), maxResetWait},
+		{now.Add(-5 * time.Second), time.Second}, // past: the window's second
+	} {
+		resp := &http.Response{StatusCode: http.StatusTooManyRequests, Header: http.Header{"X-Ratelimit-Reset": {strconv.FormatInt(tc.reset.Unix(), 10)}}}
+		e := parseError(resp, []byte(`{"error":{"type":"too_many_requests","message":"slow down"}}`), "")
+		if e.RetryAfter > tc.want || e.RetryAfter < tc.want-time.Second {
+			t.Errorf("reset %v from now: waits %v, want about %v", tc.reset.Sub(now).Round(time.Second), e.RetryAfter, tc.want)
+		}
 	}
 }
