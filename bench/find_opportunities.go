@@ -47,11 +47,7 @@ type findRow struct {
 // each call made and how many followed one another. Each call starts with
 // the client's read bucket full.
 func (r *report) findOpportunities(binary string, cfg config) error {
-	org, err := fixtureOrg()
-	if err != nil {
-		return err
-	}
-	f, ts, err := fake(org)
+	f, ts, err := fixtureFake()
 	if err != nil {
 		return err
 	}

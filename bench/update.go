@@ -124,11 +124,7 @@ type dealPools struct {
 // changes how it finds a deal by name. An MCP ping is timed in the same
 // process after each call.
 func (r *report) updateRoundTrips(binary string, cfg config) error {
-	org, err := fixtureOrg()
-	if err != nil {
-		return err
-	}
-	f, ts, err := fake(org)
+	f, ts, err := fixtureFake()
 	if err != nil {
 		return err
 	}

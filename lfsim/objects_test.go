@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -215,14 +216,30 @@ func TestObjectFaults(t *testing.T) {
 func TestObjectRateCategories(t *testing.T) {
 	fake, ts := newFake(t)
 	fake.SetRateLimit(1)
-	if resp, _ := send(t, ts, call{method: "POST", path: "/v1/notes", body: validNote}); resp.StatusCode != 200 {
+	// Every limited answer says what is left and when more comes, never
+	// earlier than it does (Reset is rounded up to whole seconds).
+	headers := func(resp *http.Response, remaining string) {
+		t.Helper()
+		reset, err := strconv.ParseInt(resp.Header.Get("X-RateLimit-Reset"), 10, 64)
+		if resp.Header.Get("X-RateLimit-Limit") != "1" || resp.Header.Get("X-RateLimit-Remaining") != remaining || err != nil || time.Unix(reset, 0).Before(time.Now()) {
+			t.Errorf("%d: rate-limit headers %v", resp.StatusCode, resp.Header)
+		}
+	}
+	resp, _ := send(t, ts, call{method: "POST", path: "/v1/notes", body: validNote})
+	if resp.StatusCode != 200 {
 		t.Fatalf("first write answered %d", resp.StatusCode)
 	}
-	if resp, _ := send(t, ts, call{method: "POST", path: "/v1/tasks", body: validTask}); resp.StatusCode != 429 {
-		t.Fatalf("second write in the second answered %d, want 429", resp.StatusCode)
+	headers(resp, "0")
+	resp, _ = send(t, ts, call{method: "POST", path: "/v1/tasks", body: validTask})
+	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") != "1" {
+		t.Fatalf("second write in the second answered %d (Retry-After %q), want 429 after 1 s", resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
+	headers(resp, "0")
 	if resp, _ := send(t, ts, call{method: "GET", path: "/v1/tasks/definitions"}); resp.StatusCode != 200 {
 		t.Fatalf("a read after two writes answered %d", resp.StatusCode)
+	}
+	if spent := fake.Spent(); spent["write"] != 1 || spent["read"] != 1 {
+		t.Errorf("let through: %v, want 1 write and 1 read", spent)
 	}
 }
 

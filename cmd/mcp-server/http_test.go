@@ -319,14 +319,7 @@ func TestHTTPLongCallIsAnswered(t *testing.T) {
 	base, _, _ := startHTTP(t, "LIGHTFIELD_BASE_URL="+api)
 	a.Inject(lfsim.Fault{Method: "POST", Status: 429, RetryAfter: "16"})
 	call := `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"create_opportunity","arguments":{"fields":{"$name":"Patient deal","$stage":"Discovery"},"relationships":{"$account":"acc_01acme"}}}}`
-	req, _ := http.NewRequest("POST", base+"/mcp", strings.NewReader(call))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json, text/event-stream")
-	req.Header.Set("Authorization", "Bearer "+keyA)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := post(t, base+"/mcp", keyA, "", call)
 	body, err := io.ReadAll(resp.Body)
 	if err != nil || !strings.Contains(string(body), "Created opportunity") {
 		t.Fatalf("the answer after a 16 s wait: %v %s", err, body)

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -257,10 +258,16 @@ func TestExitsOnSIGTERM(t *testing.T) {
 	cmd := serverCommand(url, &stderr)
 	stdin, _ := cmd.StdinPipe()
 	defer stdin.Close()
+	stdout, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(200 * time.Millisecond)
+	// Signal once the server answers, not after a guess at how long it
+	// takes to start: a SIGTERM before its handler is set would kill it.
+	io.WriteString(stdin, initializeRequest+"\n")
+	if !bufio.NewScanner(stdout).Scan() {
+		t.Fatalf("no answer to initialize:\n%s", stderr.String())
+	}
 	cmd.Process.Signal(syscall.SIGTERM)
 	waitForCleanExit(t, cmd, &stderr, "on SIGTERM")
 }
