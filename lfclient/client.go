@@ -459,7 +459,11 @@ func (c *Client) attempt(ctx context.Context, r request, attempt int) ([]byte, e
 	began := time.Now()
 	resp, err := c.cfg.HTTPClient.Do(req)
 	if err != nil {
-		c.cfg.Logger.Warn("lightfield request failed", "method", r.method, "path", r.path, "attempt", attempt, "elapsed", time.Since(began).Round(time.Millisecond), "error", err)
+		level := slog.LevelWarn
+		if errors.Is(err, context.Canceled) { // the caller left (a host's cancel, a shutdown): not Lightfield's failure
+			level = slog.LevelDebug
+		}
+		c.cfg.Logger.Log(ctx, level, "lightfield request failed", "method", r.method, "path", r.path, "attempt", attempt, "elapsed", time.Since(began).Round(time.Millisecond), "error", err)
 		return nil, err
 	}
 	defer resp.Body.Close()

@@ -266,10 +266,15 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	// The loader is waited for on the way out, so a shutdown that cancels
+	// its fetch ends it quietly instead of logging after run returned.
+	loaded := make(chan struct{})
+	defer func() { stop(); <-loaded }()
 	go func() {
+		defer close(loaded)
 		loadCtx, cancel := context.WithTimeout(ctx, startupDefinitionsTimeout)
 		defer cancel()
-		if err := lightfield.LoadDefinitions(loadCtx); err != nil {
+		if err := lightfield.LoadDefinitions(loadCtx); err != nil && ctx.Err() == nil {
 			logger.Warn("definitions not loaded at start; serving the base schema until a call loads them", "error", err)
 		}
 		lightfield.KeepDefinitionsFresh(ctx)

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -33,5 +35,24 @@ func TestGivenFlagWinsOverVariable(t *testing.T) {
 				t.Fatalf("exit %d, want 2 saying %q:\n%s", code, c.want, stderr.String())
 			}
 		})
+	}
+}
+
+// TestShutdownWhileLoadingIsQuiet: a host that closes stdin while the first
+// definitions are still on their way stops the server without a warning,
+// and nothing is written to stderr after run returned (the CI run whose
+// TestLogLevel saw "definitions not loaded at start … context canceled").
+func TestShutdownWhileLoadingIsQuiet(t *testing.T) {
+	lightfield := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done() // definitions that never arrive
+	}))
+	defer lightfield.Close()
+	vars := map[string]string{"LIGHTFIELD_API_KEY": testKey, "LIGHTFIELD_BASE_URL": lightfield.URL, "LIGHTFIELD_ALLOW_INSECURE_HTTP": "1"}
+	var stdout, stderr bytes.Buffer
+	if code := run(nil, func(name string) string { return vars[name] }, strings.NewReader(""), &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, stderr.String())
+	}
+	if stderr.Len() > 0 {
+		t.Fatalf("a shutdown logged:\n%s", stderr.String())
 	}
 }
