@@ -38,6 +38,7 @@ func createOpportunity(s *Server) tool {
 			Annotations:     annotations("Create opportunity", creates),
 		},
 		kind: write.Opportunity,
+		card: true,
 		instructions: `create_opportunity creates one deal from fields ($name, $stage, amounts, dates, custom fields) and relationships ($account, owner, contacts), and in the same call a note (note) and a follow-up task (followUp) when the person mentions them.
 - Give related records as the person named them: an account by its exact name, a member or contact by email, full name, or first or last name alone, or any of them by ID. The server resolves them (a contact at the deal's account first) and says how each matched; if a name matches several records it lists them (or asks the person), and you should ask which one is meant rather than guess.
 - Use the stage and option labels the tool schema lists; a refused call creates nothing and names each argument to fix, so fix those and call again.
@@ -45,10 +46,11 @@ func createOpportunity(s *Server) tool {
 - Repeating a call is safe. What a repeat covers is the deal's own request (its fields and relationships): the same ones within 24 hours return the deal already created, "Already created" (replayed: true), never a second deal. A note or follow-up in the repeat is added if it is new (another title or text) and not added again if it is the same; the answer says which parts it added now and which already existed. To change the deal afterwards (stage, amount, people), use update_opportunity, not a repeat. An existing deal with the same name on the same account is refused as a duplicate; pass allowDuplicate: true only when the person confirms it is another deal.`,
 		handle: func(ctx context.Context, o *org, req mcp.CallToolRequest, args json.RawMessage) *mcp.CallToolResult {
 			out := write.Create(ctx, o.Org, write.Opportunity, args, asker{ctx, req})
-			if res := s.unfinished(ctx, CreateOpportunityName, out); res != nil {
-				return res
+			res := s.unfinished(ctx, CreateOpportunityName, out)
+			if res == nil {
+				res = s.opportunityResult(ctx, out)
 			}
-			return s.opportunityResult(ctx, out)
+			return s.withCard(ctx, res, func() *card { return outcomeCard(CreateOpportunityName, out, args) })
 		},
 	}
 }

@@ -51,6 +51,12 @@ type harnessOptions struct {
 	client func(*lfclient.Config)
 	// recheckAfter is Options.RecheckAfter.
 	recheckAfter time.Duration
+	// views: the client declares the MCP Apps extension (the deal card),
+	// and the server has a stand-in view, whether or not view/ was built.
+	views bool
+	// modern: the client speaks 2026-07-28 (capabilities on every request)
+	// instead of initializing at 2025-11-25.
+	modern bool
 }
 
 type elicitFunc func(mcp.ElicitationRequest) *mcp.ElicitationResult
@@ -76,6 +82,7 @@ func startHarness(t testing.TB, o harnessOptions) *harness {
 	hooks := &server.Hooks{}
 	mcpServer := server.NewMCPServer("lightfield-test", "0.0.0", server.WithToolCapabilities(true), server.WithHooks(hooks))
 	h := &harness{fake: fake, srv: New(lf, mcpServer, slog.New(slog.DiscardHandler), Options{DefinitionsTTL: o.ttl, CallTimeout: o.callTimeout, RecheckAfter: o.recheckAfter, Hooks: hooks})}
+	h.srv.view = []byte(standInView)
 	h.srv.Register()
 	if o.load {
 		if err := h.srv.LoadDefinitions(context.Background()); err != nil {
@@ -87,6 +94,9 @@ func startHarness(t testing.TB, o harnessOptions) *harness {
 	if o.elicit != nil {
 		opts = append(opts, client.WithElicitationHandler(elicitFunc(o.elicit)))
 		init.Params.Capabilities.Elicitation = &mcp.ElicitationCapability{}
+	}
+	if o.views {
+		init.Params.Capabilities.Extensions = map[string]any{UIExtension: map[string]any{"mimeTypes": []any{AppMIMEType}}}
 	}
 	h.client, err = client.NewInProcessClientWithOptions(mcpServer, opts...)
 	if err != nil {
@@ -103,6 +113,9 @@ func startHarness(t testing.TB, o harnessOptions) *harness {
 		t.Fatal(err)
 	}
 	init.Params.ProtocolVersion = "2025-11-25"
+	if o.modern {
+		init.Params.ProtocolVersion = "2026-07-28"
+	}
 	init.Params.ClientInfo = mcp.Implementation{Name: "tools-test", Version: "0"}
 	if _, err := h.client.Initialize(ctx, init); err != nil {
 		t.Fatal(err)

@@ -31,22 +31,26 @@ func findOpportunities(s *Server) tool {
 			RawOutputSchema: baseSchema("schema.FindOpportunitiesOutput()", func() *jsonschema.Schema { return schema.FindOpportunitiesOutput() }),
 			Annotations:     annotations("Find deals", reads),
 		},
+		card:         true,
 		instructions: "find_opportunities looks deals up by part of their name, account, stage, owner, close dates or creation date: use it to answer whether a deal was logged already.",
 		handle: func(ctx context.Context, o *org, _ mcp.CallToolRequest, raw json.RawMessage) *mcp.CallToolResult {
 			q, ps := checkFindOpportunitiesArgs(raw)
 			if len(ps) > 0 {
-				return mcp.NewToolResultError(problemsText(ps, FindOpportunitiesName))
+				return s.withCard(ctx, mcp.NewToolResultError(problemsText(ps, FindOpportunitiesName)), refusedCard(FindOpportunitiesName, ps))
 			}
 			found, ps, err := write.FindOpportunities(ctx, o.Org, q)
 			switch {
 			case err != nil:
-				return mcp.NewToolResultError(s.lookupFailedText(ctx, "Deals could not be searched", err))
+				return s.withCard(ctx, mcp.NewToolResultError(s.lookupFailedText(ctx, "Deals could not be searched", err)), failedCard(FindOpportunitiesName))
 			case len(ps) > 0:
-				return mcp.NewToolResultError(problemsText(ps, FindOpportunitiesName))
+				return s.withCard(ctx, mcp.NewToolResultError(problemsText(ps, FindOpportunitiesName)), refusedCard(FindOpportunitiesName, ps))
 			}
 			result := schema.FindOpportunitiesResult{Opportunities: found.Deals, Total: found.Matched, More: found.Matched > len(found.Deals),
 				Scanned: found.Read, CutShort: found.CutShort, Searched: searchedText(found)}
-			return mcp.NewToolResultStructured(result, dealsText(q, result))
+			return s.withCard(ctx, mcp.NewToolResultStructured(result, dealsText(q, result)), func() *card {
+				defs, _ := o.Definitions(write.Opportunity).Held()
+				return findCard(found, result.Searched, defs)
+			})
 		},
 	}
 }

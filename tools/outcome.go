@@ -45,13 +45,8 @@ func (a asker) Answer(key string) *write.Answer {
 
 // CanAsk reports whether the client declared it can ask its user.
 func (a asker) CanAsk() bool {
-	if info := server.RequestProtocolInfoFromContext(a.ctx); info != nil && info.Modern && info.ClientCapabilities != nil {
-		return info.ClientCapabilities.Elicitation != nil
-	}
-	if session, ok := server.ClientSessionFromContext(a.ctx).(server.SessionWithClientInfo); ok {
-		return session.GetClientCapabilities().Elicitation != nil
-	}
-	return false
+	caps := clientCapabilities(a.ctx)
+	return caps != nil && caps.Elicitation != nil
 }
 
 // questions asks the person the write core's questions.

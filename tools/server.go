@@ -21,6 +21,7 @@ import (
 
 	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
 	"github.com/lightfield-mcp/lightfield-mcp/schema"
+	"github.com/lightfield-mcp/lightfield-mcp/view"
 	"github.com/lightfield-mcp/lightfield-mcp/write"
 )
 
@@ -67,6 +68,9 @@ type Server struct {
 	recheckAfter time.Duration
 	sandbox      bool
 	newClient    func(string) (*lfclient.Client, error)
+	hooks        *server.Hooks
+	// view is the deal card's HTML (view.Deal), nil when not built in.
+	view []byte
 
 	tools    []tool
 	orgs     *orgCache // callers' organisations, by key fingerprint
@@ -117,7 +121,7 @@ func New(client *lfclient.Client, mcpServer *server.MCPServer, logger *slog.Logg
 		callTimeout = DefaultCallTimeout
 	}
 	s := &Server{mcp: mcpServer, log: logger, ttl: ttl, callTimeout: callTimeout, recheckAfter: opts.RecheckAfter, sandbox: opts.Sandbox,
-		newClient: opts.NewClient, orgs: newOrgCache()}
+		newClient: opts.NewClient, hooks: opts.Hooks, view: view.Deal(), orgs: newOrgCache()}
 	for _, t := range toolList {
 		s.tools = append(s.tools, t(s))
 	}
@@ -374,7 +378,9 @@ type tool struct {
 	def          mcp.Tool
 	instructions string
 	kind         *write.Kind
-	handle       func(ctx context.Context, o *org, req mcp.CallToolRequest, args json.RawMessage) *mcp.CallToolResult
+	// card: the deal card shows its results, to hosts that render views.
+	card   bool
+	handle func(ctx context.Context, o *org, req mcp.CallToolRequest, args json.RawMessage) *mcp.CallToolResult
 }
 
 // baseSchemas are the tools' base schemas, reflected once: reflecting
@@ -403,6 +409,7 @@ func (s *Server) Register() {
 		s.mcp.AddTool(t.def, s.handler(t))
 	}
 	server.WithToolFilter(s.filterTools)(s.mcp)
+	s.registerView(s.hooks)
 }
 
 // Tools returns the definitions of the server's tools, with their base
@@ -450,14 +457,21 @@ func (s *Server) filterTools(ctx context.Context, tools []mcp.Tool) []mcp.Tool {
 	schemas := maps.Clone(o.schemas)
 	o.schemaMu.Unlock()
 	out := slices.Clone(tools)
+	views := s.rendersViews(ctx)
 	for i := range out {
 		for _, t := range s.tools {
+			if out[i].Name != t.def.Name {
+				continue
+			}
 			raw := schemas[t.def.Name]
 			if raw == nil {
 				raw = schemas[kindType(t.kind)]
 			}
-			if out[i].Name == t.def.Name && raw != nil {
+			if raw != nil {
 				out[i].RawInputSchema = raw
+			}
+			if t.card && views {
+				out[i].Meta = uiMeta()
 			}
 		}
 	}

@@ -37,13 +37,15 @@ func updateOpportunity(s *Server) tool {
 			Annotations:     annotations("Update opportunity", changes),
 		},
 		kind:         write.OpportunityUpdate,
+		card:         true,
 		instructions: "update_opportunity changes a deal after it exists (\"move it to Negotiation\", \"add Sam as champion\", \"note that legal approved\"): one call with the deal's ID or name, the fields and people that change, and a note or follow-up. People are added, never silently dropped; remove takes someone off. It says each change before → after; repeating it changes nothing twice.",
 		handle: func(ctx context.Context, o *org, req mcp.CallToolRequest, args json.RawMessage) *mcp.CallToolResult {
 			out := write.Update(ctx, o.Org, write.OpportunityUpdate, args, asker{ctx, req})
-			if res := s.unfinished(ctx, UpdateOpportunityName, out); res != nil {
-				return res
+			res := s.unfinished(ctx, UpdateOpportunityName, out)
+			if res == nil {
+				res = s.updateResult(ctx, out)
 			}
-			return s.updateResult(ctx, out)
+			return s.withCard(ctx, res, func() *card { return outcomeCard(UpdateOpportunityName, out, args) })
 		},
 	}
 }

@@ -43,9 +43,12 @@ type Call struct {
 
 // reference is a relationship value given by name or email.
 type reference struct {
-	key        string // relationship key
-	index      int    // position among the key's values
-	path       string // argument path for messages
+	key   string // relationship key
+	index int    // position among the key's values
+	path  string // argument path for messages
+	// arg is where the value stands in the arguments as sent: keys as
+	// given (a label, say) and the index when it was given in a list.
+	arg        []any
 	input      string
 	objectType string
 	manyValues bool // the relationship holds a list

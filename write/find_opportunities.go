@@ -139,7 +139,7 @@ func (o *Org) readCriteria(ctx context.Context, q OpportunityQuery) (*dealCriter
 		o.readStage(ctx, c, q.Stage, &ps)
 	}
 	if c.defs != nil {
-		c.closeKey = closeDateField(c.defs)
+		c.closeKey = CloseDateField(c.defs)
 	}
 	if c.closeKey == "" && (q.CloseAfter != "" || q.CloseBefore != "") {
 		ps.add(closeArgument(q), "this organisation's deals have no close-date field (a date field labelled Close Date), so they cannot be searched by close date; leave closeAfter and closeBefore out.")
@@ -235,10 +235,10 @@ func (o *Org) readStage(ctx context.Context, c *dealCriteria, input string, ps *
 	c.stage = id
 }
 
-// closeDateField finds the deals' close date as the contract says to
+// CloseDateField finds the deals' close date as the contract says to
 // find it, by its label: the date field labelled Close Date (any case or
 // spacing), else the one whose key says so ($closeDate, closeDate).
-func closeDateField(defs *lfclient.Definitions) string {
+func CloseDateField(defs *lfclient.Definitions) string {
 	keys := slices.Sorted(maps.Keys(defs.FieldDefinitions))
 	for _, byLabel := range []bool{true, false} {
 		for _, key := range keys {

@@ -47,7 +47,7 @@ func TestCloseDateField(t *testing.T) {
 		"closeDate":  {"closeDate": date("Expected close"), "closeText": {Label: "Close Date", ValueType: lfclient.TypeText}},
 		"":           {"$lastInteractionAt": date("Last Interaction")},
 	} {
-		if got := closeDateField(&lfclient.Definitions{FieldDefinitions: fields}); got != want {
+		if got := CloseDateField(&lfclient.Definitions{FieldDefinitions: fields}); got != want {
 			t.Errorf("%v: %q, want %q", fields, got, want)
 		}
 	}

@@ -120,7 +120,7 @@ func (o *Org) resolveReferences(ctx context.Context, ask Asker, call *Call, mayA
 			case mayAsk && ask.CanAsk():
 				unsure = append(unsure, ambiguity{ref, l.matches})
 			default:
-				ps.add(ref.path, "%s", severalText(ref, l.matches))
+				ps.addChoices(ref, l.matches)
 			}
 		}
 		if chosen != nil {
@@ -154,7 +154,7 @@ func (o *Org) resolveReferences(ctx context.Context, ask Asker, call *Call, mayA
 		if len(ps) > 0 {
 			// Fix the rest first; asking the person now would be wasted.
 			for _, a := range unsure {
-				ps.add(a.ref.path, "%s", severalText(a.ref, a.matches))
+				ps.addChoices(a.ref, a.matches)
 			}
 			return nil, ps, nil
 		}

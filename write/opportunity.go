@@ -160,7 +160,7 @@ func checkAssignee(assignee string, call *Call, opts *opportunityOptions, ps *Pr
 	}
 	def := &lfclient.RelationshipDefinition{ObjectType: "member", Cardinality: "HAS_ONE"}
 	isRef, ok := checkReference(AssigneeKey, assignee, def, ps)
-	ref := reference{key: AssigneeKey, path: AssigneeKey, input: assignee, objectType: "member", set: func(id string) { opts.assignee = id }}
+	ref := reference{key: AssigneeKey, path: AssigneeKey, arg: []any{"followUp", "assignee"}, input: assignee, objectType: "member", set: func(id string) { opts.assignee = id }}
 	switch {
 	case isRef:
 		call.refs = append(call.refs, ref)

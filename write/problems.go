@@ -18,6 +18,12 @@ type Problem struct {
 	// Missing is the name of an account that does not exist (no account's
 	// name even starts with it), which the person may create.
 	Missing string
+	// Choices are the records a name matched, one of which the person may
+	// pick; Arg is where that name stands in the call's arguments as sent
+	// (keys and list indexes), so that the same call can be made with the
+	// picked record's ID in its place.
+	Choices []Candidate
+	Arg     []any
 }
 
 // Problems are all that is wrong with a call, listed at once so that one
@@ -26,6 +32,12 @@ type Problems []Problem
 
 func (ps *Problems) add(path, format string, args ...any) {
 	*ps = append(*ps, Problem{Path: path, Message: fmt.Sprintf(format, args...)})
+}
+
+// addChoices says that ref's name matched several records, which the
+// person may choose among.
+func (ps *Problems) addChoices(ref reference, matches []Candidate) {
+	*ps = append(*ps, Problem{Path: ref.path, Message: severalText(ref, matches), Choices: matches, Arg: ref.arg})
 }
 
 func (ps *Problems) addUnknown(path, format string, args ...any) {

@@ -29,6 +29,15 @@ func article(word string) string {
 	return "a"
 }
 
+// argAt is where the i-th value of a relationship given as value stands:
+// at arg itself when it was one value, else at its index in the list.
+func argAt(arg []any, value any, i int) []any {
+	if _, list := value.([]any); list {
+		return append(slices.Clone(arg), i)
+	}
+	return arg
+}
+
 func (k *Kind) checkRelationships(rels map[string]any, defs *lfclient.Definitions, call *Call, ps *Problems) map[string]any {
 	out := map[string]any{}
 	if rels == nil {
@@ -38,6 +47,7 @@ func (k *Kind) checkRelationships(rels map[string]any, defs *lfclient.Definition
 	for _, key := range sortedKeys(rels) {
 		path := "relationships." + key
 		value := rels[key]
+		arg := []any{"relationships", key}
 		if value == nil && !k.Updates {
 			continue
 		}
@@ -95,7 +105,7 @@ func (k *Kind) checkRelationships(rels map[string]any, defs *lfclient.Definition
 			}
 			isRef, ok := checkReference(p, v, def, ps)
 			valid = valid && ok
-			switch ref := (reference{key: key, index: i, path: p, input: v, manyValues: many, describesNew: k.NewRecords}); {
+			switch ref := (reference{key: key, index: i, path: p, arg: argAt(arg, value, i), input: v, manyValues: many, describesNew: k.NewRecords}); {
 			case isRef:
 				ref.objectType = def.ObjectType
 				call.refs = append(call.refs, ref)
@@ -232,7 +242,7 @@ func (k *Kind) checkRemovals(value any, defs *lfclient.Definitions, call *Call, 
 		for i, v := range values {
 			p := fmt.Sprintf("%s[%d]", path, i)
 			isRef, ok := checkReference(p, v, &def, ps)
-			ref := reference{key: key, index: i, path: p, input: v, objectType: def.ObjectType, removal: true, set: func(id string) { call.Remove[key][i] = id }}
+			ref := reference{key: key, index: i, path: p, arg: argAt([]any{"remove", input}, remove[input], i), input: v, objectType: def.ObjectType, removal: true, set: func(id string) { call.Remove[key][i] = id }}
 			switch {
 			case isRef:
 				call.refs = append(call.refs, ref)

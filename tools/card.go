@@ -1,0 +1,491 @@
+package tools
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/lightfield-mcp/lightfield-mcp/lfclient"
+	"github.com/lightfield-mcp/lightfield-mcp/schema"
+	"github.com/lightfield-mcp/lightfield-mcp/write"
+)
+
+// The deal card is an MCP App (the io.modelcontextprotocol/ui extension):
+// hosts that declare the extension show the deal tools' results in a view
+// (view.Deal) and let the person act on them through this server's own
+// tools. Other hosts see the tools and results exactly as before.
+const (
+	// UIExtension is the extension's ID in a client's capabilities.
+	UIExtension = "io.modelcontextprotocol/ui"
+	// DealCardURI is the view's resource.
+	DealCardURI = "ui://lightfield/deal"
+	// AppMIMEType is the view's MIME type.
+	AppMIMEType = "text/html;profile=mcp-app"
+	// CardMetaKey names, in a result's _meta, what the card shows: the
+	// model does not read a result's _meta, the view does.
+	CardMetaKey = "lightfield-mcp/card"
+)
+
+// card is what the deal card shows of one call (view/README.md).
+type card struct {
+	Tool     string          `json:"tool"`
+	Outcome  string          `json:"outcome"`
+	Headline string          `json:"headline"`
+	Deals    []cardDeal      `json:"deals,omitempty"`
+	Changes  []schema.Change `json:"changes,omitempty"`
+	Problems []cardProblem   `json:"problems,omitempty"`
+	// Confirm is, on a dry run, the same call without dryRun.
+	Confirm  map[string]any `json:"confirm,omitempty"`
+	Warnings []string       `json:"warnings,omitempty"`
+	// Stages are the stage labels in pipeline order.
+	Stages   []string `json:"stages,omitempty"`
+	Currency string   `json:"currency,omitempty"`
+}
+
+type cardDeal struct {
+	ID        string       `json:"id,omitempty"`
+	Name      string       `json:"name"`
+	Stage     string       `json:"stage,omitempty"`
+	Amount    *float64     `json:"amount,omitempty"`
+	Currency  string       `json:"currency,omitempty"`
+	CloseDate string       `json:"closeDate,omitempty"`
+	Account   *cardRef     `json:"account,omitempty"`
+	Owner     *cardRef     `json:"owner,omitempty"`
+	People    []cardPerson `json:"people,omitempty"`
+	Note      string       `json:"note,omitempty"`
+	FollowUp  *cardTask    `json:"followUp,omitempty"`
+	Link      string       `json:"link,omitempty"`
+	CreatedAt string       `json:"createdAt,omitempty"`
+}
+
+type cardRef struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+type cardPerson struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Role string `json:"role"`
+}
+
+type cardTask struct {
+	Title string `json:"title"`
+	Due   string `json:"due,omitempty"`
+}
+
+type cardProblem struct {
+	Path    string       `json:"path"`
+	Message string       `json:"message"`
+	Choices []cardChoice `json:"choices,omitempty"`
+}
+
+// cardChoice is a record the person may pick: Arguments are the same
+// call's with its ID in place of the name.
+type cardChoice struct {
+	ID        string         `json:"id"`
+	Name      string         `json:"name"`
+	Detail    string         `json:"detail,omitempty"`
+	Arguments map[string]any `json:"arguments"`
+}
+
+// clientCapabilities are what the client of a request declared: on the
+// request itself (2026-07-28), else at initialize; nil when unknown.
+func clientCapabilities(ctx context.Context) *mcp.ClientCapabilities {
+	if info := server.RequestProtocolInfoFromContext(ctx); info != nil && info.Modern {
+		return info.ClientCapabilities
+	}
+	if session, ok := server.ClientSessionFromContext(ctx).(server.SessionWithClientInfo); ok {
+		caps := session.GetClientCapabilities()
+		return &caps
+	}
+	return nil
+}
+
+// rendersViews reports whether the client of a request shows MCP App
+// views of our type, and the binary has the view.
+func (s *Server) rendersViews(ctx context.Context) bool {
+	caps := clientCapabilities(ctx)
+	if caps == nil || s.view == nil {
+		return false
+	}
+	ext, declared := caps.Extensions[UIExtension].(map[string]any)
+	if !declared {
+		return false
+	}
+	types, listed := ext["mimeTypes"].([]any)
+	return !listed || slices.Contains(types, any(AppMIMEType))
+}
+
+// uiMeta is the _meta of a tool whose results the card shows.
+func uiMeta() *mcp.Meta {
+	return &mcp.Meta{AdditionalFields: map[string]any{"ui": map[string]any{"resourceUri": DealCardURI}}}
+}
+
+// resourceMeta is the view's _meta: it loads nothing from anywhere (an
+// empty CSP: no outside domains), and is drawn in a bordered frame.
+func resourceMeta() *mcp.Meta {
+	return &mcp.Meta{AdditionalFields: map[string]any{"ui": map[string]any{"csp": map[string]any{}, "prefersBorder": true}}}
+}
+
+// registerView adds the view's resource, listed only to clients that
+// render views (hooks filter the list; without hooks every client sees
+// it, as mcp-go has no per-client resource list).
+func (s *Server) registerView(hooks *server.Hooks) {
+	html := s.view
+	if html == nil {
+		return
+	}
+	server.WithResourceCapabilities(false, false)(s.mcp)
+	resource := mcp.Resource{URI: DealCardURI, Name: "deal-card", Title: "Deal card", MIMEType: AppMIMEType,
+		Description: "Shows a deal as create_opportunity, update_opportunity and find_opportunities left it, and lets the person pick, confirm and change it.",
+		Meta:        resourceMeta()}
+	s.mcp.AddResource(resource, func(context.Context, mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
+		return []mcp.ResourceContents{mcp.TextResourceContents{URI: DealCardURI, MIMEType: AppMIMEType, Text: string(html), Meta: resourceMeta().AdditionalFields}}, nil
+	})
+	if hooks != nil {
+		hooks.AddAfterListResources(func(ctx context.Context, _ any, _ *mcp.ListResourcesRequest, result *mcp.ListResourcesResult) {
+			if !s.rendersViews(ctx) {
+				result.Resources = slices.DeleteFunc(result.Resources, func(r mcp.Resource) bool { return r.URI == DealCardURI })
+			}
+		})
+	}
+}
+
+// withCard adds what the card shows to a result, for clients that render
+// it; build makes it only then.
+func (s *Server) withCard(ctx context.Context, res *mcp.CallToolResult, build func() *card) *mcp.CallToolResult {
+	if res == nil || res.NeedsInput() || !s.rendersViews(ctx) {
+		return res
+	}
+	c := build()
+	if c.Headline == "" {
+		c.Headline = resultText(res)
+	}
+	if res.Meta == nil {
+		res.Meta = &mcp.Meta{}
+	}
+	if res.Meta.AdditionalFields == nil {
+		res.Meta.AdditionalFields = map[string]any{}
+	}
+	res.Meta.AdditionalFields[CardMetaKey] = c
+	return res
+}
+
+// resultText is a result's first text, which says what happened.
+func resultText(res *mcp.CallToolResult) string {
+	for _, c := range res.Content {
+		if t, ok := c.(mcp.TextContent); ok {
+			return t.Text
+		}
+	}
+	return ""
+}
+
+// outcomeCard is the card of a create or update of a deal.
+func outcomeCard(tool string, out *write.Outcome, args json.RawMessage) *card {
+	c := &card{Tool: tool, Stages: stageLabels(out.Defs), Currency: amountCurrency(out.Defs), Warnings: out.Warnings}
+	names := map[string]string{}
+	for _, r := range out.Resolved {
+		names[r.ID] = r.Name
+	}
+	for id, name := range out.Named {
+		names[id] = name
+	}
+	deal := func(rec lfclient.Record) {
+		d := dealOf(rec, out.Defs, names)
+		addParts(&d, out.Parts)
+		c.Deals = append(c.Deals, d)
+	}
+	nothing := "Nothing was created"
+	if out.Kind.Updates {
+		nothing = "Nothing was changed"
+	}
+	switch out.Status {
+	case write.Refused:
+		c.Outcome, c.Headline = "refused", fmt.Sprintf("%s: %s to fix.", nothing, plural(len(out.Problems), "problem"))
+		c.Problems = cardProblems(out.Problems, args)
+	case write.Ambiguous:
+		c.Outcome, c.Headline = "refused", fmt.Sprintf("%s: %d deals match %s.", nothing, len(out.Existing), quote(out.Existing[0].Name()))
+		p := cardProblem{Path: "opportunity", Message: "Pick the deal meant."}
+		for _, rec := range out.Existing {
+			detail := names[firstValue(rec, "$account")]
+			if arguments := argumentsWith(args, []any{"opportunity"}, rec.ID); arguments != nil {
+				p.Choices = append(p.Choices, cardChoice{ID: rec.ID, Name: rec.Name(), Detail: detail, Arguments: arguments})
+			}
+		}
+		c.Problems = []cardProblem{p}
+	case write.Duplicate:
+		c.Outcome, c.Headline = "duplicate", nothing+": a deal of this name already exists on this account."
+		deal(*out.Duplicate)
+	case write.DryRun:
+		c.Outcome, c.Headline, c.Changes = "dryRun", "Dry run: nothing was sent.", out.Changes
+		if out.Record != nil {
+			deal(write.RecordOf(out.Record))
+		} else {
+			deal(plannedRecord(out.Call, out.Defs))
+		}
+		if out.RepeatOf == "" {
+			c.Confirm = argumentsWith(args, []any{"dryRun"}, nil)
+		}
+	case write.Written, write.Unchanged:
+		deal(write.RecordOf(out.Record))
+		name := quote(c.Deals[0].Name)
+		switch {
+		case out.Status == write.Unchanged:
+			c.Outcome, c.Headline = "unchanged", "Nothing to change: "+name+" already is as asked."
+		case out.Kind.Updates:
+			c.Outcome, c.Headline, c.Changes = "updated", "Changed "+name+".", out.Changes
+		case out.Replayed:
+			c.Outcome, c.Headline = "replayed", "Already created by an earlier identical call: nothing new was written."
+		default:
+			c.Outcome, c.Headline = "created", "Created "+name+"."
+		}
+	default: // declined, unreachable, failed: the result's text says it
+		c.Outcome = "failed"
+	}
+	return c
+}
+
+// cardProblems are the problems of a refusal, each name that matched
+// several records with the same call made with each of them.
+func cardProblems(ps write.Problems, args json.RawMessage) []cardProblem {
+	out := make([]cardProblem, len(ps))
+	for i, p := range ps {
+		out[i] = cardProblem{Path: p.Path, Message: p.Message}
+		for _, c := range p.Choices {
+			if arguments := argumentsWith(args, p.Arg, c.ID); arguments != nil {
+				out[i].Choices = append(out[i].Choices, cardChoice{ID: c.ID, Name: c.Name, Detail: strings.Join(nonEmpty(c.Detail, c.Place, c.Where), " · "), Arguments: arguments})
+			}
+		}
+	}
+	return out
+}
+
+// argumentsWith returns a call's arguments with value at the place at
+// names (keys and list indexes; a single value stands for index 0), or
+// that place removed when value is nil; nil when at names no place.
+func argumentsWith(args json.RawMessage, at []any, value any) map[string]any {
+	dec := json.NewDecoder(bytes.NewReader(args))
+	dec.UseNumber() // numbers as sent
+	var root map[string]any
+	if dec.Decode(&root) != nil || len(at) == 0 {
+		return nil
+	}
+	var place any = root
+	for i, step := range at {
+		last := i == len(at)-1
+		switch container := place.(type) {
+		case map[string]any:
+			key, ok := step.(string)
+			if !ok {
+				return nil
+			}
+			if last {
+				if value == nil {
+					delete(container, key)
+				} else if _, exists := container[key]; exists {
+					container[key] = value
+				} else {
+					return nil
+				}
+				return root
+			}
+			if next, isList := at[i+1].(int); isList {
+				if _, single := container[key].(string); single && next == 0 && i+1 == len(at)-1 {
+					container[key] = value // one value given where a list may stand
+					return root
+				}
+			}
+			place = container[key]
+		case []any:
+			index, ok := step.(int)
+			if !ok || index < 0 || index >= len(container) {
+				return nil
+			}
+			if last {
+				container[index] = value
+				return root
+			}
+			place = container[index]
+		default:
+			return nil
+		}
+	}
+	return nil
+}
+
+// dealOf shows a deal record; names are records' names by ID.
+func dealOf(rec lfclient.Record, defs *lfclient.Definitions, names map[string]string) cardDeal {
+	d := cardDeal{ID: rec.ID, Name: rec.Name(), Stage: stageLabelOf(rec.Fields, defs), Link: derefString(rec.HTTPLink), CreatedAt: rec.CreatedAt}
+	if json.Unmarshal(rec.Fields["$amount"].Value, &d.Amount) == nil && d.Amount != nil {
+		d.Currency = amountCurrency(defs)
+	}
+	if defs != nil {
+		if closes, err := time.Parse(time.RFC3339Nano, rec.Text(write.CloseDateField(defs))); err == nil {
+			d.CloseDate = closes.UTC().Format(time.DateOnly)
+		}
+	}
+	for _, key := range slices.Sorted(maps.Keys(rec.Relationships)) {
+		for _, id := range rec.Relationships[key].Values {
+			switch {
+			case key == "$account":
+				d.Account = &cardRef{ID: id, Name: names[id]}
+			case key == "$owner":
+				d.Owner = &cardRef{ID: id, Name: names[id]}
+			case relationshipType(rec, defs, key) == "contact":
+				d.People = append(d.People, cardPerson{ID: id, Name: names[id], Role: relationshipLabel(defs, key)})
+			}
+		}
+	}
+	return d
+}
+
+// addParts shows the note and the follow-up written (or to be written)
+// beside the deal.
+func addParts(d *cardDeal, parts []*write.Part) {
+	for _, p := range parts {
+		title, _ := p.Body.Fields["$title"].(string)
+		if p.Kind == write.Task {
+			due, _ := p.Body.Fields["$dueAt"].(string)
+			if at, err := time.Parse(time.RFC3339Nano, due); err == nil {
+				due = at.UTC().Format(time.DateOnly)
+			}
+			d.FollowUp = &cardTask{Title: title, Due: due}
+			continue
+		}
+		d.Note = title
+		if content, _ := p.Body.Fields["$content"].(string); content != "" {
+			d.Note = strings.TrimSpace(title + "\n" + content)
+		}
+	}
+}
+
+// plannedRecord is the deal a dry run of a create would send.
+func plannedRecord(call *write.Call, defs *lfclient.Definitions) lfclient.Record {
+	rec := lfclient.Record{Fields: map[string]lfclient.FieldValue{}, Relationships: map[string]lfclient.RelationshipValue{}}
+	for key, value := range call.Params.Fields {
+		raw, _ := json.Marshal(value)
+		rec.Fields[key] = lfclient.FieldValue{Value: raw}
+	}
+	for key, value := range call.Params.Relationships {
+		var ids []string
+		switch v := value.(type) {
+		case string:
+			ids = []string{v}
+		case []string:
+			ids = v
+		}
+		rel := lfclient.RelationshipValue{Values: ids}
+		if defs != nil {
+			rel.ObjectType = defs.RelationshipDefinitions[key].ObjectType
+		}
+		rec.Relationships[key] = rel
+	}
+	return rec
+}
+
+// findCard is the card of a search for deals.
+func findCard(found *write.DealSearch, searched string, defs *lfclient.Definitions) *card {
+	c := &card{Tool: FindOpportunitiesName, Outcome: "found", Headline: searched, Stages: stageLabels(defs), Currency: amountCurrency(defs)}
+	for _, f := range found.Deals {
+		d := cardDeal{ID: f.ID, Name: f.Name, Stage: f.Stage, Amount: f.Amount, Currency: f.Currency, CloseDate: f.CloseDate, Link: f.HTTPLink, CreatedAt: f.CreatedAt}
+		if f.Account != nil {
+			d.Account = &cardRef{ID: f.Account.ID, Name: f.Account.Name}
+		}
+		if f.Owner != nil {
+			d.Owner = &cardRef{ID: f.Owner.ID, Name: f.Owner.Name}
+		}
+		c.Deals = append(c.Deals, d)
+	}
+	return c
+}
+
+// refusedCard is the card of a call refused for its arguments, with no
+// record to pick.
+func refusedCard(tool string, ps write.Problems) func() *card {
+	return func() *card {
+		return &card{Tool: tool, Outcome: "refused", Headline: fmt.Sprintf("Nothing was looked up: %s to fix.", plural(len(ps), "problem")), Problems: cardProblems(ps, nil)}
+	}
+}
+
+// failedCard is the card of a call Lightfield did not answer; the
+// result's text says what to do.
+func failedCard(tool string) func() *card {
+	return func() *card { return &card{Tool: tool, Outcome: "failed"} }
+}
+
+// stageLabels are the stage's options in pipeline order.
+func stageLabels(defs *lfclient.Definitions) []string {
+	if defs == nil {
+		return nil
+	}
+	var labels []string
+	for _, o := range defs.FieldDefinitions["$stage"].TypeConfiguration.Options {
+		labels = append(labels, o.Label)
+	}
+	return labels
+}
+
+// amountCurrency is the currency of deals' amounts, "" when unknown.
+func amountCurrency(defs *lfclient.Definitions) string {
+	if defs == nil {
+		return ""
+	}
+	return defs.FieldDefinitions["$amount"].TypeConfiguration.Currency
+}
+
+// relationshipType is the object type a deal's relationship links.
+func relationshipType(rec lfclient.Record, defs *lfclient.Definitions, key string) string {
+	if t := rec.Relationships[key].ObjectType; t != "" {
+		return t
+	}
+	if defs != nil {
+		return defs.RelationshipDefinitions[key].ObjectType
+	}
+	return ""
+}
+
+// relationshipLabel names a relationship as the organisation does.
+func relationshipLabel(defs *lfclient.Definitions, key string) string {
+	if defs != nil && defs.RelationshipDefinitions[key].Label != "" {
+		return defs.RelationshipDefinitions[key].Label
+	}
+	return key
+}
+
+// firstValue is a record's first ID in a relationship, "" without one.
+func firstValue(rec lfclient.Record, key string) string {
+	if v := rec.Relationships[key].Values; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+func derefString(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// nonEmpty are the strings that are not empty.
+func nonEmpty(ss ...string) []string {
+	return slices.DeleteFunc(ss, func(s string) bool { return s == "" })
+}
+
+// plural is n and noun, in the plural unless n is 1.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
