@@ -2,9 +2,9 @@
 # Runs every test of the project: formatting, vet and staticcheck; helm lint
 # and helm template of the Helm chart (deploy/helm); a snapshot
 # release (GoReleaser builds every binary, archive, MCP Bundle, checksum and
-# container image, published nowhere); unit tests, fuzz seeds, the end-to-end
+# container image, published nowhere); the deal card's type check and build; unit tests, fuzz seeds, the end-to-end
 # tests that drive the real binary over stdio and HTTP with the Go SDK and the
-# TypeScript SDK clients, the OAuth sign-in page in headless Chromium, and
+# TypeScript SDK clients, the OAuth sign-in page and the deal card in headless Chromium, and
 # the tests of the release's artifacts, all under the race detector; then
 # the soak test and short fuzzing runs. The GitHub workflows are checked with
 # actionlint and, where PyPI answers, zizmor.
@@ -17,9 +17,11 @@ cd "$(dirname "$0")"
 
 goreleaser="go run github.com/goreleaser/goreleaser/v2@v2.15.1"
 
-echo "== npm ci (e2e/ts, release)"
+echo "== npm ci (e2e/ts, release, view); the deal card (view/): type check and build"
 (cd e2e/ts && npm ci --no-audit --no-fund --loglevel=error)
 npm ci --prefix release --no-audit --no-fund --loglevel=error
+npm ci --prefix view --no-audit --no-fund --loglevel=error
+npm run --prefix view --silent build
 
 echo "== gofmt, go vet, staticcheck, goreleaser check"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './e2e/*'))

@@ -173,6 +173,9 @@ func run(cfg config) (string, error) {
 	if err := r.respelledCodes(binary); err != nil {
 		return "", fmt.Errorf("respelled codes: %w", err)
 	}
+	if err := r.dealCard(binary); err != nil {
+		return "", fmt.Errorf("deal card: %w", err)
+	}
 	if cfg.micro {
 		bench := exec.Command("go", "test", "-run", "^$", "-bench", ".", "-benchmem", "./write", "./tools", "./schema")
 		bench.Dir = cfg.root
@@ -209,6 +212,7 @@ type report struct {
 	hostile                               *hostileRun
 	floods                                []floodRun
 	respell                               *respellRun
+	card                                  *cardRun
 	micro                                 string
 }
 
@@ -228,6 +232,7 @@ func (r *report) markdown() string {
 	r.rateSection(&b)
 	r.replicaSection(&b)
 	r.hostileSection(&b)
+	r.cardSection(&b)
 	r.missed(&b)
 	if r.micro != "" {
 		b.WriteString("\n## Micro-benchmarks\n\n`go test -run '^$' -bench . -benchmem ./write ./tools ./schema` (benchstat reads this block as is):\n\n```text\n")

@@ -34,7 +34,8 @@ const (
 	CardMetaKey = "lightfield-mcp/card"
 )
 
-// card is what the deal card shows of one call (view/README.md).
+// card is what the deal card shows of one call: the contract with the view
+// is view/README.md.
 type card struct {
 	Tool     string          `json:"tool"`
 	Outcome  string          `json:"outcome"`
