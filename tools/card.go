@@ -191,8 +191,10 @@ func resultText(res *mcp.CallToolResult) string {
 	return ""
 }
 
-// outcomeCard is the card of a create or update of a deal.
-func outcomeCard(tool string, out *write.Outcome, args json.RawMessage) *card {
+// outcomeCard is the card of a create or update of a deal. The deal's
+// records are shown by name: those the call did not name are read (at
+// once, and only for hosts that show the card).
+func outcomeCard(ctx context.Context, o *org, tool string, out *write.Outcome, args json.RawMessage) *card {
 	c := &card{Tool: tool, Stages: stageLabels(out.Defs), Currency: amountCurrency(out.Defs), Warnings: out.Warnings}
 	names := map[string]string{}
 	for _, r := range out.Resolved {
@@ -202,7 +204,7 @@ func outcomeCard(tool string, out *write.Outcome, args json.RawMessage) *card {
 		names[id] = name
 	}
 	deal := func(rec lfclient.Record) {
-		d := dealOf(rec, out.Defs, names)
+		d := dealOf(rec, out.Defs, o.Names(ctx, rec, names))
 		addParts(&d, out.Parts)
 		c.Deals = append(c.Deals, d)
 	}

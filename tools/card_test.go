@@ -176,10 +176,11 @@ func TestCardConfirmCreatesOnce(t *testing.T) {
 }
 
 // TestCardStageChangeUpdatesOnce: the card's stage change is an ordinary
-// update_opportunity: it says before → after, and repeated changes nothing.
+// update_opportunity: it says before → after, and repeated changes nothing;
+// the deal's records the change did not name are shown by name.
 func TestCardStageChangeUpdatesOnce(t *testing.T) {
 	h := startHarness(t, harnessOptions{load: true, views: true})
-	created := cardOf(t, h.call(t, `{"fields":{"$name":"Stage deal","$stage":"Discovery"},"relationships":{"$account":"acc_01acme"}}`))
+	created := cardOf(t, h.call(t, `{"fields":{"$name":"Stage deal","$stage":"Discovery"},"relationships":{"$account":"acc_01acme","$owner":"mem_01dana","$champion":"con_01samo"}}`))
 	id := created.Deals[0].ID
 	move := map[string]any{"opportunity": id, "fields": map[string]any{"$stage": created.Stages[2]}}
 	res := h.callWith(t, UpdateOpportunityName, move)
@@ -187,6 +188,9 @@ func TestCardStageChangeUpdatesOnce(t *testing.T) {
 	if res.IsError || c == nil || c.Outcome != "updated" || c.Deals[0].Stage != "Proposal Sent" ||
 		!slices.Equal(c.Changes, []schema.Change{{Key: "$stage", Label: "Stage", Before: "Discovery", After: "Proposal Sent"}}) {
 		t.Fatalf("move: %s\n%+v", text(res), c)
+	}
+	if d := c.Deals[0]; d.Account.Name != "Acme Corp" || d.Owner == nil || d.Owner.Name != "Dana Scully" || len(d.People) != 1 || d.People[0].Name != "Sam Ortiz" {
+		t.Errorf("the changed deal's records: %+v %+v %+v", d.Account, d.Owner, d.People)
 	}
 	if c := cardOf(t, h.callWith(t, UpdateOpportunityName, move)); c.Outcome != "unchanged" || len(h.updates(id)) != 1 {
 		t.Errorf("move again: %+v, %d updates", c, len(h.updates(id)))

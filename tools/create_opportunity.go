@@ -50,7 +50,7 @@ func createOpportunity(s *Server) tool {
 			if res == nil {
 				res = s.opportunityResult(ctx, out)
 			}
-			return s.withCard(ctx, res, func() *card { return outcomeCard(CreateOpportunityName, out, args) })
+			return s.withCard(ctx, res, func() *card { return outcomeCard(ctx, o, CreateOpportunityName, out, args) })
 		},
 	}
 }

@@ -45,7 +45,7 @@ func updateOpportunity(s *Server) tool {
 			if res == nil {
 				res = s.updateResult(ctx, out)
 			}
-			return s.withCard(ctx, res, func() *card { return outcomeCard(UpdateOpportunityName, out, args) })
+			return s.withCard(ctx, res, func() *card { return outcomeCard(ctx, o, UpdateOpportunityName, out, args) })
 		},
 	}
 }

@@ -348,3 +348,40 @@ func (m *memberCache) load(ctx context.Context, client *lfclient.Client) ([]lfcl
 	m.mu.Unlock()
 	return all, nil
 }
+
+// Names adds to known the names of the records rec links to that it does
+// not name yet: accounts and contacts read by ID, at once, and members
+// from the list held. A record that cannot be read stays unnamed.
+func (o *Org) Names(ctx context.Context, rec lfclient.Record, known map[string]string) map[string]string {
+	names := maps.Clone(known)
+	byType := map[string][]string{}
+	for _, rel := range rec.Relationships {
+		for _, id := range rel.Values {
+			if names[id] == "" && !slices.Contains(byType[rel.ObjectType], id) {
+				byType[rel.ObjectType] = append(byType[rel.ObjectType], id)
+			}
+		}
+	}
+	var mu sync.Mutex
+	var tasks []func()
+	for objectType, ids := range byType {
+		tasks = append(tasks, func() {
+			var recs []lfclient.Record
+			switch objectType {
+			case "member":
+				recs, _ = o.resolve.members.all(ctx, o.client)
+			case "account", "contact":
+				recs, _ = o.resolve.retrieveAll(ctx, objectType, ids)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, r := range recs {
+				if slices.Contains(ids, r.ID) {
+					names[r.ID] = r.Name()
+				}
+			}
+		})
+	}
+	Parallel(tasks)
+	return names
+}
