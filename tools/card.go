@@ -114,8 +114,13 @@ func clientCapabilities(ctx context.Context) *mcp.ClientCapabilities {
 // rendersViews reports whether the client of a request shows MCP App
 // views of our type, and the binary has the view.
 func (s *Server) rendersViews(ctx context.Context) bool {
-	caps := clientCapabilities(ctx)
-	if caps == nil || s.view == nil {
+	return s.view != nil && declaresViews(clientCapabilities(ctx))
+}
+
+// declaresViews reports whether capabilities declare the MCP Apps
+// extension for views of our type.
+func declaresViews(caps *mcp.ClientCapabilities) bool {
+	if caps == nil {
 		return false
 	}
 	ext, declared := caps.Extensions[UIExtension].(map[string]any)
@@ -137,9 +142,12 @@ func resourceMeta() *mcp.Meta {
 	return &mcp.Meta{AdditionalFields: map[string]any{"ui": map[string]any{"csp": map[string]any{}, "prefersBorder": true}}}
 }
 
-// registerView adds the view's resource, listed only to clients that
-// render views (hooks filter the list; without hooks every client sees
-// it, as mcp-go has no per-client resource list).
+// registerView adds the view's resource. Only clients that render views
+// are told of resources and see it listed: hooks take both out of what
+// other clients get, so that they see what they saw before the card (mcp-go
+// has no per-client capabilities or resources; without hooks every client
+// sees them). A client may read it by URI anyway: a replica that does not
+// know the client's session may serve the read.
 func (s *Server) registerView(hooks *server.Hooks) {
 	html := s.view
 	if html == nil {
@@ -153,6 +161,16 @@ func (s *Server) registerView(hooks *server.Hooks) {
 		return []mcp.ResourceContents{mcp.TextResourceContents{URI: DealCardURI, MIMEType: AppMIMEType, Text: string(html), Meta: resourceMeta().AdditionalFields}}, nil
 	})
 	if hooks != nil {
+		hooks.AddAfterInitialize(func(_ context.Context, _ any, req *mcp.InitializeRequest, result *mcp.InitializeResult) {
+			if !declaresViews(&req.Params.Capabilities) {
+				result.Capabilities.Resources = nil
+			}
+		})
+		hooks.AddAfterDiscover(func(ctx context.Context, _ any, _ *mcp.DiscoverRequest, result *mcp.DiscoverResult) {
+			if !s.rendersViews(ctx) {
+				result.Capabilities.Resources = nil
+			}
+		})
 		hooks.AddAfterListResources(func(ctx context.Context, _ any, _ *mcp.ListResourcesRequest, result *mcp.ListResourcesResult) {
 			if !s.rendersViews(ctx) {
 				result.Resources = slices.DeleteFunc(result.Resources, func(r mcp.Resource) bool { return r.URI == DealCardURI })
@@ -218,11 +236,19 @@ func outcomeCard(ctx context.Context, o *org, tool string, out *write.Outcome, a
 		c.Problems = cardProblems(out.Problems, args)
 	case write.Ambiguous:
 		c.Outcome, c.Headline = "refused", fmt.Sprintf("%s: %d deals match %s.", nothing, len(out.Existing), quote(out.Existing[0].Name()))
-		p := cardProblem{Path: "opportunity", Message: "Pick the deal meant."}
+		p := cardProblem{Path: "opportunity", Message: fmt.Sprintf("%d deals have this name: pick the one meant.", len(out.Existing))}
 		for _, rec := range out.Existing {
-			detail := names[firstValue(rec, "$account")]
+			// Told apart by account, stage and the day each was created.
+			d := dealOf(rec, out.Defs, o.Names(ctx, rec, nil))
+			var detail []string
+			if d.Account != nil {
+				detail = append(detail, d.Account.Name)
+			}
+			if len(d.CreatedAt) >= len(time.DateOnly) {
+				detail = append(detail, d.Stage, "created "+d.CreatedAt[:len(time.DateOnly)])
+			}
 			if arguments := argumentsWith(args, []any{"opportunity"}, rec.ID); arguments != nil {
-				p.Choices = append(p.Choices, cardChoice{ID: rec.ID, Name: rec.Name(), Detail: detail, Arguments: arguments})
+				p.Choices = append(p.Choices, cardChoice{ID: rec.ID, Name: rec.Name(), Detail: strings.Join(nonEmpty(detail...), " · "), Arguments: arguments})
 			}
 		}
 		c.Problems = []cardProblem{p}
@@ -238,6 +264,8 @@ func outcomeCard(ctx context.Context, o *org, tool string, out *write.Outcome, a
 		}
 		if out.RepeatOf == "" {
 			c.Confirm = argumentsWith(args, []any{"dryRun"}, nil)
+		} else {
+			c.Headline = "Dry run: nothing was sent. This exact call already created this deal: making it again returns it and writes nothing new."
 		}
 	case write.Written, write.Unchanged:
 		deal(write.RecordOf(out.Record))
@@ -302,6 +330,16 @@ func argumentsWith(args json.RawMessage, at []any, value any) map[string]any {
 				}
 				return root
 			}
+			if text, isText := container[key].(string); isText && !isIndex(at[i+1]) {
+				// An object sent as a JSON string (which the tools accept).
+				var inner map[string]any
+				dec := json.NewDecoder(strings.NewReader(text))
+				dec.UseNumber()
+				if dec.Decode(&inner) != nil {
+					return nil
+				}
+				container[key] = inner
+			}
 			if next, isList := at[i+1].(int); isList {
 				if _, single := container[key].(string); single && next == 0 && i+1 == len(at)-1 {
 					container[key] = value // one value given where a list may stand
@@ -326,6 +364,11 @@ func argumentsWith(args json.RawMessage, at []any, value any) map[string]any {
 	return nil
 }
 
+func isIndex(step any) bool {
+	_, ok := step.(int)
+	return ok
+}
+
 // dealOf shows a deal record; names are records' names by ID.
 func dealOf(rec lfclient.Record, defs *lfclient.Definitions, names map[string]string) cardDeal {
 	d := cardDeal{ID: rec.ID, Name: rec.Name(), Stage: stageLabelOf(rec.Fields, defs), Link: derefString(rec.HTTPLink), CreatedAt: rec.CreatedAt}
@@ -338,14 +381,18 @@ func dealOf(rec lfclient.Record, defs *lfclient.Definitions, names map[string]st
 		}
 	}
 	for _, key := range slices.Sorted(maps.Keys(rec.Relationships)) {
-		for _, id := range rec.Relationships[key].Values {
+		for _, value := range rec.Relationships[key].Values {
+			id := value
+			if write.Planned(value) {
+				id = "" // a dry run's new record: no ID yet
+			}
 			switch {
 			case key == "$account":
-				d.Account = &cardRef{ID: id, Name: names[id]}
+				d.Account = &cardRef{ID: id, Name: names[value]}
 			case key == "$owner":
-				d.Owner = &cardRef{ID: id, Name: names[id]}
+				d.Owner = &cardRef{ID: id, Name: names[value]}
 			case relationshipType(rec, defs, key) == "contact":
-				d.People = append(d.People, cardPerson{ID: id, Name: names[id], Role: relationshipLabel(defs, key)})
+				d.People = append(d.People, cardPerson{ID: id, Name: names[value], Role: relationshipLabel(defs, key)})
 			}
 		}
 	}
@@ -398,7 +445,11 @@ func plannedRecord(call *write.Call, defs *lfclient.Definitions) lfclient.Record
 
 // findCard is the card of a search for deals.
 func findCard(found *write.DealSearch, searched string, defs *lfclient.Definitions) *card {
-	c := &card{Tool: FindOpportunitiesName, Outcome: "found", Headline: searched, Stages: stageLabels(defs), Currency: amountCurrency(defs)}
+	headline := fmt.Sprintf("%s found. %s", plural(found.Matched, "deal"), searched)
+	if found.Matched > len(found.Deals) {
+		headline = fmt.Sprintf("%s found; the best %d are shown. %s", plural(found.Matched, "deal"), len(found.Deals), searched)
+	}
+	c := &card{Tool: FindOpportunitiesName, Outcome: "found", Headline: headline, Stages: stageLabels(defs), Currency: amountCurrency(defs)}
 	for _, f := range found.Deals {
 		d := cardDeal{ID: f.ID, Name: f.Name, Stage: f.Stage, Amount: f.Amount, Currency: f.Currency, CloseDate: f.CloseDate, Link: f.HTTPLink, CreatedAt: f.CreatedAt}
 		if f.Account != nil {
@@ -463,14 +514,6 @@ func relationshipLabel(defs *lfclient.Definitions, key string) string {
 		return defs.RelationshipDefinitions[key].Label
 	}
 	return key
-}
-
-// firstValue is a record's first ID in a relationship, "" without one.
-func firstValue(rec lfclient.Record, key string) string {
-	if v := rec.Relationships[key].Values; len(v) > 0 {
-		return v[0]
-	}
-	return ""
 }
 
 func derefString(s *string) string {

@@ -19,11 +19,12 @@ import (
 // of is tested in a browser (e2e/ts), what the server says of it here.
 const standInView = "<!doctype html><title>Deal card</title>"
 
-// listing is what a client is offered: each tool's _meta and the
-// resources.
+// listing is what a client is offered: whether it is told of resources,
+// each tool's _meta, and the resources.
 type listing struct {
-	Tools     map[string]*mcp.Meta `json:"tools"`
-	Resources []mcp.Resource       `json:"resources"`
+	ResourcesCapability bool                 `json:"resourcesCapability"`
+	Tools               map[string]*mcp.Meta `json:"tools"`
+	Resources           []mcp.Resource       `json:"resources"`
 }
 
 func (h *harness) listing(t *testing.T) listing {
@@ -33,7 +34,7 @@ func (h *harness) listing(t *testing.T) listing {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := listing{Tools: map[string]*mcp.Meta{}}
+	l := listing{ResourcesCapability: h.server.Capabilities.Resources != nil, Tools: map[string]*mcp.Meta{}}
 	for _, tool := range tools.Tools {
 		l.Tools[tool.Name] = tool.Meta
 	}
@@ -74,8 +75,8 @@ func TestDealCardIsOfferedToHostsThatRenderViews(t *testing.T) {
 				t.Errorf("modern %v: a client without the extension sees _meta on %s: %+v", modern, name, meta)
 			}
 		}
-		if len(plain.Resources) > 0 || len(plain.Tools) != len(views.Tools) {
-			t.Errorf("modern %v: a client without the extension sees %d resources, %d tools (%d with it)", modern, len(plain.Resources), len(plain.Tools), len(views.Tools))
+		if plain.ResourcesCapability || len(plain.Resources) > 0 || len(plain.Tools) != len(views.Tools) {
+			t.Errorf("modern %v: a client without the extension is told of resources (%v), sees %d resources, %d tools (%d with it)", modern, plain.ResourcesCapability, len(plain.Resources), len(plain.Tools), len(views.Tools))
 		}
 	}
 	h := startHarness(t, harnessOptions{load: true, views: true})
@@ -173,6 +174,40 @@ func TestCardConfirmCreatesOnce(t *testing.T) {
 	if res := h.callWith(t, CreateOpportunityName, c.Confirm); cardOf(t, res).Outcome != "replayed" || len(h.fake.CreatedOf("opportunity")) != 1 {
 		t.Errorf("create again: %s", text(res))
 	}
+	// The dry run again: it would write nothing new, and offers nothing to send.
+	again := c.Confirm
+	again["dryRun"] = true
+	if c := cardOf(t, h.callWith(t, CreateOpportunityName, again)); c.Outcome != "dryRun" || c.Confirm != nil || !strings.Contains(c.Headline, "already created") {
+		t.Errorf("the dry run of a call made: %+v", c)
+	}
+}
+
+// TestCardOfNewRecordsAndDealsOfOneName: a dry run shows the account it
+// would create by name, with no made-up ID; an update naming a deal that
+// two accounts have offers each, told apart by account.
+func TestCardOfNewRecordsAndDealsOfOneName(t *testing.T) {
+	h := startHarness(t, harnessOptions{load: true, views: true})
+	c := cardOf(t, h.call(t, `{"fields":{"$name":"New deal","$stage":"Discovery"},"relationships":{"$account":"Stark Industries"},
+		"new":{"$account":{"$name":"Stark Industries","$website":"stark.example"}},"dryRun":true}`))
+	if a := c.Deals[0].Account; a == nil || a.ID != "" || a.Name != "Stark Industries" {
+		t.Errorf("the new account: %+v", a)
+	}
+	for _, account := range []string{"acc_01acme", "acc_01initech"} {
+		h.call(t, `{"fields":{"$name":"Renewal","$stage":"Discovery"},"relationships":{"$account":"`+account+`"}}`)
+	}
+	res := h.callTool(t, UpdateOpportunityName, `{"opportunity":"Renewal","fields":{"$stage":"Qualified"}}`)
+	c = cardOf(t, res)
+	if c == nil || c.Outcome != "refused" || len(c.Problems) != 1 || len(c.Problems[0].Choices) != 2 {
+		t.Fatalf("two deals of one name: %s\n%+v", text(res), c)
+	}
+	for _, choice := range c.Problems[0].Choices {
+		if !strings.HasPrefix(choice.Detail, "Acme Corp · Discovery · created ") && !strings.HasPrefix(choice.Detail, "Initech · Discovery · created ") {
+			t.Errorf("a deal offered as %q", choice.Detail)
+		}
+	}
+	if c := cardOf(t, h.callWith(t, UpdateOpportunityName, c.Problems[0].Choices[1].Arguments)); c.Outcome != "updated" || c.Deals[0].Stage != "Qualified" {
+		t.Errorf("the pick: %+v", c)
+	}
 }
 
 // TestCardStageChangeUpdatesOnce: the card's stage change is an ordinary
@@ -230,10 +265,16 @@ func TestArgumentsWith(t *testing.T) {
 		{[]any{"relationships", "$contacts", 1}, `{"dryRun":true,"fields":{"$amount":30000.50},"relationships":{"$contacts":["Ann","ID"],"Champion":"Jo"}}`},
 		{[]any{"relationships", "$contacts", 2}, `null`},
 		{[]any{"relationships", "Owner"}, `null`},
+		{[]any{"note", "title"}, `null`},
 	} {
 		got, _ := json.Marshal(argumentsWith(args, tc.at, "ID"))
 		if string(got) != tc.want {
 			t.Errorf("%v: %s, want %s", tc.at, got, tc.want)
 		}
+	}
+	// Relationships sent as a JSON string, which the tools accept.
+	stringified := json.RawMessage(`{"relationships":"{\"$champion\":\"Jo\"}"}`)
+	if got, _ := json.Marshal(argumentsWith(stringified, []any{"relationships", "$champion"}, "ID")); string(got) != `{"relationships":{"$champion":"ID"}}` {
+		t.Errorf("stringified: %s", got)
 	}
 }

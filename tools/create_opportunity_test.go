@@ -29,6 +29,9 @@ type harness struct {
 	srv     *Server
 	client  *client.Client
 	changed atomic.Int32 // tools/list_changed notifications seen
+	// server is what the server said of itself at initialize (rendered
+	// from server/discover in 2026-07-28).
+	server *mcp.InitializeResult
 }
 
 // newHarness connects an in-process MCP client to the tools, which call a
@@ -117,7 +120,7 @@ func startHarness(t testing.TB, o harnessOptions) *harness {
 		init.Params.ProtocolVersion = "2026-07-28"
 	}
 	init.Params.ClientInfo = mcp.Implementation{Name: "tools-test", Version: "0"}
-	if _, err := h.client.Initialize(ctx, init); err != nil {
+	if h.server, err = h.client.Initialize(ctx, init); err != nil {
 		t.Fatal(err)
 	}
 	return h

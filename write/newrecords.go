@@ -60,7 +60,7 @@ func readNewRecord(ref reference, obj map[string]any, def *lfclient.Relationship
 			return ""
 		}
 		n.kind, n.args = Account, map[string]any{"fields": obj}
-		n.placeholder = "(the new account " + strings.TrimSpace(name) + ")"
+		n.placeholder = plannedPrefix + "account " + strings.TrimSpace(name) + ")"
 	case def.ObjectType == "contact":
 		for key := range obj {
 			if !slices.Contains(contactKeys, key) {
@@ -83,13 +83,23 @@ func readNewRecord(ref reference, obj map[string]any, def *lfclient.Relationship
 			fields["$email"] = []any{email}
 		}
 		n.kind, n.args = Contact, map[string]any{"fields": fields}
-		n.placeholder = "(the new contact " + strings.TrimSpace(first+" "+last) + ")"
+		n.placeholder = plannedPrefix + "contact " + strings.TrimSpace(first+" "+last) + ")"
 	default:
 		ps.add(ref.path, "is an object, but only accounts and contacts can be described as new records; give the %s's ID.", def.ObjectType)
 		return ""
 	}
 	call.news = append(call.news, n)
 	return n.placeholder
+}
+
+// plannedPrefix begins the value that stands for a record described as new
+// until it has an ID (in a dry run, for good).
+const plannedPrefix = "(the new "
+
+// Planned reports whether a relationship value stands for a record a dry
+// run would create: it has no ID yet.
+func Planned(value string) bool {
+	return strings.HasPrefix(value, plannedPrefix)
 }
 
 // writeNew finds or creates the records the call describes as new (on a

@@ -353,7 +353,8 @@ func (m *memberCache) load(ctx context.Context, client *lfclient.Client) ([]lfcl
 // not name yet: accounts and contacts read by ID, at once, and members
 // from the list held. A record that cannot be read stays unnamed.
 func (o *Org) Names(ctx context.Context, rec lfclient.Record, known map[string]string) map[string]string {
-	names := maps.Clone(known)
+	names := map[string]string{}
+	maps.Copy(names, known)
 	byType := map[string][]string{}
 	for _, rel := range rec.Relationships {
 		for _, id := range rel.Values {
