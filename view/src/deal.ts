@@ -3,6 +3,8 @@
 // actions become tool calls the host proxies to the server (callServerTool), followed by
 // updateModelContext so the model knows what happened.
 
+// First: zod must be in jitless mode before the SDK's schemas are built (see jitless.ts).
+import "./jitless";
 import {
   App,
   type McpUiHostContext,
@@ -27,6 +29,9 @@ const app = new App(
 
 let haveResult = false;
 let busy = false;
+// Every call made from this card, for the model: each update of the model's context replaces
+// the one before, so it repeats them all.
+const told: string[] = [];
 
 const say = (text: string): void => {
   status.textContent = text;
@@ -86,16 +91,8 @@ const ctx: Ctx = {
       say(text);
       if (trigger.isConnected) trigger.focus();
     }
-    app
-      .updateModelContext({
-        content: [
-          {
-            type: "text",
-            text: `In the deal card, the person called ${name} with ${JSON.stringify(args)}. The result: ${text}`,
-          },
-        ],
-      })
-      .catch(() => {});
+    told.push(`In the deal card, the person called ${name} with ${JSON.stringify(args)}. The result: ${text}`);
+    app.updateModelContext({ content: [{ type: "text", text: told.join("\n\n") }] }).catch(() => {});
   },
   open(url) {
     app

@@ -108,9 +108,10 @@ function warnings(card: Card): HTMLElement | null {
 function confirmBar(card: Card, ctx: Ctx, done: Done): HTMLElement {
   const args = card.confirm;
   const text = card.tool === "create_opportunity" ? "Create this deal" : "Make this change";
+  // Without confirm the call would write nothing new (the headline says why): no button.
+  if (!args) return h("div", "confirm", h("p", null, "Nothing was sent to Lightfield."));
   const btn = h("button", { class: "primary", attrs: { type: "button", "data-act": "" } }, text);
-  btn.addEventListener("click", () => args && ctx.call(card.tool, args, done, btn));
-  btn.disabled = !args;
+  btn.addEventListener("click", () => ctx.call(card.tool, args, done, btn));
   return h("div", "confirm", h("p", null, "Nothing was sent to Lightfield."), btn);
 }
 
