@@ -235,7 +235,7 @@ func outcomeCard(ctx context.Context, o *org, tool string, out *write.Outcome, a
 		c.Outcome, c.Headline = "refused", fmt.Sprintf("%s: %s to fix.", nothing, plural(len(out.Problems), "problem"))
 		c.Problems = cardProblems(out.Problems, args)
 	case write.Ambiguous:
-		c.Outcome, c.Headline = "refused", fmt.Sprintf("%s: %d deals match %s.", nothing, len(out.Existing), quote(out.Existing[0].Name()))
+		c.Outcome, c.Headline = "refused", fmt.Sprintf("%s: %d deals match %s.", nothing, len(out.Existing), shownName(out.Existing[0].Name()))
 		p := cardProblem{Path: "opportunity", Message: fmt.Sprintf("%d deals have this name: pick the one meant.", len(out.Existing))}
 		for _, rec := range out.Existing {
 			// Told apart by account, stage and the day each was created.
@@ -269,7 +269,7 @@ func outcomeCard(ctx context.Context, o *org, tool string, out *write.Outcome, a
 		}
 	case write.Written, write.Unchanged:
 		deal(write.RecordOf(out.Record))
-		name := quote(c.Deals[0].Name)
+		name := shownName(c.Deals[0].Name)
 		switch {
 		case out.Status == write.Unchanged:
 			c.Outcome, c.Headline = "unchanged", "Nothing to change: "+name+" already is as asked."
@@ -521,6 +521,12 @@ func derefString(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// shownName puts a name in a sentence a person reads: in quotation marks,
+// as it is (quote escapes it for the model).
+func shownName(name string) string {
+	return "“" + name + "”"
 }
 
 // nonEmpty are the strings that are not empty.

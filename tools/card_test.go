@@ -220,7 +220,7 @@ func TestCardStageChangeUpdatesOnce(t *testing.T) {
 	move := map[string]any{"opportunity": id, "fields": map[string]any{"$stage": created.Stages[2]}}
 	res := h.callWith(t, UpdateOpportunityName, move)
 	c := cardOf(t, res)
-	if res.IsError || c == nil || c.Outcome != "updated" || c.Deals[0].Stage != "Proposal Sent" ||
+	if res.IsError || c == nil || c.Outcome != "updated" || c.Deals[0].Stage != "Proposal Sent" || c.Headline != "Changed “Stage deal”." ||
 		!slices.Equal(c.Changes, []schema.Change{{Key: "$stage", Label: "Stage", Before: "Discovery", After: "Proposal Sent"}}) {
 		t.Fatalf("move: %s\n%+v", text(res), c)
 	}
