@@ -349,16 +349,20 @@ func (m *memberCache) load(ctx context.Context, client *lfclient.Client) ([]lfcl
 	return all, nil
 }
 
+// maxNamed bounds the records of one type Names reads for one deal.
+const maxNamed = 25
+
 // Names adds to known the names of the records rec links to that it does
-// not name yet: accounts and contacts read by ID, at once, and members
-// from the list held. A record that cannot be read stays unnamed.
+// not name yet: accounts and contacts read by ID, at once (at most maxNamed
+// of a type), and members from the list held. A record that cannot be
+// read stays unnamed.
 func (o *Org) Names(ctx context.Context, rec lfclient.Record, known map[string]string) map[string]string {
 	names := map[string]string{}
 	maps.Copy(names, known)
 	byType := map[string][]string{}
 	for _, rel := range rec.Relationships {
 		for _, id := range rel.Values {
-			if names[id] == "" && !slices.Contains(byType[rel.ObjectType], id) {
+			if names[id] == "" && !slices.Contains(byType[rel.ObjectType], id) && len(byType[rel.ObjectType]) < maxNamed {
 				byType[rel.ObjectType] = append(byType[rel.ObjectType], id)
 			}
 		}
