@@ -81,6 +81,8 @@ type cardPerson struct {
 type cardTask struct {
 	Title string `json:"title"`
 	Due   string `json:"due,omitempty"`
+	// Assignee is the name of the member it is assigned to.
+	Assignee string `json:"assignee,omitempty"`
 }
 
 type cardProblem struct {
@@ -144,13 +146,13 @@ func resourceMeta() *mcp.Meta {
 
 // registerView adds the view's resource. Only clients that render views
 // are told of resources and see it listed: hooks take both out of what
-// other clients get, so that they see what they saw before the card (mcp-go
-// has no per-client capabilities or resources; without hooks every client
-// sees them). A client may read it by URI anyway: a replica that does not
-// know the client's session may serve the read.
+// other clients get (mcp-go has no per-client capabilities or resources),
+// so without hooks no card is offered. A client may read it by URI anyway:
+// a replica that does not know the client's session may serve the read.
 func (s *Server) registerView(hooks *server.Hooks) {
 	html := s.view
-	if html == nil {
+	if html == nil || hooks == nil {
+		s.view = nil // no card without hooks: every client would be told of it
 		return
 	}
 	server.WithResourceCapabilities(false, false)(s.mcp)
@@ -160,23 +162,21 @@ func (s *Server) registerView(hooks *server.Hooks) {
 	s.mcp.AddResource(resource, func(context.Context, mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
 		return []mcp.ResourceContents{mcp.TextResourceContents{URI: DealCardURI, MIMEType: AppMIMEType, Text: string(html), Meta: resourceMeta().AdditionalFields}}, nil
 	})
-	if hooks != nil {
-		hooks.AddAfterInitialize(func(_ context.Context, _ any, req *mcp.InitializeRequest, result *mcp.InitializeResult) {
-			if !declaresViews(&req.Params.Capabilities) {
-				result.Capabilities.Resources = nil
-			}
-		})
-		hooks.AddAfterDiscover(func(ctx context.Context, _ any, _ *mcp.DiscoverRequest, result *mcp.DiscoverResult) {
-			if !s.rendersViews(ctx) {
-				result.Capabilities.Resources = nil
-			}
-		})
-		hooks.AddAfterListResources(func(ctx context.Context, _ any, _ *mcp.ListResourcesRequest, result *mcp.ListResourcesResult) {
-			if !s.rendersViews(ctx) {
-				result.Resources = slices.DeleteFunc(result.Resources, func(r mcp.Resource) bool { return r.URI == DealCardURI })
-			}
-		})
-	}
+	hooks.AddAfterInitialize(func(_ context.Context, _ any, req *mcp.InitializeRequest, result *mcp.InitializeResult) {
+		if !declaresViews(&req.Params.Capabilities) {
+			result.Capabilities.Resources = nil
+		}
+	})
+	hooks.AddAfterDiscover(func(ctx context.Context, _ any, _ *mcp.DiscoverRequest, result *mcp.DiscoverResult) {
+		if !s.rendersViews(ctx) {
+			result.Capabilities.Resources = nil
+		}
+	})
+	hooks.AddAfterListResources(func(ctx context.Context, _ any, _ *mcp.ListResourcesRequest, result *mcp.ListResourcesResult) {
+		if !s.rendersViews(ctx) {
+			result.Resources = slices.DeleteFunc(result.Resources, func(r mcp.Resource) bool { return r.URI == DealCardURI })
+		}
+	})
 }
 
 // withCard adds what the card shows to a result, for clients that render
@@ -218,40 +218,22 @@ func outcomeCard(ctx context.Context, o *org, tool string, out *write.Outcome, a
 	for _, r := range out.Resolved {
 		names[r.ID] = r.Name
 	}
-	for id, name := range out.Named {
-		names[id] = name
-	}
 	deal := func(rec lfclient.Record) {
-		d := dealOf(rec, out.Defs, o.Names(ctx, rec, names))
-		addParts(&d, out.Parts)
+		named := o.Names(ctx, rec, names)
+		d := dealOf(rec, out.Defs, named)
+		c.Warnings = append(c.Warnings, addParts(&d, out.Parts, named)...)
 		c.Deals = append(c.Deals, d)
 	}
-	nothing := "Nothing was created"
-	if out.Kind.Updates {
-		nothing = "Nothing was changed"
-	}
+	nothing := "Nothing was " + done(out.Kind)
 	switch out.Status {
 	case write.Refused:
 		c.Outcome, c.Headline = "refused", fmt.Sprintf("%s: %s to fix.", nothing, plural(len(out.Problems), "problem"))
 		c.Problems = cardProblems(out.Problems, args)
+	case write.Declined:
+		c.Outcome, c.Headline = "refused", nothing+": no account of that name exists, and the person chose not to create it."
 	case write.Ambiguous:
-		c.Outcome, c.Headline = "refused", fmt.Sprintf("%s: %d deals match %s.", nothing, len(out.Existing), shownName(out.Existing[0].Name()))
-		p := cardProblem{Path: "opportunity", Message: fmt.Sprintf("%d deals have this name: pick the one meant.", len(out.Existing))}
-		for _, rec := range out.Existing {
-			// Told apart by account, stage and the day each was created.
-			d := dealOf(rec, out.Defs, o.Names(ctx, rec, nil))
-			var detail []string
-			if d.Account != nil {
-				detail = append(detail, d.Account.Name)
-			}
-			if len(d.CreatedAt) >= len(time.DateOnly) {
-				detail = append(detail, d.Stage, "created "+d.CreatedAt[:len(time.DateOnly)])
-			}
-			if arguments := argumentsWith(args, []any{"opportunity"}, rec.ID); arguments != nil {
-				p.Choices = append(p.Choices, cardChoice{ID: rec.ID, Name: rec.Name(), Detail: strings.Join(nonEmpty(detail...), " · "), Arguments: arguments})
-			}
-		}
-		c.Problems = []cardProblem{p}
+		c.Outcome, c.Headline = "refused", fmt.Sprintf("%s: %d deals are named %s.", nothing, len(out.Existing), shownName(out.Existing[0].Name()))
+		c.Problems = []cardProblem{dealChoices(ctx, o, out, args)}
 	case write.Duplicate:
 		c.Outcome, c.Headline = "duplicate", nothing+": a deal of this name already exists on this account."
 		deal(*out.Duplicate)
@@ -262,28 +244,80 @@ func outcomeCard(ctx context.Context, o *org, tool string, out *write.Outcome, a
 		} else {
 			deal(plannedRecord(out.Call, out.Defs))
 		}
-		if out.RepeatOf == "" {
+		switch {
+		case out.RepeatOf != "":
+			c.Headline += " This exact call already created this deal: making it again returns it and writes nothing new."
+		case out.Duplicate != nil:
+			c.Headline += fmt.Sprintf(" A deal named %s already exists on this account, so creating this one would be refused.", shownName(out.Duplicate.Name()))
+		default:
 			c.Confirm = argumentsWith(args, []any{"dryRun"}, nil)
-		} else {
-			c.Headline = "Dry run: nothing was sent. This exact call already created this deal: making it again returns it and writes nothing new."
 		}
 	case write.Written, write.Unchanged:
 		deal(write.RecordOf(out.Record))
-		name := shownName(c.Deals[0].Name)
-		switch {
-		case out.Status == write.Unchanged:
-			c.Outcome, c.Headline = "unchanged", "Nothing to change: "+name+" already is as asked."
-		case out.Kind.Updates:
-			c.Outcome, c.Headline, c.Changes = "updated", "Changed "+name+".", out.Changes
-		case out.Replayed:
-			c.Outcome, c.Headline = "replayed", "Already created by an earlier identical call: nothing new was written."
-		default:
-			c.Outcome, c.Headline = "created", "Created "+name+"."
+		c.Outcome, c.Headline = writtenHeadline(out, c.Deals[0])
+		if c.Outcome == "updated" {
+			c.Changes = out.Changes
 		}
-	default: // declined, unreachable, failed: the result's text says it
+	case write.Failed:
+		c.Outcome = "failed" // the result's text says what to do
+		if out.Rechecked {
+			c.Problems = cardProblems(out.Problems, args)
+		}
+	default: // unreachable, or a record the deal needed not written
 		c.Outcome = "failed"
 	}
 	return c
+}
+
+// writtenHeadline says what a write did: the deal created, changed or
+// already so, and the note and follow-up added now.
+func writtenHeadline(out *write.Outcome, d cardDeal) (outcome, headline string) {
+	name := shownName(d.Name)
+	var added []string
+	for _, p := range out.Parts {
+		if p.Record != nil && !p.Replayed {
+			added = append(added, partName(p))
+		}
+	}
+	also := ""
+	if len(added) > 0 {
+		also = " Added the " + strings.Join(added, " and the ") + "."
+	}
+	switch {
+	case out.Status == write.Unchanged:
+		return "unchanged", "Nothing to change: " + name + " already is as asked."
+	case out.Kind.Updates && len(out.Changes) == 0:
+		return "updated", "No field of " + name + " changed." + also
+	case out.Kind.Updates:
+		return "updated", "Changed " + name + "." + also
+	case out.Replayed && len(added) > 0:
+		return "replayed", "Already created by an earlier identical call: the deal was not written again." + also
+	case out.Replayed:
+		return "replayed", "Already created by an earlier identical call: nothing new was written."
+	}
+	return "created", "Created " + name + "." + also
+}
+
+// dealChoices offers the deals a name matched, told apart by account,
+// stage and the day each was created.
+func dealChoices(ctx context.Context, o *org, out *write.Outcome, args json.RawMessage) cardProblem {
+	p := cardProblem{Path: "opportunity", Message: fmt.Sprintf("%d deals have this name: pick the one meant.", len(out.Existing))}
+	for _, rec := range out.Existing {
+		account := lfclient.Record{Relationships: map[string]lfclient.RelationshipValue{"$account": rec.Relationships["$account"]}}
+		d := dealOf(rec, out.Defs, o.Names(ctx, account, nil))
+		var detail []string
+		if d.Account != nil {
+			detail = append(detail, d.Account.Name)
+		}
+		detail = append(detail, d.Stage)
+		if len(d.CreatedAt) >= len(time.DateOnly) {
+			detail = append(detail, "created "+d.CreatedAt[:len(time.DateOnly)])
+		}
+		if arguments := argumentsWith(args, []any{"opportunity"}, rec.ID); arguments != nil {
+			p.Choices = append(p.Choices, cardChoice{ID: rec.ID, Name: rec.Name(), Detail: strings.Join(nonEmpty(detail...), " · "), Arguments: arguments})
+		}
+	}
+	return p
 }
 
 // cardProblems are the problems of a refusal, each name that matched
@@ -292,6 +326,9 @@ func cardProblems(ps write.Problems, args json.RawMessage) []cardProblem {
 	out := make([]cardProblem, len(ps))
 	for i, p := range ps {
 		out[i] = cardProblem{Path: p.Path, Message: p.Message}
+		if p.Choose != "" {
+			out[i].Message = p.Choose // the model's text asks the model to ask
+		}
 		for _, c := range p.Choices {
 			if arguments := argumentsWith(args, p.Arg, c.ID); arguments != nil {
 				out[i].Choices = append(out[i].Choices, cardChoice{ID: c.ID, Name: c.Name, Detail: strings.Join(nonEmpty(c.Detail, c.Place, c.Where), " · "), Arguments: arguments})
@@ -302,8 +339,8 @@ func cardProblems(ps write.Problems, args json.RawMessage) []cardProblem {
 }
 
 // argumentsWith returns a call's arguments with value at the place at
-// names (keys and list indexes; a single value stands for index 0), or
-// that place removed when value is nil; nil when at names no place.
+// names (keys and list indexes), or, when value is nil, without the key at
+// names; nil when at names no place.
 func argumentsWith(args json.RawMessage, at []any, value any) map[string]any {
 	dec := json.NewDecoder(bytes.NewReader(args))
 	dec.UseNumber() // numbers as sent
@@ -340,12 +377,6 @@ func argumentsWith(args json.RawMessage, at []any, value any) map[string]any {
 				}
 				container[key] = inner
 			}
-			if next, isList := at[i+1].(int); isList {
-				if _, single := container[key].(string); single && next == 0 && i+1 == len(at)-1 {
-					container[key] = value // one value given where a list may stand
-					return root
-				}
-			}
 			place = container[key]
 		case []any:
 			index, ok := step.(int)
@@ -371,7 +402,10 @@ func isIndex(step any) bool {
 
 // dealOf shows a deal record; names are records' names by ID.
 func dealOf(rec lfclient.Record, defs *lfclient.Definitions, names map[string]string) cardDeal {
-	d := cardDeal{ID: rec.ID, Name: rec.Name(), Stage: stageLabelOf(rec.Fields, defs), Link: derefString(rec.HTTPLink), CreatedAt: rec.CreatedAt}
+	d := cardDeal{ID: rec.ID, Name: rec.Name(), Stage: stageLabelOf(rec.Fields, defs), CreatedAt: rec.CreatedAt}
+	if rec.HTTPLink != nil {
+		d.Link = *rec.HTTPLink
+	}
 	if json.Unmarshal(rec.Fields["$amount"].Value, &d.Amount) == nil && d.Amount != nil {
 		d.Currency = amountCurrency(defs)
 	}
@@ -400,16 +434,22 @@ func dealOf(rec lfclient.Record, defs *lfclient.Definitions, names map[string]st
 }
 
 // addParts shows the note and the follow-up written (or to be written)
-// beside the deal.
-func addParts(d *cardDeal, parts []*write.Part) {
+// beside the deal, the assignee by name; a part that failed is not shown,
+// but said in the warnings returned.
+func addParts(d *cardDeal, parts []*write.Part, names map[string]string) (warnings []string) {
 	for _, p := range parts {
 		title, _ := p.Body.Fields["$title"].(string)
+		if p.Err != nil {
+			warnings = append(warnings, fmt.Sprintf("The %s %s was not saved. Making the same call again adds it once and writes the deal no second time.", partName(p), shownName(title)))
+			continue
+		}
 		if p.Kind == write.Task {
 			due, _ := p.Body.Fields["$dueAt"].(string)
 			if at, err := time.Parse(time.RFC3339Nano, due); err == nil {
 				due = at.UTC().Format(time.DateOnly)
 			}
-			d.FollowUp = &cardTask{Title: title, Due: due}
+			assignee, _ := p.Body.Relationships["$assignedTo"].(string)
+			d.FollowUp = &cardTask{Title: title, Due: due, Assignee: names[assignee]}
 			continue
 		}
 		d.Note = title
@@ -417,6 +457,15 @@ func addParts(d *cardDeal, parts []*write.Part) {
 			d.Note = strings.TrimSpace(title + "\n" + content)
 		}
 	}
+	return warnings
+}
+
+// partName is what a part is to a person: the note, or the follow-up.
+func partName(p *write.Part) string {
+	if p.Kind == write.Task {
+		return "follow-up"
+	}
+	return "note"
 }
 
 // plannedRecord is the deal a dry run of a create would send.
@@ -514,13 +563,6 @@ func relationshipLabel(defs *lfclient.Definitions, key string) string {
 		return defs.RelationshipDefinitions[key].Label
 	}
 	return key
-}
-
-func derefString(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }
 
 // shownName puts a name in a sentence a person reads: in quotation marks,

@@ -12,6 +12,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/lightfield-mcp/lightfield-mcp/lfsim"
 	"github.com/lightfield-mcp/lightfield-mcp/schema"
 )
 
@@ -90,11 +91,12 @@ func TestDealCardIsOfferedToHostsThatRenderViews(t *testing.T) {
 	}
 }
 
-// cardOf is the card a result carries, nil without one.
+// cardOf is the card a result carries; a result without one fails the
+// test.
 func cardOf(t *testing.T, res *mcp.CallToolResult) *card {
 	t.Helper()
 	if res.Meta == nil || res.Meta.AdditionalFields[CardMetaKey] == nil {
-		return nil
+		t.Fatalf("no card in the result: %s", text(res))
 	}
 	raw, _ := json.Marshal(res.Meta.AdditionalFields[CardMetaKey])
 	var c card
@@ -205,8 +207,12 @@ func TestCardOfNewRecordsAndDealsOfOneName(t *testing.T) {
 			t.Errorf("a deal offered as %q", choice.Detail)
 		}
 	}
-	if c := cardOf(t, h.callWith(t, UpdateOpportunityName, c.Problems[0].Choices[1].Arguments)); c.Outcome != "updated" || c.Deals[0].Stage != "Qualified" {
+	picked := c.Problems[0].Choices[1]
+	if c := cardOf(t, h.callWith(t, UpdateOpportunityName, picked.Arguments)); c == nil || c.Outcome != "updated" || c.Deals[0].ID != picked.ID || c.Deals[0].Stage != "Qualified" {
 		t.Errorf("the pick: %+v", c)
+	}
+	if other := c.Problems[0].Choices[0].ID; len(h.updates(other)) != 0 {
+		t.Errorf("the deal not picked was changed too")
 	}
 }
 
@@ -252,6 +258,52 @@ func TestCardOfADuplicateAndAFind(t *testing.T) {
 	}
 }
 
+// TestCardSaysWhatWasWrittenBesideTheDeal: a note that failed is not
+// shown as saved; a repeat that adds a note says so; an update that only
+// adds a note says no field changed; a dry run that would be refused as a
+// duplicate offers nothing to send; the follow-up shows its assignee.
+func TestCardSaysWhatWasWrittenBesideTheDeal(t *testing.T) {
+	h := startHarness(t, harnessOptions{load: true, views: true, faults: []lfsim.Fault{{Path: "/v1/notes", Status: 422}}})
+	deal := `{"fields":{"$name":"Parts deal","$stage":"Discovery"},"relationships":{"$account":"acc_01acme","$owner":"mem_01dana"},"note":{"title":"Lost note","content":"x"},"followUp":{"title":"Call back","due":"2026-12-04"}}`
+	c := cardOf(t, h.call(t, deal))
+	if d := c.Deals[0]; c.Outcome != "created" || d.Note != "" || d.FollowUp == nil || d.FollowUp.Assignee != "Dana Scully" ||
+		len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], "“Lost note” was not saved") || !strings.Contains(c.Headline, "Added the follow-up.") {
+		t.Errorf("a note that failed: %+v\n%+v", c, d)
+	}
+	h.fake.ClearFaults()
+	if c := cardOf(t, h.call(t, deal)); c.Outcome != "replayed" || c.Deals[0].Note == "" || !strings.HasSuffix(c.Headline, "the deal was not written again. Added the note.") {
+		t.Errorf("the repeat that adds the note: %+v", c)
+	}
+	id := c.Deals[0].ID
+	if c := cardOf(t, h.callTool(t, UpdateOpportunityName, `{"opportunity":"`+id+`","note":{"title":"Legal approved"}}`)); c.Outcome != "updated" || c.Headline != "No field of “Parts deal” changed. Added the note." {
+		t.Errorf("an update that adds a note: %+v", c)
+	}
+	h.restart()
+	again := strings.Replace(deal, `"note"`, `"dryRun":true,"note"`, 1)
+	again = strings.Replace(again, `"$stage":"Discovery"`, `"$stage":"Qualified"`, 1)
+	if c := cardOf(t, h.call(t, again)); c.Outcome != "dryRun" || c.Confirm != nil || !strings.Contains(c.Headline, "would be refused") {
+		t.Errorf("a dry run of a duplicate: %+v", c)
+	}
+}
+
+// TestCardIsOnlyForHostsThatRenderIt: a host without the extension gets
+// results without _meta, and no read the card would need.
+func TestCardIsOnlyForHostsThatRenderIt(t *testing.T) {
+	h := startHarness(t, harnessOptions{load: true})
+	created := h.call(t, `{"fields":{"$name":"Plain deal","$stage":"Discovery"},"relationships":{"$account":"acc_01acme","$champion":"con_01samo"}}`)
+	id := created.StructuredContent.(map[string]any)["opportunity"].(map[string]any)["id"].(string)
+	before := len(h.fake.Requests())
+	res := h.callTool(t, UpdateOpportunityName, `{"opportunity":"`+id+`","fields":{"$stage":"Qualified"}}`)
+	for _, r := range h.fake.Requests()[before:] {
+		if r.Method == "GET" && strings.HasPrefix(r.Path, "/v1/contacts/") {
+			t.Errorf("a host without the card cost a read of %s", r.Path)
+		}
+	}
+	if created.Meta != nil || res.Meta != nil {
+		t.Errorf("results carry _meta: %+v %+v", created.Meta, res.Meta)
+	}
+}
+
 // TestArgumentsWith: a pick puts the ID where the name was, whether given
 // alone or in a list, and nowhere else.
 func TestArgumentsWith(t *testing.T) {
@@ -260,7 +312,6 @@ func TestArgumentsWith(t *testing.T) {
 		at   []any
 		want string
 	}{
-		{[]any{"relationships", "Champion", 0}, `{"dryRun":true,"fields":{"$amount":30000.50},"relationships":{"$contacts":["Ann","Jo"],"Champion":"ID"}}`},
 		{[]any{"relationships", "Champion"}, `{"dryRun":true,"fields":{"$amount":30000.50},"relationships":{"$contacts":["Ann","Jo"],"Champion":"ID"}}`},
 		{[]any{"relationships", "$contacts", 1}, `{"dryRun":true,"fields":{"$amount":30000.50},"relationships":{"$contacts":["Ann","ID"],"Champion":"Jo"}}`},
 		{[]any{"relationships", "$contacts", 2}, `null`},

@@ -24,6 +24,8 @@ type Problem struct {
 	// picked record's ID in its place.
 	Choices []Candidate
 	Arg     []any
+	// Choose asks the person to pick among Choices, in plain words.
+	Choose string
 }
 
 // Problems are all that is wrong with a call, listed at once so that one
@@ -37,7 +39,8 @@ func (ps *Problems) add(path, format string, args ...any) {
 // addChoices says that ref's name matched several records, which the
 // person may choose among.
 func (ps *Problems) addChoices(ref reference, matches []Candidate) {
-	*ps = append(*ps, Problem{Path: ref.path, Message: severalText(ref, matches), Choices: matches, Arg: ref.arg})
+	choose := fmt.Sprintf("“%s” matches %d %ss: pick the one meant.", ref.input, len(matches), ref.objectType)
+	*ps = append(*ps, Problem{Path: ref.path, Message: severalText(ref, matches), Choices: matches, Arg: ref.arg, Choose: choose})
 }
 
 func (ps *Problems) addUnknown(path, format string, args ...any) {

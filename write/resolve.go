@@ -352,10 +352,10 @@ func (m *memberCache) load(ctx context.Context, client *lfclient.Client) ([]lfcl
 // maxNamed bounds the records of one type Names reads for one deal.
 const maxNamed = 25
 
-// Names adds to known the names of the records rec links to that it does
-// not name yet: accounts and contacts read by ID, at once (at most maxNamed
-// of a type), and members from the list held. A record that cannot be
-// read stays unnamed.
+// Names returns known with the names of the records rec links to that it
+// does not name: accounts and contacts read by ID, at once (at most
+// maxNamed of a type), and members from the member list (loaded when none
+// is held). A record that cannot be read stays unnamed.
 func (o *Org) Names(ctx context.Context, rec lfclient.Record, known map[string]string) map[string]string {
 	names := map[string]string{}
 	maps.Copy(names, known)

@@ -380,7 +380,7 @@ test('a created deal renders with its facts, and Open in Lightfield asks the hos
     assert.equal(await text(fact(frame, 'Account')), 'Acme Corp');
     assert.equal(await text(fact(frame, 'Owner')), 'Dana Scully');
     assert.equal(await text(fact(frame, 'Note')), 'Met at the fair Wants a pilot.');
-    assert.equal(await text(fact(frame, 'Follow-up')), 'Send proposal, due Dec 4, 2026');
+    assert.equal(await text(fact(frame, 'Follow-up')), 'Send proposal, due Dec 4, 2026, assigned to Dana Scully');
     // The controls are named for what they change.
     assert.equal(await frame.getByRole('combobox', { name: 'Stage' }).inputValue(), 'Discovery');
     assert.equal(await frame.getByRole('spinbutton', { name: 'Amount (USD)' }).inputValue(), '40000');
@@ -472,7 +472,7 @@ test('a dry run is created by Create, once, the button disabled while it runs', 
 
     await frame.locator('article.card[data-outcome="created"]').waitFor();
     await frame.getByRole('heading', { level: 2, name: CONFIRMED, exact: true }).waitFor();
-    assert.equal(await text(fact(frame, 'Follow-up')), 'Send proposal, due Dec 4, 2026');
+    assert.equal(await text(fact(frame, 'Follow-up')), 'Send proposal, due Dec 4, 2026, assigned to Dana Scully');
     assert.equal(await frame.locator('#view').getAttribute('aria-busy'), 'false');
     const log = await eventually(async () => {
       const log = await h.hostLog();

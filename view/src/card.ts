@@ -35,7 +35,7 @@ export interface Deal {
   owner?: Ref;
   people?: Person[];
   note?: string;
-  followUp?: { title?: string; due?: string };
+  followUp?: { title?: string; due?: string; assignee?: string };
   link?: string;
   createdAt?: string;
 }

@@ -74,7 +74,15 @@ const ctx: Ctx = {
     }
     setBusy(false);
     let text: string;
-    if (result && cardOf(result)) {
+    const card = result && cardOf(result);
+    if (card && name === "update_opportunity" && (card.outcome === "refused" || card.outcome === "failed")) {
+      // A change that did not happen: the deal stays on the card, with why, so that it can be retried.
+      text = textOf(result!);
+      const why = [card.headline, ...(card.problems ?? []).map((p) => p.message)].filter((s) => typeof s === "string" && s);
+      showError(trigger, why.join(" ") || text);
+      say(why[0] || text);
+      if (trigger.isConnected) trigger.focus();
+    } else if (result && card) {
       text = textOf(result);
       const target = done(result);
       say(cardOf(result)?.headline || text || "Done.");

@@ -229,6 +229,7 @@ function facts(deal: Deal, card: Card): HTMLElement {
       [
         str(deal.followUp.title) ?? "Follow-up",
         str(deal.followUp.due) && [", due ", h("time", { attrs: { datetime: deal.followUp.due } }, day(deal.followUp.due!))],
+        str(deal.followUp.assignee) && `, assigned to ${deal.followUp.assignee}`,
       ],
     ]);
   if (str(deal.note)) rows.push(["Note", h("span", "note", deal.note!)]);
