@@ -213,7 +213,7 @@ func resultText(res *mcp.CallToolResult) string {
 // records are shown by name: those the call did not name are read (at
 // once, and only for hosts that show the card).
 func outcomeCard(ctx context.Context, o *org, tool string, out *write.Outcome, args json.RawMessage) *card {
-	c := &card{Tool: tool, Stages: stageLabels(out.Defs), Currency: amountCurrency(out.Defs), Warnings: out.Warnings}
+	c := &card{Tool: tool, Stages: stageLabels(out.Defs), Currency: write.AmountCurrency(out.Defs), Warnings: out.Warnings}
 	names := map[string]string{}
 	for _, r := range out.Resolved {
 		names[r.ID] = r.Name
@@ -402,33 +402,35 @@ func isIndex(step any) bool {
 
 // dealOf shows a deal record; names are records' names by ID.
 func dealOf(rec lfclient.Record, defs *lfclient.Definitions, names map[string]string) cardDeal {
-	d := cardDeal{ID: rec.ID, Name: rec.Name(), Stage: stageLabelOf(rec.Fields, defs), CreatedAt: rec.CreatedAt}
-	if rec.HTTPLink != nil {
-		d.Link = *rec.HTTPLink
-	}
-	if json.Unmarshal(rec.Fields["$amount"].Value, &d.Amount) == nil && d.Amount != nil {
-		d.Currency = amountCurrency(defs)
-	}
-	if defs != nil {
-		if closes, err := time.Parse(time.RFC3339Nano, rec.Text(write.CloseDateField(defs))); err == nil {
-			d.CloseDate = closes.UTC().Format(time.DateOnly)
+	d := cardDealOf(write.DescribeDeal(rec, defs, names))
+	for _, ref := range []*cardRef{d.Account, d.Owner} {
+		if ref != nil && write.Planned(ref.ID) {
+			ref.ID = "" // a dry run's new record: no ID yet
 		}
 	}
 	for _, key := range slices.Sorted(maps.Keys(rec.Relationships)) {
+		if key == "$account" || key == "$owner" || relationshipType(rec, defs, key) != "contact" {
+			continue
+		}
 		for _, value := range rec.Relationships[key].Values {
 			id := value
 			if write.Planned(value) {
-				id = "" // a dry run's new record: no ID yet
+				id = ""
 			}
-			switch {
-			case key == "$account":
-				d.Account = &cardRef{ID: id, Name: names[value]}
-			case key == "$owner":
-				d.Owner = &cardRef{ID: id, Name: names[value]}
-			case relationshipType(rec, defs, key) == "contact":
-				d.People = append(d.People, cardPerson{ID: id, Name: names[value], Role: relationshipLabel(defs, key)})
-			}
+			d.People = append(d.People, cardPerson{ID: id, Name: names[value], Role: relationshipLabel(defs, key)})
 		}
+	}
+	return d
+}
+
+// cardDealOf is a deal as the find tool describes it, on the card.
+func cardDealOf(f schema.FoundOpportunity) cardDeal {
+	d := cardDeal{ID: f.ID, Name: f.Name, Stage: f.Stage, Amount: f.Amount, Currency: f.Currency, CloseDate: f.CloseDate, Link: f.HTTPLink, CreatedAt: f.CreatedAt}
+	if f.Account != nil {
+		d.Account = &cardRef{ID: f.Account.ID, Name: f.Account.Name}
+	}
+	if f.Owner != nil {
+		d.Owner = &cardRef{ID: f.Owner.ID, Name: f.Owner.Name}
 	}
 	return d
 }
@@ -498,16 +500,9 @@ func findCard(found *write.DealSearch, searched string, defs *lfclient.Definitio
 	if found.Matched > len(found.Deals) {
 		headline = fmt.Sprintf("%s found; the best %d are shown. %s", plural(found.Matched, "deal"), len(found.Deals), searched)
 	}
-	c := &card{Tool: FindOpportunitiesName, Outcome: "found", Headline: headline, Stages: stageLabels(defs), Currency: amountCurrency(defs)}
+	c := &card{Tool: FindOpportunitiesName, Outcome: "found", Headline: headline, Stages: stageLabels(defs), Currency: write.AmountCurrency(defs)}
 	for _, f := range found.Deals {
-		d := cardDeal{ID: f.ID, Name: f.Name, Stage: f.Stage, Amount: f.Amount, Currency: f.Currency, CloseDate: f.CloseDate, Link: f.HTTPLink, CreatedAt: f.CreatedAt}
-		if f.Account != nil {
-			d.Account = &cardRef{ID: f.Account.ID, Name: f.Account.Name}
-		}
-		if f.Owner != nil {
-			d.Owner = &cardRef{ID: f.Owner.ID, Name: f.Owner.Name}
-		}
-		c.Deals = append(c.Deals, d)
+		c.Deals = append(c.Deals, cardDealOf(f))
 	}
 	return c
 }
@@ -536,14 +531,6 @@ func stageLabels(defs *lfclient.Definitions) []string {
 		labels = append(labels, o.Label)
 	}
 	return labels
-}
-
-// amountCurrency is the currency of deals' amounts, "" when unknown.
-func amountCurrency(defs *lfclient.Definitions) string {
-	if defs == nil {
-		return ""
-	}
-	return defs.FieldDefinitions["$amount"].TypeConfiguration.Currency
 }
 
 // relationshipType is the object type a deal's relationship links.

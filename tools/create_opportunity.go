@@ -223,15 +223,8 @@ func duplicateText(dup *lfclient.Record, defs *lfclient.Definitions) string {
 // stageLabelOf reads a record's stage and names it by its label.
 func stageLabelOf(fields map[string]lfclient.FieldValue, defs *lfclient.Definitions) string {
 	var stored string
-	if err := json.Unmarshal(fields["$stage"].Value, &stored); err != nil || stored == "" {
+	if err := json.Unmarshal(fields["$stage"].Value, &stored); err != nil {
 		return ""
 	}
-	if defs != nil {
-		for _, o := range defs.FieldDefinitions["$stage"].TypeConfiguration.Options {
-			if o.ID == stored {
-				return o.Label
-			}
-		}
-	}
-	return stored
+	return write.StageLabel(defs, stored)
 }

@@ -309,14 +309,29 @@ func (c *dealCriteria) describeFilter(f lfclient.Filter) string {
 // stageLabel is the label of a stage option ID, the ID itself when the
 // definitions do not name it.
 func (c *dealCriteria) stageLabel(id string) string {
-	if c.defs != nil {
-		for _, opt := range c.defs.FieldDefinitions["$stage"].TypeConfiguration.Options {
+	return StageLabel(c.defs, id)
+}
+
+// StageLabel is the label of a stage option ID, the ID itself when defs
+// (which may be nil) do not name it.
+func StageLabel(defs *lfclient.Definitions, id string) string {
+	if defs != nil {
+		for _, opt := range defs.FieldDefinitions["$stage"].TypeConfiguration.Options {
 			if opt.ID == id {
 				return opt.Label
 			}
 		}
 	}
 	return id
+}
+
+// AmountCurrency is the currency of deals' amounts, "" when defs (which
+// may be nil) do not say.
+func AmountCurrency(defs *lfclient.Definitions) string {
+	if defs == nil {
+		return ""
+	}
+	return defs.FieldDefinitions["$amount"].TypeConfiguration.Currency
 }
 
 // searchOwner finds the member input names: by ID, email or name, from the
@@ -608,16 +623,25 @@ func (o *Org) describeDeals(ctx context.Context, c *dealCriteria, found []ranked
 	return out
 }
 
-// describe shows one deal; names are accounts' and members' by ID.
+// describe shows one deal found; names are accounts' and members' by ID.
 func (c *dealCriteria) describe(d rankedDeal, names map[string]string) schema.FoundOpportunity {
-	rec := d.rec
-	f := schema.FoundOpportunity{ID: rec.ID, Name: rec.Name(), Stage: c.stageLabel(rec.Text("$stage")),
-		CreatedAt: rec.CreatedAt, HTTPLink: deref(rec.HTTPLink), MatchedBy: d.how}
-	if json.Unmarshal(rec.Fields["$amount"].Value, &f.Amount) == nil && f.Amount != nil && c.defs != nil {
-		f.Currency = c.defs.FieldDefinitions["$amount"].TypeConfiguration.Currency
+	f := DescribeDeal(d.rec, c.defs, names)
+	f.MatchedBy = d.how
+	return f
+}
+
+// DescribeDeal shows a deal as the tools show one: its stage by label,
+// its amount with its currency, the day it closes (UTC), its account and
+// owner with their names from names (by ID). defs may be nil.
+func DescribeDeal(rec lfclient.Record, defs *lfclient.Definitions, names map[string]string) schema.FoundOpportunity {
+	f := schema.FoundOpportunity{ID: rec.ID, Name: rec.Name(), Stage: StageLabel(defs, rec.Text("$stage")), CreatedAt: rec.CreatedAt, HTTPLink: deref(rec.HTTPLink)}
+	if json.Unmarshal(rec.Fields["$amount"].Value, &f.Amount) == nil && f.Amount != nil {
+		f.Currency = AmountCurrency(defs)
 	}
-	if closes := instant(rec.Text(c.closeKey)); !closes.IsZero() {
-		f.CloseDate = closes.UTC().Format(time.DateOnly)
+	if defs != nil {
+		if closes := instant(rec.Text(CloseDateField(defs))); !closes.IsZero() {
+			f.CloseDate = closes.UTC().Format(time.DateOnly)
+		}
 	}
 	if ids := rec.Relationships["$account"].Values; len(ids) > 0 {
 		f.Account = &schema.AccountRef{ID: ids[0], Name: names[ids[0]]}
