@@ -507,11 +507,11 @@ func findCard(found *write.DealSearch, searched string, defs *lfclient.Definitio
 	return c
 }
 
-// refusedCard is the card of a call refused for its arguments, with no
-// record to pick.
-func refusedCard(tool string, ps write.Problems) func() *card {
+// refusedCard is the card of a search refused for its arguments (args):
+// a name that matched several records may be picked.
+func refusedCard(tool string, ps write.Problems, args json.RawMessage) func() *card {
 	return func() *card {
-		return &card{Tool: tool, Outcome: "refused", Headline: fmt.Sprintf("Nothing was looked up: %s to fix.", plural(len(ps), "problem")), Problems: cardProblems(ps, nil)}
+		return &card{Tool: tool, Outcome: "refused", Headline: fmt.Sprintf("Nothing was looked up: %s to fix.", plural(len(ps), "problem")), Problems: cardProblems(ps, args)}
 	}
 }
 

@@ -256,6 +256,15 @@ func TestCardOfADuplicateAndAFind(t *testing.T) {
 	if c := cardOf(t, h.callTool(t, FindOpportunitiesName, `{}`)); c == nil || c.Outcome != "refused" || len(c.Problems) != 1 {
 		t.Errorf("a find refused: %+v", c)
 	}
+	// Two accounts of one name: a pick searches the one picked.
+	c = cardOf(t, h.callTool(t, FindOpportunitiesName, `{"account":"Globex","stage":"Discovery"}`))
+	if c.Outcome != "refused" || len(c.Problems) != 1 || len(c.Problems[0].Choices) != 2 {
+		t.Fatalf("a find of two Globex: %+v", c)
+	}
+	picked := c.Problems[0].Choices[1]
+	if c := cardOf(t, h.callWith(t, FindOpportunitiesName, picked.Arguments)); c.Outcome != "found" || picked.Arguments["account"] != picked.ID || picked.Arguments["stage"] != "Discovery" {
+		t.Errorf("the pick: %+v from %+v", c, picked.Arguments)
+	}
 }
 
 // TestCardSaysWhatWasWrittenBesideTheDeal: a note that failed is not

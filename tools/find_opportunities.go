@@ -36,14 +36,14 @@ func findOpportunities(s *Server) tool {
 		handle: func(ctx context.Context, o *org, _ mcp.CallToolRequest, raw json.RawMessage) *mcp.CallToolResult {
 			q, ps := checkFindOpportunitiesArgs(raw)
 			if len(ps) > 0 {
-				return s.withCard(ctx, mcp.NewToolResultError(problemsText(ps, FindOpportunitiesName)), refusedCard(FindOpportunitiesName, ps))
+				return s.withCard(ctx, mcp.NewToolResultError(problemsText(ps, FindOpportunitiesName)), refusedCard(FindOpportunitiesName, ps, raw))
 			}
 			found, ps, err := write.FindOpportunities(ctx, o.Org, q)
 			switch {
 			case err != nil:
 				return s.withCard(ctx, mcp.NewToolResultError(s.lookupFailedText(ctx, "Deals could not be searched", err)), failedCard(FindOpportunitiesName))
 			case len(ps) > 0:
-				return s.withCard(ctx, mcp.NewToolResultError(problemsText(ps, FindOpportunitiesName)), refusedCard(FindOpportunitiesName, ps))
+				return s.withCard(ctx, mcp.NewToolResultError(problemsText(ps, FindOpportunitiesName)), refusedCard(FindOpportunitiesName, ps, raw))
 			}
 			result := schema.FindOpportunitiesResult{Opportunities: found.Deals, Total: found.Matched, More: found.Matched > len(found.Deals),
 				Scanned: found.Read, CutShort: found.CutShort, Searched: searchedText(found)}

@@ -144,7 +144,7 @@ func (o *Org) readCriteria(ctx context.Context, q OpportunityQuery) (*dealCriter
 	if c.closeKey == "" && (q.CloseAfter != "" || q.CloseBefore != "") {
 		ps.add(closeArgument(q), "this organisation's deals have no close-date field (a date field labelled Close Date), so they cannot be searched by close date; leave closeAfter and closeBefore out.")
 	}
-	var ownerProblem, accountProblem string
+	var ownerProblem, accountProblem *Problem
 	var ownerErr, accountErr error
 	var tasks []func()
 	if q.Owner != "" {
@@ -160,11 +160,10 @@ func (o *Org) readCriteria(ctx context.Context, q OpportunityQuery) (*dealCriter
 	case ownerErr != nil:
 		return nil, nil, &LookupError{ObjectType: "member", Err: ownerErr}
 	}
-	if accountProblem != "" {
-		ps.add("account", "%s", accountProblem)
-	}
-	if ownerProblem != "" {
-		ps.add("owner", "%s", ownerProblem)
+	for _, p := range []*Problem{accountProblem, ownerProblem} {
+		if p != nil {
+			ps = append(ps, *p)
+		}
 	}
 	c.filters = c.listFilters()
 	return c, ps, nil
@@ -337,13 +336,13 @@ func AmountCurrency(defs *lfclient.Definitions) string {
 // searchOwner finds the member input names: by ID, email or name, from the
 // member list, which is loaded again once (unless seconds old) when
 // nobody matches. A name that matches nobody or several is a problem.
-func (o *Org) searchOwner(ctx context.Context, input string) (*Candidate, string, error) {
-	ref := reference{input: input, objectType: "member", path: "owner"}
+func (o *Org) searchOwner(ctx context.Context, input string) (*Candidate, *Problem, error) {
+	ref := reference{input: input, objectType: "member", path: "owner", arg: []any{"owner"}}
 	byID := strings.HasPrefix(input, schema.IDPrefix("member"))
 	members, err := o.resolve.members.all(ctx, o.client)
 	for reloaded := false; ; reloaded = true {
 		if err != nil {
-			return nil, "", err
+			return nil, nil, err
 		}
 		pool := make([]Candidate, len(members))
 		for i, rec := range members {
@@ -357,13 +356,13 @@ func (o *Org) searchOwner(ctx context.Context, input string) (*Candidate, string
 		}
 		switch {
 		case len(matches) == 1:
-			return &matches[0], "", nil
+			return &matches[0], nil, nil
 		case len(matches) > 1:
-			return nil, severalText(ref, matches), nil
+			return nil, several(ref, matches), nil
 		case reloaded && byID:
-			return nil, fmt.Sprintf("no member has the ID %s. Check the ID, or give the owner by email or name instead.", Quote(input)), nil
+			return nil, &Problem{Path: ref.path, Message: fmt.Sprintf("no member has the ID %s. Check the ID, or give the owner by email or name instead.", Quote(input))}, nil
 		case reloaded:
-			return nil, noMatchText(ref, lookup{near: nearPeople(input, pool)}, false), nil
+			return nil, &Problem{Path: ref.path, Message: noMatchText(ref, lookup{near: nearPeople(input, pool)}, false)}, nil
 		}
 		members, err = o.resolve.members.reloadUnlessRecent(ctx, o.client, o.resolve.recheckAfter)
 	}
@@ -373,29 +372,29 @@ func (o *Org) searchOwner(ctx context.Context, input string) (*Candidate, string
 // create_opportunity resolves one), with its relationships: its deals
 // are among them. A name that matches no account or several is a
 // problem.
-func (o *Org) searchAccount(ctx context.Context, input string) (*lfclient.Record, string, error) {
+func (o *Org) searchAccount(ctx context.Context, input string) (*lfclient.Record, *Problem, error) {
 	id := input
 	if !strings.HasPrefix(input, schema.IDPrefix("account")) || !lightfieldID.MatchString(input) {
 		l, err := o.resolve.findAccount(ctx, input)
 		if err != nil {
-			return nil, "", err
+			return nil, nil, err
 		}
-		ref := reference{input: input, objectType: "account", path: "account"}
+		ref := reference{input: input, objectType: "account", path: "account", arg: []any{"account"}}
 		switch {
 		case len(l.matches) > 1:
-			return nil, severalText(ref, l.matches), nil
+			return nil, several(ref, l.matches), nil
 		case len(l.matches) == 0 && len(l.near) > 0:
-			return nil, fmt.Sprintf("no account is named %s. Accounts whose names start with %s: %s. Send the right one's ID or exact name.", Quote(input), Quote(l.prefix), describeAll(l.near)), nil
+			return nil, &Problem{Path: ref.path, Message: fmt.Sprintf("no account is named %s. Accounts whose names start with %s: %s. Send the right one's ID or exact name.", Quote(input), Quote(l.prefix), describeAll(l.near))}, nil
 		case len(l.matches) == 0:
-			return nil, fmt.Sprintf("no account is named %s, and no account's name starts with it, so no deal is with such an account. Check the name with find_accounts, or leave account out.", Quote(input)), nil
+			return nil, &Problem{Path: ref.path, Message: fmt.Sprintf("no account is named %s, and no account's name starts with it, so no deal is with such an account. Check the name with find_accounts, or leave account out.", Quote(input))}, nil
 		}
 		id = l.matches[0].ID
 	}
 	rec, err := o.client.Retrieve(ctx, "account", id)
 	if isNotFound(err) {
-		return nil, fmt.Sprintf("no account has the ID %s. Send the account's ID or exact name; find_accounts looks accounts up by name.", Quote(input)), nil
+		return nil, &Problem{Path: "account", Message: fmt.Sprintf("no account has the ID %s. Send the account's ID or exact name; find_accounts looks accounts up by name.", Quote(input))}, nil
 	}
-	return rec, "", err
+	return rec, nil, err
 }
 
 // readDeals reads the deals that may meet c: the account's by ID when it

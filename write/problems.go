@@ -39,8 +39,13 @@ func (ps *Problems) add(path, format string, args ...any) {
 // addChoices says that ref's name matched several records, which the
 // person may choose among.
 func (ps *Problems) addChoices(ref reference, matches []Candidate) {
+	*ps = append(*ps, *several(ref, matches))
+}
+
+// several is the problem of ref's name matching several records.
+func several(ref reference, matches []Candidate) *Problem {
 	choose := fmt.Sprintf("“%s” matches %d %ss: pick the one meant.", ref.input, len(matches), ref.objectType)
-	*ps = append(*ps, Problem{Path: ref.path, Message: severalText(ref, matches), Choices: matches, Arg: ref.arg, Choose: choose})
+	return &Problem{Path: ref.path, Message: severalText(ref, matches), Choices: matches, Arg: ref.arg, Choose: choose}
 }
 
 func (ps *Problems) addUnknown(path, format string, args ...any) {
