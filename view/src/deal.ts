@@ -57,6 +57,22 @@ function showError(trigger: HTMLElement, text: string): void {
   card.insertBefore(h("p", "call-error", h("strong", null, "Error: "), text), card.children[2] ?? null);
 }
 
+/**
+ * Tells the model of a call made from the card: in its context (every call so far, since each
+ * update replaces the one before), or, on a host that takes messages but no context, as a message.
+ */
+function tell(text: string): void {
+  told.push(text);
+  const caps = app.getHostCapabilities();
+  if (caps?.message && !caps.updateModelContext) {
+    app.sendMessage({ role: "user", content: [{ type: "text", text }] }).catch(() => say("The host was not told of this call."));
+    return;
+  }
+  app
+    .updateModelContext({ content: [{ type: "text", text: told.join("\n\n") }] })
+    .catch(() => say("The host was not told of this call."));
+}
+
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 const ctx: Ctx = {
@@ -99,8 +115,7 @@ const ctx: Ctx = {
       say(text);
       if (trigger.isConnected) trigger.focus();
     }
-    told.push(`In the deal card, the person called ${name} with ${JSON.stringify(args)}. The result: ${text}`);
-    app.updateModelContext({ content: [{ type: "text", text: told.join("\n\n") }] }).catch(() => {});
+    tell(`In the deal card, the person called ${name} with ${JSON.stringify(args)}. The result: ${text}`);
   },
   open(url) {
     app
