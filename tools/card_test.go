@@ -338,3 +338,18 @@ func TestArgumentsWith(t *testing.T) {
 		t.Errorf("stringified: %s", got)
 	}
 }
+
+// TestCardPickOfAnAssignee: a follow-up's assignee two members share is
+// picked like a deal's people.
+func TestCardPickOfAnAssignee(t *testing.T) {
+	h := startHarness(t, harnessOptions{load: true, views: true})
+	c := cardOf(t, h.call(t, `{"fields":{"$name":"Assignee deal","$stage":"Discovery"},"relationships":{"$account":"acc_01acme"},"followUp":{"title":"Call back","assignee":"Walter"}}`))
+	if c.Outcome != "refused" || len(c.Problems) != 1 || c.Problems[0].Path != "followUp.assignee" || len(c.Problems[0].Choices) != 2 {
+		t.Fatalf("two Walters: %+v", c)
+	}
+	picked := c.Problems[0].Choices[1]
+	c = cardOf(t, h.callWith(t, CreateOpportunityName, picked.Arguments))
+	if c.Outcome != "created" || c.Deals[0].FollowUp == nil || c.Deals[0].FollowUp.Assignee != picked.Name {
+		t.Errorf("the pick of %s: %+v", picked.Name, c)
+	}
+}
