@@ -497,7 +497,11 @@ test("a deal's stage is changed with the card's stage control", { timeout: 60_00
     const stage = frame.getByRole('combobox', { name: 'Stage' });
     assert.deepEqual((await stage.locator('option').allTextContents()).map(norm), STAGES);
     await stage.selectOption('Negotiation');
-    await frame.getByRole('button', { name: 'Move' }).click();
+    // By keyboard: Tab from the stage control reaches Move, and Enter presses it.
+    await stage.focus();
+    await h.page.keyboard.press('Tab');
+    assert.equal(await h.frameHandle.evaluate(() => document.activeElement?.textContent), 'Move');
+    await h.page.keyboard.press('Enter');
 
     await frame.locator('article.card[data-outcome="updated"]').waitFor();
     assert.equal(await text(h.badge()), '✓ Updated');
@@ -552,7 +556,7 @@ test('markup in a deal is shown as text and never runs', { timeout: 60_000 }, as
   });
 });
 
-test("the host's dark theme gives the card a dark color scheme, and a change follows", { timeout: 60_000 }, async () => {
+test("the host's dark theme gives the card a dark color scheme, and a change of theme or display mode follows", { timeout: 60_000 }, async () => {
   const createArgs = { fields: { $name: THEMED, $stage: 'Qualified', $amount: 1200 }, relationships: { $account: 'acc_01acme' } };
   assert.equal(cardOf(await call('create_opportunity', createArgs)).outcome, 'created');
   const args = { query: THEMED };
@@ -592,5 +596,14 @@ test("the host's dark theme gives the card a dark color scheme, and a change fol
 
     await page.evaluate(() => window.host.hostContextChange({ theme: 'light' }));
     await eventually(async () => assert.deepEqual(await look(), { theme: 'light', scheme: 'light', computed: 'light', darkText: true }));
+
+    // The display mode the host gives: fullscreen is roomier than inline.
+    const padding = () => frameHandle.evaluate(() => parseFloat(getComputedStyle(document.querySelector('.app') ?? document.body).paddingLeft));
+    const inline = await padding();
+    await page.evaluate(() => window.host.hostContextChange({ displayMode: 'fullscreen' }));
+    await eventually(async () => {
+      assert.equal(await frameHandle.evaluate(() => document.documentElement.dataset.displayMode), 'fullscreen');
+      assert.ok((await padding()) > inline, 'fullscreen is no roomier than inline');
+    });
   });
 });
